@@ -1,0 +1,54 @@
+"""hipdx: evidence-based differential diagnosis and triage for hip, groin, buttock and
+low-back pain. Decision support, not a diagnosis."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from hipdx._types import Asker, Grade, Setting, Sex, TriageLevel
+from hipdx.exceptions import HipdxError, InvalidCaseError, KnowledgeBaseError
+from hipdx.inference.assessment import DISCLAIMER, Assessment
+from hipdx.inference.case import Case
+from hipdx.issues import Issue
+from hipdx.kb.compiled import CompiledKB
+from hipdx.knowledge_base import load_knowledge, packaged_knowledge
+
+try:
+    __version__ = version("hipdx")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = "0.0.0+unknown"
+
+__all__ = [
+    "DISCLAIMER",
+    "Asker",
+    "Assessment",
+    "Case",
+    "CompiledKB",
+    "Grade",
+    "HipdxError",
+    "InvalidCaseError",
+    "Issue",
+    "KnowledgeBaseError",
+    "Setting",
+    "Sex",
+    "TriageLevel",
+    "__version__",
+    "assess",
+    "load_knowledge",
+]
+
+
+def assess(
+    case: Case | Mapping[str, Any],
+    *,
+    knowledge: CompiledKB | None = None,
+    now: datetime | None = None,
+) -> Assessment:
+    """Rank the conditions that could explain ``case``, explain them, and triage it."""
+    from hipdx.inference.engine import assess_case
+
+    parsed = case if isinstance(case, Case) else Case.model_validate(case)
+    return assess_case(parsed, knowledge or packaged_knowledge(), version=__version__, now=now)

@@ -1,0 +1,3 @@
+from hipdx.cli import main
+
+main()

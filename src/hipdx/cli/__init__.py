@@ -1,0 +1,23 @@
+"""The `hipdx` command line: thin, no domain logic; every command renders what the core returns."""
+
+from __future__ import annotations
+
+import typer
+
+from hipdx.cli.assess import assess_command
+from hipdx.cli.kb import kb_app
+
+app = typer.Typer(
+    name="hipdx",
+    help="Differential diagnosis and triage for hip, groin, buttock and low-back pain "
+    "(decision support, not a diagnosis).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("assess")(assess_command)
+app.add_typer(kb_app, name="kb")
+
+
+def main() -> None:
+    app()

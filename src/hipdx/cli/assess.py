@@ -1,0 +1,54 @@
+"""`hipdx assess`: assess a case given as JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from hipdx.cli._io import fail, read_json, stdout
+from hipdx.exceptions import InvalidCaseError, KnowledgeBaseError
+from hipdx.inference.case import Case
+from hipdx.issues import error
+
+
+def assess_command(
+    case: Annotated[str, typer.Option("--case", help="Case JSON file ('-' for standard input).")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the machine form as JSON.")
+    ] = False,
+    document: Annotated[
+        bool,
+        typer.Option(
+            "--document", help="Print the full result document (input, metadata, results)."
+        ),
+    ] = False,
+    top: Annotated[int, typer.Option(min=1, max=100, help="How many conditions to show.")] = 8,
+) -> None:
+    """Rank the conditions that could explain a case, explain them, and triage it."""
+    import hipdx
+    from hipdx.knowledge_base import packaged_knowledge
+    from hipdx.render import render_assessment
+
+    raw = read_json(case)
+    try:
+        parsed = Case.model_validate(raw)
+    except ValidationError as exc:
+        issues = [
+            error(".".join(str(p) for p in e["loc"]) or "case", e["msg"]) for e in exc.errors()
+        ]
+        fail(f"{case}: not a valid case", issues)
+    try:
+        assessment = hipdx.assess(parsed)
+    except InvalidCaseError as exc:
+        fail(f"{case}: the case cannot be assessed", exc.issues)
+    except KnowledgeBaseError as exc:
+        fail("the knowledge base is invalid (run `hipdx kb check`)", exc.issues, code=3)
+    if document:
+        typer.echo(json.dumps(assessment.document(), indent=2))
+    elif as_json:
+        typer.echo(json.dumps(assessment.machine_form(), indent=2))
+    else:
+        render_assessment(stdout(), assessment, packaged_knowledge(), top=top)

@@ -1,0 +1,99 @@
+"""`hipdx kb check|stats|show`: inspect and validate the knowledge base."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from hipdx._types import Grade
+from hipdx.cli._io import fail, stderr, stdout
+from hipdx.issues import IssueLevel, errors_in
+from hipdx.kb.loader import KnowledgeBase
+from hipdx.knowledge_base import check_knowledge
+
+kb_app = typer.Typer(help="Check, summarise and browse the knowledge base.", no_args_is_help=True)
+
+RootOption = Annotated[
+    Path | None,
+    typer.Option("--root", help="A knowledge folder to use instead of the packaged one."),
+]
+
+
+@kb_app.command("check")
+def check(root: RootOption = None) -> None:
+    """Validate the knowledge base; exit 1 with precise messages (file, id, field) on errors."""
+    knowledge, issues = check_knowledge(root)
+    console = stderr()
+    for issue in issues:
+        style = "red" if issue.level is IssueLevel.ERROR else "yellow"
+        fix = f" (fix: {issue.fix})" if issue.fix else ""
+        console.print(
+            f"[{style}]{issue.level.value}[/]: {issue.where}: {issue.message}{fix}", highlight=False
+        )
+    errors = errors_in(issues)
+    if errors or knowledge is None:
+        console.print(f"[bold red]{len(errors)} error(s)[/]")
+        raise typer.Exit(1)
+    stats = kb_statistics(knowledge)
+    typer.echo(
+        f"ok: {stats['conditions']} conditions, {stats['findings']} findings, "
+        f"{stats['evidence_rows']} evidence rows, {len(knowledge.references)} references, "
+        f"{len(knowledge.red_flags)} red flags; {len(issues)} warning(s); kb {knowledge.version}"
+    )
+
+
+@kb_app.command("stats")
+def stats(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    root: RootOption = None,
+) -> None:
+    """Counts of conditions, findings and evidence rows, and the share of each evidence grade."""
+    knowledge = _valid_knowledge(root)
+    figures = kb_statistics(knowledge)
+    if as_json:
+        typer.echo(json.dumps(figures, indent=2))
+        return
+    table = Table(title=f"Knowledge base {knowledge.version}", title_justify="left")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for key in ("conditions", "findings", "evidence_rows"):
+        table.add_row(key.replace("_", " "), str(figures[key]))
+    for grade, share in figures["grades"].items():
+        table.add_row(f"evidence graded {grade}", f"{share * 100:.1f}%")
+    table.add_row("cited (not expert-estimate)", f"{figures['cited_fraction'] * 100:.1f}%")
+    table.add_row(
+        "conditions without evidence", ", ".join(figures["conditions_without_evidence"]) or "none"
+    )
+    stdout().print(table)
+
+
+def kb_statistics(knowledge: KnowledgeBase) -> dict[str, Any]:
+    rows = [row for condition in knowledge.conditions for row in condition.evidence]
+    grades = Counter(row.grade for row in rows)
+    total = len(rows) or 1
+    return {
+        "kb_version": knowledge.version,
+        "conditions": len(knowledge.conditions),
+        "findings": len(knowledge.findings),
+        "evidence_rows": len(rows),
+        "grades": {grade.value: grades.get(grade, 0) / total for grade in Grade},
+        "cited_fraction": sum(n for g, n in grades.items() if g is not Grade.EXPERT_ESTIMATE)
+        / total,
+        "references": len(knowledge.references),
+        "red_flags": len(knowledge.red_flags),
+        "condition_ids": [c.id for c in knowledge.conditions],
+        "conditions_without_evidence": [c.id for c in knowledge.conditions if not c.evidence],
+    }
+
+
+def _valid_knowledge(root: Path | None) -> KnowledgeBase:
+    knowledge, issues = check_knowledge(root)
+    errors = errors_in(issues)
+    if knowledge is None or errors:
+        fail("the knowledge base is invalid (run `hipdx kb check`)", errors, code=1)
+    return knowledge

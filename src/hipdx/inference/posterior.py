@@ -1,0 +1,118 @@
+"""The Bayesian update: prior odds times the likelihood ratio of every answer, in log space.
+
+Every answered independent finding contributes log LR+ (present) or log LR- (absent) to each
+condition; every answered exclusive group contributes log(P(answers | condition) /
+P(answers | other conditions)), one variable however many of its answers are given. The
+"other cause" class gets no likelihood ratio (LR 1): it stands for the patients whose findings
+are as common as in everyone who presents. Conditions impossible for the age or sex get
+probability 0. One `logsumexp` turns scores into probabilities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hipdx._types import Setting, Sex
+from hipdx.inference.answers import Answers
+from hipdx.kb.compiled import BoolArray, CompiledKB, FloatArray
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One answered variable: a finding, or the answers given to one exclusive group."""
+
+    finding: str  # the finding, or for a group the answer given (or the first excluded one)
+    present: bool
+    group: str | None
+    excluded: tuple[str, ...]  # for a group answered only with "no"s: the answers ruled out
+
+
+@dataclass(frozen=True)
+class Posterior:
+    observations: tuple[Observation, ...]
+    log_lr: FloatArray  # (conditions, observations)
+    log_prior: FloatArray  # (conditions + 1,), -inf where impossible; last is "other cause"
+    probabilities: FloatArray  # (conditions + 1,), sums to 1
+
+    @property
+    def condition_probabilities(self) -> FloatArray:
+        return self.probabilities[:-1]
+
+    @property
+    def other_cause_probability(self) -> float:
+        return float(self.probabilities[-1])
+
+    @property
+    def pretest_probabilities(self) -> FloatArray:
+        return _softmax(self.log_prior)
+
+
+def applicable(kb: CompiledKB, age: float | None, sex: Sex | None) -> BoolArray:
+    """Which conditions are possible for this age and sex."""
+    mask = np.ones(len(kb.condition_ids), dtype=bool)
+    if sex is not None:
+        mask &= kb.allowed_for_sex[sex]
+    if age is not None:
+        mask &= (kb.age_min <= age) & (age <= kb.age_max)
+    return mask
+
+
+def compute_posterior(
+    kb: CompiledKB, answers: Answers, setting: Setting, age: float | None, sex: Sex | None
+) -> Posterior:
+    log_prior = kb.log_prior[setting].copy()
+    log_prior[:-1][~applicable(kb, age, sex)] = -np.inf
+    observations, columns = _independent(kb, answers)
+    group_observations, group_columns = _grouped(kb, answers)
+    all_columns = columns + group_columns
+    log_lr = np.column_stack(all_columns) if all_columns else np.zeros((len(kb.condition_ids), 0))
+    scores = log_prior.copy()
+    scores[:-1] += log_lr.sum(axis=1)
+    return Posterior(
+        observations=tuple(observations + group_observations),
+        log_lr=log_lr,
+        log_prior=log_prior,
+        probabilities=_softmax(scores),
+    )
+
+
+def _independent(kb: CompiledKB, answers: Answers) -> tuple[list[Observation], list[FloatArray]]:
+    observations: list[Observation] = []
+    columns: list[FloatArray] = []
+    for finding in sorted(answers.present | answers.absent):
+        column = kb.finding_column(finding)
+        if column is None:
+            continue
+        present = finding in answers.present
+        matrix = kb.log_lr_present if present else kb.log_lr_absent
+        observations.append(Observation(finding, present, None, ()))
+        columns.append(matrix[:, column])
+    return observations, columns
+
+
+def _grouped(kb: CompiledKB, answers: Answers) -> tuple[list[Observation], list[FloatArray]]:
+    observations: list[Observation] = []
+    columns: list[FloatArray] = []
+    for compiled in kb.groups:
+        allowed = np.array([answers.known(m) is not False for m in compiled.members])
+        if allowed.all():
+            continue  # nothing answered in this group
+        chosen = [m for m in compiled.members if answers.known(m) is True]
+        excluded = tuple(m for m, ok in zip(compiled.members, allowed, strict=True) if not ok)
+        in_condition = compiled.p_given_condition[:, allowed].sum(axis=1)
+        in_others = compiled.p_given_other[:, allowed].sum(axis=1)
+        label = chosen[0] if chosen else excluded[0]
+        observations.append(Observation(label, bool(chosen), compiled.group.id, excluded))
+        columns.append(np.log(in_condition) - np.log(in_others))
+    return observations, columns
+
+
+def _softmax(scores: FloatArray) -> FloatArray:
+    finite = scores[np.isfinite(scores)]
+    if finite.size == 0:
+        raise ValueError("no condition and no other cause is possible")
+    top = finite.max()
+    weights = np.exp(scores - top)
+    return np.asarray(weights / weights.sum(), dtype=np.float64)

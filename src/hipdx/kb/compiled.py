@@ -1,0 +1,170 @@
+"""The knowledge base compiled once into arrays indexed by condition and finding.
+
+Independent boolean findings become two (conditions x findings) matrices of log likelihood
+ratios, one for "present" and one for "absent" (0 where no evidence links them). Each exclusive
+group becomes one categorical variable: P(answer | condition) and P(answer | other conditions)
+per answer. A condition with evidence on some answers of a group lumps the remaining probability
+evenly over the answers it has no row for; a condition with no row in a group gets the same
+distribution in both, so the group says nothing about it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from hipdx._types import Setting, Sex
+from hipdx.kb.loader import KnowledgeBase
+from hipdx.kb.schema import Condition, EvidenceRow, Finding, FindingGroup
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class CompiledGroup:
+    group: FindingGroup
+    members: tuple[str, ...]
+    p_given_condition: FloatArray  # (conditions, members)
+    p_given_other: FloatArray  # (conditions, members)
+
+
+@dataclass(frozen=True)
+class CompiledKB:
+    knowledge: KnowledgeBase
+    condition_ids: tuple[str, ...]
+    finding_ids: tuple[str, ...]  # independent boolean findings (not in a group, not numeric)
+    log_lr_present: FloatArray  # (conditions, finding_ids)
+    log_lr_absent: FloatArray  # (conditions, finding_ids)
+    groups: tuple[CompiledGroup, ...]
+    log_prior: dict[Setting, FloatArray]  # (conditions + 1,): the last entry is "other cause"
+    allowed_for_sex: dict[Sex, BoolArray]  # (conditions,)
+    age_min: FloatArray  # (conditions,), -inf when open
+    age_max: FloatArray  # (conditions,), +inf when open
+    must_not_miss: BoolArray  # (conditions,)
+    urgency_rank: npt.NDArray[np.int64]  # (conditions,)
+
+    _conditions: dict[str, Condition] = field(init=False, repr=False)
+    _findings: dict[str, Finding] = field(init=False, repr=False)
+    _finding_column: dict[str, int] = field(init=False, repr=False)
+    _group_of: dict[str, tuple[CompiledGroup, int]] = field(init=False, repr=False)
+    _evidence: dict[tuple[str, str], EvidenceRow] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        knowledge = self.knowledge
+        lookups = {
+            "_conditions": {c.id: c for c in knowledge.conditions},
+            "_findings": {f.id: f for f in knowledge.findings},
+            "_finding_column": {f: i for i, f in enumerate(self.finding_ids)},
+            "_group_of": {m: (g, i) for g in self.groups for i, m in enumerate(g.members)},
+            "_evidence": {(c.id, r.finding): r for c in knowledge.conditions for r in c.evidence},
+        }
+        for name, value in lookups.items():
+            object.__setattr__(self, name, value)
+
+    @property
+    def version(self) -> str:
+        return self.knowledge.version
+
+    def condition(self, condition_id: str) -> Condition:
+        return self._conditions[condition_id]
+
+    def finding(self, finding_id: str) -> Finding:
+        return self._findings[finding_id]
+
+    def has_finding(self, finding_id: str) -> bool:
+        return finding_id in self._findings
+
+    def finding_column(self, finding_id: str) -> int | None:
+        return self._finding_column.get(finding_id)
+
+    def group_of(self, finding_id: str) -> tuple[CompiledGroup, int] | None:
+        return self._group_of.get(finding_id)
+
+    def evidence(self, condition_id: str, finding_id: str) -> EvidenceRow | None:
+        return self._evidence.get((condition_id, finding_id))
+
+
+def compile_knowledge(kb: KnowledgeBase) -> CompiledKB:
+    """Arrays for the engine; ``kb`` must have passed `validate`."""
+    conditions = kb.conditions
+    grouped = {m for g in kb.groups for m in g.members}
+    finding_ids = tuple(f.id for f in kb.findings if f.id not in grouped and f.numeric is None)
+    present, absent = _independent_matrices(conditions, finding_ids)
+    return CompiledKB(
+        knowledge=kb,
+        condition_ids=tuple(c.id for c in conditions),
+        finding_ids=finding_ids,
+        log_lr_present=present,
+        log_lr_absent=absent,
+        groups=tuple(_compile_group(g, conditions) for g in kb.groups),
+        log_prior={s: _log_priors(kb, s) for s in Setting},
+        allowed_for_sex={
+            s: np.array([c.applies.sex in (None, s) for c in conditions]) for s in Sex
+        },
+        age_min=np.array([_bound(c.applies.age_min, -math.inf) for c in conditions]),
+        age_max=np.array([_bound(c.applies.age_max, math.inf) for c in conditions]),
+        must_not_miss=np.array([c.must_not_miss for c in conditions], dtype=bool),
+        urgency_rank=np.array([c.urgency.rank for c in conditions], dtype=np.int64),
+    )
+
+
+def likelihood_ratios(row: EvidenceRow) -> tuple[float, float]:
+    """(LR+, LR-) of an evidence row; a missing LR counts as 1 (no information)."""
+    if row.sensitivity is not None and row.specificity is not None:
+        return row.sensitivity / (1 - row.specificity), (1 - row.sensitivity) / row.specificity
+    return row.lr_pos or 1.0, row.lr_neg or 1.0
+
+
+def _independent_matrices(
+    conditions: tuple[Condition, ...], finding_ids: tuple[str, ...]
+) -> tuple[FloatArray, FloatArray]:
+    column = {f: i for i, f in enumerate(finding_ids)}
+    present = np.zeros((len(conditions), len(finding_ids)))
+    absent = np.zeros((len(conditions), len(finding_ids)))
+    for row_index, condition in enumerate(conditions):
+        for row in condition.evidence:
+            if row.finding in column:
+                lr_pos, lr_neg = likelihood_ratios(row)
+                present[row_index, column[row.finding]] = math.log(lr_pos)
+                absent[row_index, column[row.finding]] = math.log(lr_neg)
+    return present, absent
+
+
+def _compile_group(group: FindingGroup, conditions: tuple[Condition, ...]) -> CompiledGroup:
+    size = len(group.members)
+    p = np.full((len(conditions), size), 1.0 / size)
+    q = np.full((len(conditions), size), 1.0 / size)
+    for row_index, condition in enumerate(conditions):
+        rows = {r.finding: r for r in condition.evidence if r.finding in group.members}
+        if rows:
+            p[row_index] = _distribution(group, rows, lambda r: r.sensitivity or 0.0)
+            q[row_index] = _distribution(group, rows, lambda r: 1.0 - (r.specificity or 1.0))
+    return CompiledGroup(
+        group=group, members=tuple(group.members), p_given_condition=p, p_given_other=q
+    )
+
+
+def _distribution(
+    group: FindingGroup, rows: dict[str, EvidenceRow], prob: Callable[[EvidenceRow], float]
+) -> FloatArray:
+    known = np.array([prob(rows[m]) if m in rows else np.nan for m in group.members])
+    unrowed = np.isnan(known)
+    if unrowed.any():
+        known[unrowed] = max(1.0 - float(np.nansum(known)), 1e-9) / int(unrowed.sum())
+    return np.asarray(known / known.sum(), dtype=np.float64)
+
+
+def _log_priors(kb: KnowledgeBase, setting: Setting) -> FloatArray:
+    assert kb.triage is not None, "validated knowledge has a triage policy"
+    values = [c.priors[setting].value for c in kb.conditions]
+    other = kb.triage.other_cause.priors[setting].value
+    return np.asarray(np.log(np.array([*values, other])), dtype=np.float64)
+
+
+def _bound(value: float | None, default: float) -> float:
+    return default if value is None else value

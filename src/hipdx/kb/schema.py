@@ -1,0 +1,257 @@
+"""The knowledge-base file format: pydantic models that reject unknown keys.
+
+A knowledge file is a YAML mapping whose keys are the lists below; any file may hold any list,
+so knowledge can be split by region or by kind. Numbers carry their provenance: a reference id and
+a grade, or the grade ``expert-estimate`` with a note that says why.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from hipdx._types import (
+    Asker,
+    Grade,
+    Identifier,
+    LikelihoodRatio,
+    OpenProbability,
+    ReferenceKey,
+    Setting,
+    Sex,
+    TriageLevel,
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Provenance(_Model):
+    """Where a number comes from."""
+
+    ref: ReferenceKey | None = None
+    grade: Grade
+    note: str = ""
+
+
+class Reference(_Model):
+    id: ReferenceKey
+    citation: str = Field(min_length=10)
+    year: int = Field(ge=1900, le=2100)
+    doi: str | None = Field(default=None, pattern=r"^10\.\d{4,9}/\S+$")
+    pmid: str | None = Field(default=None, pattern=r"^\d{1,9}$")
+    url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    note: str = ""
+
+
+class FindingKind(StrEnum):
+    DEMOGRAPHIC = "demographic"
+    REGION = "region"
+    HISTORY = "history"
+    SYMPTOM = "symptom"
+    RISK_FACTOR = "risk_factor"
+    EXAM = "exam"
+    IMAGING = "imaging"
+    LAB = "lab"
+
+
+class Threshold(_Model):
+    """Sets a boolean finding from a number: present inside the bounds, absent outside."""
+
+    finding: Identifier
+    above: float | None = None
+    at_least: float | None = None
+    below: float | None = None
+    at_most: float | None = None
+
+    @model_validator(mode="after")
+    def _has_a_bound(self) -> Threshold:
+        if self.above is not None and self.at_least is not None:
+            raise ValueError("give 'above' or 'at_least', not both")
+        if self.below is not None and self.at_most is not None:
+            raise ValueError("give 'below' or 'at_most', not both")
+        if self.lower is None and self.upper is None:
+            raise ValueError("a threshold needs at least one bound")
+        return self
+
+    @property
+    def lower(self) -> float | None:
+        return self.above if self.above is not None else self.at_least
+
+    @property
+    def upper(self) -> float | None:
+        return self.below if self.below is not None else self.at_most
+
+    def contains(self, value: float) -> bool:
+        if self.above is not None and not value > self.above:
+            return False
+        if self.at_least is not None and not value >= self.at_least:
+            return False
+        if self.below is not None and not value < self.below:
+            return False
+        return not (self.at_most is not None and not value <= self.at_most)
+
+
+class NumericSpec(_Model):
+    """A measured value (age, a distance, a lab result) and the boolean findings it sets."""
+
+    unit: str
+    plausible_min: float
+    plausible_max: float
+    derive: list[Threshold] = Field(min_length=1)
+
+
+class AllOf(_Model):
+    all: list[Rule] = Field(min_length=1)
+
+
+class AnyOf(_Model):
+    any: list[Rule] = Field(min_length=1)
+
+
+class Absent(_Model):
+    absent: Identifier
+
+
+class AtLeast(_Model):
+    at_least: int = Field(ge=1)
+    of: list[Rule] = Field(min_length=1)
+
+
+#: A rule over answered findings: a finding id (present), or a combination.
+Rule = Annotated[Identifier | AllOf | AnyOf | Absent | AtLeast, Field(union_mode="left_to_right")]
+
+
+class Finding(_Model):
+    id: Identifier
+    kind: FindingKind
+    clinician: str = Field(min_length=3)
+    lay: str = Field(min_length=3)
+    asker: Asker
+    synonyms: list[str] = []
+    numeric: NumericSpec | None = None
+    derived: Rule | None = None
+    note: str = ""
+
+
+class FindingGroup(_Model):
+    """Mutually exclusive, exhaustive answers to one question (exactly one member is present)."""
+
+    id: Identifier
+    clinician: str = Field(min_length=3)
+    lay: str = Field(min_length=3)
+    members: list[Identifier] = Field(min_length=2)
+
+
+class Applicability(_Model):
+    sex: Sex | None = None
+    age_min: float | None = Field(default=None, ge=0)
+    age_max: float | None = Field(default=None, ge=0)
+
+
+class Prior(Provenance):
+    value: OpenProbability
+
+
+class Management(_Model):
+    first_line: list[str] = Field(min_length=1)
+    refer_when: list[str] = Field(min_length=1)
+    refer_to: list[str] = []
+    massage: str = Field(min_length=3)
+
+
+class EvidenceRow(Provenance):
+    """How a finding behaves in a condition.
+
+    ``sensitivity`` is P(present | condition); ``specificity`` is 1 - P(present | other
+    conditions). Either both, or likelihood ratios (``lr_pos`` and/or ``lr_neg``).
+    """
+
+    finding: Identifier
+    sensitivity: OpenProbability | None = None
+    specificity: OpenProbability | None = None
+    lr_pos: LikelihoodRatio | None = None
+    lr_neg: LikelihoodRatio | None = None
+    range: str = ""
+    population: str = ""
+
+    @model_validator(mode="after")
+    def _one_form(self) -> EvidenceRow:
+        has_probabilities = self.sensitivity is not None or self.specificity is not None
+        has_ratios = self.lr_pos is not None or self.lr_neg is not None
+        if has_probabilities and has_ratios:
+            raise ValueError("give sensitivity/specificity or lr_pos/lr_neg, not both")
+        if has_probabilities and (self.sensitivity is None or self.specificity is None):
+            raise ValueError("sensitivity and specificity go together")
+        if not has_probabilities and not has_ratios:
+            raise ValueError("an evidence row needs sensitivity/specificity or lr_pos/lr_neg")
+        return self
+
+    @property
+    def is_probabilistic(self) -> bool:
+        return self.sensitivity is not None
+
+
+class Condition(_Model):
+    id: Identifier
+    name: str = Field(min_length=3)
+    synonyms: list[str] = []
+    icd10cm: str
+    snomed: str | None = Field(default=None, pattern=r"^\d{6,18}$")
+    category: str
+    urgency: TriageLevel
+    must_not_miss: bool
+    applies: Applicability = Applicability()
+    priors: dict[Setting, Prior]
+    summary: str = Field(min_length=20)
+    plain_summary: str = Field(min_length=20)
+    management: Management
+    references: list[ReferenceKey] = []
+    evidence: list[EvidenceRow] = []
+
+
+class RedFlag(Provenance):
+    id: Identifier
+    name: str = Field(min_length=3)
+    level: TriageLevel
+    when: Rule
+    suggests: list[Identifier] = []
+    advice: str = Field(min_length=3)
+
+
+class LevelThreshold(Provenance):
+    level: TriageLevel
+    mass: OpenProbability
+
+
+class OtherCause(_Model):
+    name: str
+    plain_name: str
+    priors: dict[Setting, Prior]
+
+
+class TriagePolicy(_Model):
+    """How the posterior turns into a triage level (red flags are separate and only raise it)."""
+
+    base_mass: Prior
+    must_not_miss_thresholds: list[LevelThreshold] = Field(min_length=1)
+    other_cause: OtherCause
+
+
+class KnowledgeFile(_Model):
+    references: list[Reference] = []
+    findings: list[Finding] = []
+    groups: list[FindingGroup] = []
+    conditions: list[Condition] = []
+    red_flags: list[RedFlag] = []
+    triage: TriagePolicy | None = None
+
+
+AllOf.model_rebuild()
+AnyOf.model_rebuild()
+AtLeast.model_rebuild()
+Finding.model_rebuild()
+RedFlag.model_rebuild()

@@ -1,0 +1,156 @@
+"""Terminal rendering of assessments (rich). Sentences are made here, from records."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from hipdx._types import TriageLevel
+from hipdx.inference.assessment import (
+    Assessment,
+    Contribution,
+    ContributionKind,
+    RankedCondition,
+    TriageReason,
+    TriageReasonKind,
+)
+from hipdx.kb.compiled import CompiledKB
+
+LEVEL_STYLE = {
+    TriageLevel.EMERGENCY: "bold white on red",
+    TriageLevel.URGENT: "bold black on dark_orange",
+    TriageLevel.SOON: "bold black on yellow",
+    TriageLevel.ROUTINE: "bold white on blue",
+    TriageLevel.SELF_CARE: "bold white on green",
+}
+LEVEL_MEANING = {
+    TriageLevel.EMERGENCY: "EMERGENCY - seek emergency care now",
+    TriageLevel.URGENT: "URGENT - be seen today",
+    TriageLevel.SOON: "SOON - see a clinician within days",
+    TriageLevel.ROUTINE: "ROUTINE - book a routine appointment",
+    TriageLevel.SELF_CARE: "SELF-CARE - self-management is reasonable; seek care if it worsens",
+}
+#: How many contributions to name per condition in the table.
+_REASONS_SHOWN = 3
+
+
+def render_assessment(
+    console: Console, assessment: Assessment, kb: CompiledKB, *, top: int = 8
+) -> None:
+    results = assessment.results
+    console.print(_triage_panel(assessment, kb))
+    console.print(
+        _differential_table(results.differential[:top], kb, results.other_cause_probability)
+    )
+    dangerous = [r for r in results.differential if r.must_not_miss]
+    if dangerous:
+        console.print(_must_not_miss(dangerous))
+    leader = results.differential[0] if results.differential else None
+    if leader is not None:
+        console.print(_next_steps(leader, kb))
+    console.print(Text(results.disclaimer, style="italic"))
+    console.print(
+        Text(
+            f"kb {assessment.metadata.kb_version} · hipdx {assessment.metadata.hipdx_version}",
+            style="dim",
+        )
+    )
+
+
+def _triage_panel(assessment: Assessment, kb: CompiledKB) -> Panel:
+    triage = assessment.results.triage
+    lines = [Text(LEVEL_MEANING[triage.level], style=LEVEL_STYLE[triage.level])]
+    for reason in triage.reasons:
+        lines.append(Text(f"• {describe_reason(reason, kb)}"))
+    for flag in assessment.results.red_flags:
+        lines.append(Text(f"  → {flag.advice}", style="bold"))
+    return Panel(Group(*lines), title="Triage", border_style=LEVEL_STYLE[triage.level].split()[-1])
+
+
+def describe_reason(reason: TriageReason, kb: CompiledKB) -> str:
+    names = ", ".join(kb.condition(c).name for c in reason.conditions)
+    if reason.kind is TriageReasonKind.RED_FLAG:
+        flag = next(f for f in kb.knowledge.red_flags if f.id == reason.red_flag)
+        return f"red flag ({reason.level.value}): {flag.name}"
+    if reason.kind is TriageReasonKind.MUST_NOT_MISS:
+        return (
+            f"must-not-miss ({reason.level.value}): {_percent(reason.mass)} probability "
+            f"(threshold {_percent(reason.threshold)}) of {names}"
+        )
+    return (
+        f"urgency of the likely causes: {reason.level.value} ({_percent(reason.mass)} of the "
+        f"probability is {reason.level.value} or more urgent)"
+    )
+
+
+def _differential_table(ranked: tuple[RankedCondition, ...], kb: CompiledKB, other: float) -> Table:
+    table = Table(title="Differential", title_justify="left", expand=False)
+    table.add_column("#", justify="right")
+    table.add_column("Condition")
+    table.add_column("Probability", justify="right")
+    table.add_column("", no_wrap=True)
+    table.add_column("Main reasons")
+    for row in ranked:
+        name = Text(row.name, style="bold red" if row.must_not_miss else "")
+        if row.must_not_miss:
+            name.append(" ⚠", style="red")
+        reasons = "\n".join(describe_contribution(c, kb) for c in row.explanation[:_REASONS_SHOWN])
+        table.add_row(
+            str(row.rank), name, _percent(row.probability), _bar(row.probability), reasons or "-"
+        )
+    table.add_row(
+        "",
+        Text(kb.knowledge.triage.other_cause.name if kb.knowledge.triage else "other", style="dim"),
+        _percent(other),
+        _bar(other),
+        "",
+    )
+    return table
+
+
+def describe_contribution(contribution: Contribution, kb: CompiledKB) -> str:
+    finding = kb.finding(contribution.finding).clinician
+    arrow = "↑" if contribution.log_lr > 0 else "↓"
+    if contribution.kind is ContributionKind.ABSENT:
+        finding = f"no {finding[0].lower()}{finding[1:]}"
+    elif contribution.kind is ContributionKind.ANSWERS_RULED_OUT:
+        finding = f"not {finding[0].lower()}{finding[1:]}"
+    source = f" [{', '.join(contribution.references)}]" if contribution.references else ""
+    return f"{arrow} {finding} (LR {contribution.likelihood_ratio:.2g}){source}"
+
+
+def _must_not_miss(rows: list[RankedCondition]) -> Panel:
+    lines = [
+        f"{row.name}: {_percent(row.probability)} ({row.urgency.value} if present)" for row in rows
+    ]
+    return Panel(
+        Text("\n".join(lines)),
+        title="Must not miss (shown whatever their probability)",
+        border_style="red",
+    )
+
+
+def _next_steps(leader: RankedCondition, kb: CompiledKB) -> Panel:
+    management = kb.condition(leader.condition).management
+    text = Text()
+    text.append(f"If {leader.name} is confirmed:\n", style="bold")
+    for step in management.first_line:
+        text.append(f"• {step}\n")
+    text.append("Refer when: ", style="bold")
+    text.append("; ".join(management.refer_when) + "\n")
+    text.append("Massage and manual therapy: ", style="bold")
+    text.append(management.massage)
+    return Panel(text, title="What to do next", border_style="cyan")
+
+
+def _percent(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value * 100:.1f}%" if value >= 0.001 else "<0.1%"
+
+
+def _bar(value: float, width: int = 12) -> str:
+    filled = round(value * width)
+    return "█" * filled + "·" * (width - filled)

@@ -1,0 +1,121 @@
+"""The `hipdx` command line, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from hipdx.cli import app
+
+ROOT = Path(__file__).parent.parent
+SEED = str(ROOT / "examples" / "seed_case.json")
+runner = CliRunner()
+
+
+def test_assess_prints_the_triage_banner_the_differential_and_the_disclaimer() -> None:
+    result = runner.invoke(app, ["assess", "--case", SEED])
+    assert result.exit_code == 0, result.output
+    for text in (
+        "Triage",
+        "Differential",
+        "Ischiofemoral impingement",
+        "Must not miss",
+        "not a diagnosis",
+    ):
+        assert text in result.output
+
+
+def test_assess_json_has_the_documented_keys() -> None:
+    result = runner.invoke(app, ["assess", "--case", SEED, "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert {"differential", "triage", "kb_version"} <= set(data)
+    first = data["differential"][0]
+    assert set(first) == {"condition", "name", "probability", "must_not_miss", "explanation"}
+    assert set(data["triage"]) == {"level", "reasons"}
+
+
+def test_assess_document_has_input_metadata_and_results() -> None:
+    result = runner.invoke(app, ["assess", "--case", SEED, "--document"])
+    data = json.loads(result.output)
+    assert list(data) == ["input", "metadata", "results"]
+    assert data["metadata"]["kb_version"] == data["metadata"]["kb_version"].strip()
+
+
+def test_an_unknown_finding_is_an_error_that_suggests_the_closest(tmp_path: Path) -> None:
+    case = tmp_path / "case.json"
+    case.write_text(json.dumps({"findings": {"faber_postive": True}}))
+    result = runner.invoke(app, ["assess", "--case", str(case)])
+    assert result.exit_code == 2
+    assert "faber_positive" in result.output
+
+
+def test_malformed_json_is_reported_with_its_position(tmp_path: Path) -> None:
+    case = tmp_path / "case.json"
+    case.write_text('{"age": 30,, }')
+    result = runner.invoke(app, ["assess", "--case", str(case)])
+    assert result.exit_code == 2
+    assert "not valid JSON" in result.output
+    assert "line 1" in result.output
+
+
+def test_an_empty_or_missing_file_is_reported(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.json"
+    empty.write_text("  \n")
+    assert "empty" in runner.invoke(app, ["assess", "--case", str(empty)]).output
+    assert (
+        "no such file"
+        in runner.invoke(app, ["assess", "--case", str(tmp_path / "nope.json")]).output
+    )
+
+
+def test_a_huge_file_is_refused_before_parsing(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.json"
+    huge.write_text('{"text": "' + "x" * (6 * 1024 * 1024) + '"}')
+    result = runner.invoke(app, ["assess", "--case", str(huge)])
+    assert result.exit_code == 2
+    assert "larger than" in result.output
+
+
+def test_a_case_read_from_standard_input() -> None:
+    result = runner.invoke(app, ["assess", "--case", "-", "--json"], input=Path(SEED).read_text())
+    assert result.exit_code == 0
+    assert json.loads(result.output)["differential"]
+
+
+def test_kb_check_passes_and_kb_stats_json_has_the_documented_keys() -> None:
+    assert runner.invoke(app, ["kb", "check"]).exit_code == 0
+    data = json.loads(runner.invoke(app, ["kb", "stats", "--json"]).output)
+    keys = {
+        "conditions",
+        "findings",
+        "evidence_rows",
+        "grades",
+        "condition_ids",
+        "conditions_without_evidence",
+    }
+    assert keys <= set(data)
+    assert abs(sum(data["grades"].values()) - 1.0) < 1e-9
+
+
+def test_kb_check_fails_on_a_broken_knowledge_folder(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text("conditions:\n  - id: x\n")
+    result = runner.invoke(app, ["kb", "check", "--root", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "bad.yaml" in result.output
+
+
+def test_the_installed_command_runs_in_a_real_process() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "hipdx", "assess", "--case", SEED, "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stdout)["triage"]["level"] in {"routine", "soon"}

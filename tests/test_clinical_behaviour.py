@@ -1,0 +1,222 @@
+"""Clinical behaviour of the packaged knowledge base, written as specifications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import hipdx
+from hipdx.kb.compiled import CompiledKB
+
+HIP_REGIONS = ["pain_groin", "pain_anterior_hip", "pain_lateral_hip", "pain_buttock"]
+
+
+def test_the_seed_case_from_the_presentation_keeps_ischiofemoral_impingement_in_view(
+    kb: CompiledKB, seed_case: dict[str, Any]
+) -> None:
+    """A 31-year-old woman training for a marathon, groin and buttock pain, clicking, positive
+    FABER, no weakness or paraesthesia. IFIS has no specific clinical sign here: it must still rank
+    ahead of the conditions that the presentation speaks against."""
+    result = hipdx.assess(seed_case, knowledge=kb)
+    rank = result.rank_of("ischiofemoral_impingement")
+    assert rank is not None and rank <= 8
+    assert rank < result.rank_of("hip_osteoarthritis")  # type: ignore[operator]
+    assert rank < result.rank_of("lumbar_radiculopathy")  # type: ignore[operator]
+
+
+def test_the_seed_case_with_its_mri_puts_ischiofemoral_impingement_near_the_top(
+    kb: CompiledKB, seed_case: dict[str, Any], seed_case_with_mri: dict[str, Any]
+) -> None:
+    """Quadratus femoris oedema with fatty change carries IFIS even though the ischiofemoral space
+    (25 mm) is not narrowed by the usual 15 mm cut-off."""
+    before = hipdx.assess(seed_case, knowledge=kb)
+    after = hipdx.assess(seed_case_with_mri, knowledge=kb)
+    rank = after.rank_of("ischiofemoral_impingement")
+    assert rank is not None and rank <= 3
+    p_before = next(
+        r.probability for r in before.differential if r.condition == "ischiofemoral_impingement"
+    )
+    p_after = next(
+        r.probability for r in after.differential if r.condition == "ischiofemoral_impingement"
+    )
+    assert p_after > 3 * p_before
+
+
+@pytest.mark.parametrize("region", HIP_REGIONS)
+@pytest.mark.parametrize("risk", ["immunosuppression", "iv_drug_use"])
+def test_fever_with_immunosuppression_and_hip_pain_is_never_below_urgent(
+    kb: CompiledKB, region: str, risk: str
+) -> None:
+    result = hipdx.assess(
+        {"age": 60, "findings": {"fever": True, risk: True, region: True}}, knowledge=kb
+    )
+    assert result.triage.level in ("urgent", "emergency")
+
+
+def test_saddle_numbness_with_back_pain_is_an_emergency_whatever_else_is_reassuring(
+    kb: CompiledKB,
+) -> None:
+    result = hipdx.assess(
+        {
+            "age": 40,
+            "findings": {
+                "pain_low_back": True,
+                "saddle_anaesthesia": True,
+                "slr_positive": False,
+                "fever": False,
+                "duration_over_3_months": True,
+            },
+        },
+        knowledge=kb,
+    )
+    assert result.triage.level == "emergency"
+    assert "cauda_equina_signs" in [f.red_flag for f in result.results.red_flags]
+
+
+def test_a_runner_with_groin_pain_on_hopping_is_seen_the_same_day(kb: CompiledKB) -> None:
+    result = hipdx.assess(
+        {
+            "age": 24,
+            "sex": "female",
+            "setting": "sports",
+            "findings": {
+                "running_high_volume": True,
+                "pain_groin": True,
+                "hop_test_positive": True,
+            },
+        },
+        knowledge=kb,
+    )
+    assert result.triage.level in ("urgent", "emergency")
+    assert result.rank_of("femoral_neck_stress_fracture") == 1
+
+
+def test_lateral_hip_pain_in_a_woman_with_a_positive_single_leg_stance_is_gtps(
+    kb: CompiledKB,
+) -> None:
+    result = hipdx.assess(
+        {
+            "age": 55,
+            "sex": "female",
+            "findings": {
+                "pain_lateral_hip": True,
+                "worse_lying_on_side": True,
+                "single_leg_stance_30s_positive": True,
+            },
+        },
+        knowledge=kb,
+    )
+    assert result.differential[0].condition == "greater_trochanteric_pain_syndrome"
+    assert result.triage.level == "routine"
+
+
+def test_colicky_loin_to_groin_pain_with_haematuria_is_a_stone_and_urgent(kb: CompiledKB) -> None:
+    result = hipdx.assess(
+        {
+            "age": 40,
+            "sex": "male",
+            "setting": "emergency",
+            "findings": {
+                "pain_flank": True,
+                "pain_loin_to_groin": True,
+                "quality_colicky": True,
+                "onset_sudden": True,
+                "urine_blood_positive": True,
+                "nausea_vomiting": True,
+            },
+        },
+        knowledge=kb,
+    )
+    assert result.differential[0].condition == "ureteral_calculus"
+    assert result.triage.level in ("urgent", "emergency")
+
+
+def test_fever_limp_and_a_flexed_hip_raise_psoas_abscess_into_the_top_three(kb: CompiledKB) -> None:
+    result = hipdx.assess(
+        {
+            "age": 48,
+            "sex": "male",
+            "setting": "emergency",
+            "findings": {
+                "pain_groin": True,
+                "fever": True,
+                "hip_held_flexed": True,
+                "limp": True,
+                "immunosuppression": True,
+            },
+        },
+        knowledge=kb,
+    )
+    rank = result.rank_of("psoas_abscess")
+    assert rank is not None and rank <= 3
+    assert result.triage.level in ("urgent", "emergency")
+
+
+def test_an_older_adult_with_groin_pain_and_reduced_adduction_has_hip_osteoarthritis_first(
+    kb: CompiledKB,
+) -> None:
+    result = hipdx.assess(
+        {
+            "age": 68,
+            "sex": "female",
+            "findings": {
+                "pain_groin": True,
+                "adduction_decreased": True,
+                "onset_gradual": True,
+                "xray_hip_oa": True,
+            },
+        },
+        knowledge=kb,
+    )
+    assert result.differential[0].condition == "hip_osteoarthritis"
+
+
+def test_sitting_bone_pain_with_a_positive_bent_knee_stretch_is_hamstring_tendinopathy(
+    kb: CompiledKB,
+) -> None:
+    result = hipdx.assess(
+        {
+            "age": 42,
+            "sex": "male",
+            "setting": "sports",
+            "findings": {
+                "pain_buttock": True,
+                "pain_ischial": True,
+                "worse_sitting": True,
+                "bent_knee_stretch_positive": True,
+                "running_high_volume": True,
+            },
+        },
+        knowledge=kb,
+    )
+    assert result.differential[0].condition == "proximal_hamstring_tendinopathy"
+
+
+def test_radiating_leg_pain_with_a_dermatomal_deficit_is_radiculopathy(kb: CompiledKB) -> None:
+    result = hipdx.assess(
+        {
+            "age": 45,
+            "findings": {
+                "pain_low_back": True,
+                "pain_below_knee": True,
+                "numbness_paresthesia": True,
+                "dermatomal_deficit": True,
+                "crossed_slr_positive": True,
+            },
+        },
+        knowledge=kb,
+    )
+    assert result.differential[0].condition == "lumbar_radiculopathy"
+
+
+def test_must_not_miss_conditions_are_always_listed(kb: CompiledKB) -> None:
+    result = hipdx.assess({"age": 30, "findings": {"pain_lateral_hip": True}}, knowledge=kb)
+    dangerous = {c.id for c in kb.knowledge.conditions if c.must_not_miss}
+    assert set(result.results.must_not_miss) == dangerous
+
+
+def test_every_result_carries_the_decision_support_disclaimer(kb: CompiledKB) -> None:
+    result = hipdx.assess({"findings": {}}, knowledge=kb)
+    assert "not a diagnosis" in result.results.disclaimer
+    assert "not a diagnosis" in result.machine_form()["disclaimer"]

@@ -1,0 +1,170 @@
+"""`hipdx kb check` catches each kind of knowledge error with file, id and field."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from hipdx.issues import errors_in
+from hipdx.knowledge_base import check_knowledge
+
+TINY = Path(__file__).parent / "fixtures" / "tiny_kb" / "tiny.yaml"
+Edit = Callable[[dict], None]  # type: ignore[type-arg]
+
+
+def _errors_after(tmp_path: Path, edit: Edit) -> list[str]:
+    data = yaml.safe_load(TINY.read_text())
+    edit(data)
+    (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    _, issues = check_knowledge(tmp_path)
+    return [str(i) for i in errors_in(issues)]
+
+
+def test_the_unchanged_fixture_is_valid(tmp_path: Path) -> None:
+    assert _errors_after(tmp_path, lambda d: None) == []
+
+
+def test_the_packaged_knowledge_base_is_valid() -> None:
+    _, issues = check_knowledge()
+    assert errors_in(issues) == []
+
+
+def _duplicate_condition(d: dict) -> None:  # type: ignore[type-arg]
+    d["conditions"].append(dict(d["conditions"][0]))
+
+
+def _unknown_finding_in_evidence(d: dict) -> None:  # type: ignore[type-arg]
+    d["conditions"][0]["evidence"][0]["finding"] = "f_pian"
+
+
+def _probability_of_one(d: dict) -> None:  # type: ignore[type-arg]
+    d["conditions"][0]["evidence"][0]["sensitivity"] = 1.0
+
+
+def _prior_of_zero(d: dict) -> None:  # type: ignore[type-arg]
+    d["conditions"][1]["priors"]["sports"]["value"] = 0.0
+
+
+def _evidence_without_reference(d: dict) -> None:  # type: ignore[type-arg]
+    del d["conditions"][0]["evidence"][0]["ref"]
+
+
+def _evidence_without_grade(d: dict) -> None:  # type: ignore[type-arg]
+    del d["conditions"][0]["evidence"][0]["grade"]
+
+
+def _expert_estimate_without_rationale(d: dict) -> None:  # type: ignore[type-arg]
+    d["conditions"][0]["evidence"][1]["note"] = ""
+
+
+def _uncited_reference(d: dict) -> None:  # type: ignore[type-arg]
+    d["references"].append(
+        {"id": "ref-unused", "citation": "Nobody N. Never cited. J None 2001;1:1", "year": 2001}
+    )
+
+
+def _bad_icd_code(d: dict) -> None:  # type: ignore[type-arg]
+    d["conditions"][0]["icd10cm"] = "M99.999"
+
+
+def _overlapping_groups(d: dict) -> None:  # type: ignore[type-arg]
+    d["groups"].append(
+        {"id": "g_other", "clinician": "Other", "lay": "Other?", "members": ["f_sudden", "f_pain"]}
+    )
+
+
+def _overlapping_thresholds(d: dict) -> None:  # type: ignore[type-arg]
+    d["findings"].append(
+        {
+            "id": "f_hours",
+            "kind": "history",
+            "clinician": "Hours",
+            "lay": "Hours?",
+            "asker": "patient",
+            "numeric": {
+                "unit": "h",
+                "plausible_min": 0,
+                "plausible_max": 1000,
+                "derive": [
+                    {"finding": "f_sudden", "at_most": 24},
+                    {"finding": "f_gradual", "at_least": 12},
+                ],
+            },
+        }
+    )
+
+
+def _unknown_key(d: dict) -> None:  # type: ignore[type-arg]
+    d["conditions"][0]["sensitivty"] = 0.5
+
+
+def _group_answers_sum_above_one(d: dict) -> None:  # type: ignore[type-arg]
+    d["conditions"][0]["evidence"].append(
+        {
+            "finding": "f_sudden",
+            "sensitivity": 0.5,
+            "specificity": 0.5,
+            "grade": "expert-estimate",
+            "note": "too much",
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (_duplicate_condition, "conditions[cond_a]: id 'cond_a' is defined more than once"),
+        (
+            _unknown_finding_in_evidence,
+            "conditions[cond_a].evidence[f_pian].finding: unknown finding id 'f_pian'",
+        ),
+        (
+            _probability_of_one,
+            "conditions[cond_a].evidence[f_pain].sensitivity: Input should be less than 1",
+        ),
+        (_prior_of_zero, "conditions[cond_b].priors.sports.value: Input should be greater than 0"),
+        (
+            _evidence_without_reference,
+            "conditions[cond_a].evidence[f_pain].ref: a number graded 'study' has no reference",
+        ),
+        (_evidence_without_grade, "conditions[cond_a].evidence[f_pain].grade: Field required"),
+        (_expert_estimate_without_rationale, "an expert estimate must say why"),
+        (_uncited_reference, "reference 'ref-unused' is not cited by anything"),
+        (_bad_icd_code, "conditions[cond_a].icd10cm: 'M99.999' is not an ICD-10-CM code"),
+        (_overlapping_groups, "answer 'f_sudden' is also in group 'g_onset'"),
+        (_overlapping_thresholds, "'f_sudden' and 'f_gradual' overlap"),
+        (_unknown_key, "conditions[cond_a].sensitivty: Extra inputs are not permitted"),
+        (_group_answers_sum_above_one, "P(answer | condition) sums to 1.400"),
+    ],
+)
+def test_each_kind_of_error_is_reported_precisely(
+    tmp_path: Path, edit: Edit, expected: str
+) -> None:
+    errors = _errors_after(tmp_path, edit)
+    assert any(expected in e and "tiny.yaml" in e for e in errors), errors
+
+
+def test_invalid_yaml_names_the_file(tmp_path: Path) -> None:
+    (tmp_path / "broken.yaml").write_text("conditions: [\n")
+    shutil.copy(TINY, tmp_path / "tiny.yaml")
+    _, issues = check_knowledge(tmp_path)
+    assert any("broken.yaml" in str(i) and "not valid YAML" in str(i) for i in issues)
+
+
+def test_a_folder_without_knowledge_is_an_error(tmp_path: Path) -> None:
+    knowledge, issues = check_knowledge(tmp_path)
+    assert knowledge is None
+    assert "no knowledge files" in str(issues[0])
+
+
+def test_the_version_is_a_hash_of_the_content(tmp_path: Path) -> None:
+    shutil.copy(TINY, tmp_path / "tiny.yaml")
+    first, _ = check_knowledge(tmp_path)
+    (tmp_path / "tiny.yaml").write_text(TINY.read_text() + "\n# a comment changes the content\n")
+    second, _ = check_knowledge(tmp_path)
+    assert first is not None and second is not None
+    assert first.version != second.version and len(first.version) == 12

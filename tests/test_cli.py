@@ -119,3 +119,36 @@ def test_the_installed_command_runs_in_a_real_process() -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout)["triage"]["level"] in {"routine", "soon"}
+
+
+def test_kb_show_prints_a_condition_with_its_evidence_and_references() -> None:
+    result = runner.invoke(app, ["kb", "show", "ischiofemoral_impingement"])
+    assert result.exit_code == 0, result.output
+    for text in (
+        "Ischiofemoral impingement syndrome",
+        "M25.859",
+        "Evidence",
+        "Long-stride walking test",
+        "[singer-2015] Singer AD",
+        "Massage and manual therapy",
+    ):
+        assert text in result.output
+
+
+def test_kb_show_of_a_finding_lists_the_conditions_it_informs() -> None:
+    result = runner.invoke(app, ["kb", "show", "faber_positive"])
+    assert result.exit_code == 0
+    assert "Sacroiliac joint pain" in result.output
+
+
+def test_kb_show_of_an_unknown_id_suggests_the_closest() -> None:
+    result = runner.invoke(app, ["kb", "show", "ischiofemoral_impingment"])
+    assert result.exit_code == 2
+    assert "ischiofemoral_impingement" in result.output
+
+
+def test_the_committed_knowledge_document_is_current(tmp_path: Path) -> None:
+    """docs/knowledge-base.md is generated: regenerate it with `hipdx kb doc` after changing knowledge."""
+    out = tmp_path / "kb.md"
+    assert runner.invoke(app, ["kb", "doc", "--out", str(out)]).exit_code == 0
+    assert out.read_text() == (ROOT / "docs" / "knowledge-base.md").read_text()

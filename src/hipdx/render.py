@@ -17,6 +17,8 @@ from hipdx.inference.assessment import (
     TriageReasonKind,
 )
 from hipdx.kb.compiled import CompiledKB
+from hipdx.kb.schema import Condition, Finding
+from hipdx.kb_views import cited_references, conditions_citing_finding, evidence_table_rows
 
 LEVEL_STYLE = {
     TriageLevel.EMERGENCY: "bold white on red",
@@ -154,3 +156,87 @@ def _percent(value: float | None) -> str:
 def _bar(value: float, width: int = 12) -> str:
     filled = round(value * width)
     return "█" * filled + "·" * (width - filled)
+
+
+def render_condition(console: Console, kb: CompiledKB, condition: Condition) -> None:
+    """`hipdx kb show CONDITION`: the condition's page."""
+    flags = " · [bold red]must not miss[/]" if condition.must_not_miss else ""
+    console.print(f"[bold]{condition.name}[/] ({condition.id}){flags}")
+    applies = condition.applies
+    who = ", ".join(
+        part
+        for part in (
+            applies.sex.value if applies.sex else "",
+            f"age >= {applies.age_min:g}" if applies.age_min is not None else "",
+            f"age <= {applies.age_max:g}" if applies.age_max is not None else "",
+        )
+        if part
+    )
+    console.print(
+        f"ICD-10-CM {condition.icd10cm}"
+        + (f" · SNOMED CT {condition.snomed}" if condition.snomed else "")
+        + f" · {condition.category} · urgency {condition.urgency.value}"
+        + (f" · only: {who}" if who else "")
+    )
+    console.print(f"Also called: {', '.join(condition.synonyms)}" if condition.synonyms else "")
+    priors = Table(title="Priors", title_justify="left")
+    for column in ("setting", "prior", "grade", "source / rationale"):
+        priors.add_column(column)
+    for setting, prior in condition.priors.items():
+        priors.add_row(
+            setting.value,
+            f"{prior.value:g}",
+            prior.grade.value,
+            Text(f"[{prior.ref}] {prior.note}" if prior.ref else prior.note),
+        )
+    console.print(priors)
+    console.print(
+        Panel(
+            Text(f"{condition.summary}\n\nIn plain words: {condition.plain_summary}"),
+            title="Summary",
+        )
+    )
+    evidence = Table(title="Evidence (strongest first)", title_justify="left")
+    for column in ("finding", "Sn", "Sp", "LR+", "LR-", "grade", "source"):
+        evidence.add_column(column)
+    for row in evidence_table_rows(kb, condition):
+        evidence.add_row(*row)
+    console.print(evidence)
+    management = condition.management
+    console.print(
+        Panel(
+            Text(
+                "First line: "
+                + "; ".join(management.first_line)
+                + "\nRefer when: "
+                + "; ".join(management.refer_when)
+                + (f"\nRefer to: {', '.join(management.refer_to)}" if management.refer_to else "")
+                + f"\nMassage and manual therapy: {management.massage}"
+            ),
+            title="Management",
+        )
+    )
+    console.print("[bold]References[/]")
+    for reference in cited_references(kb, condition):
+        extra = f" doi:{reference.doi}" if reference.doi else ""
+        extra += f" PMID {reference.pmid}" if reference.pmid else ""
+        console.print(Text(f"  [{reference.id}] {reference.citation}{extra}"))
+
+
+def render_finding(console: Console, kb: CompiledKB, finding: Finding) -> None:
+    """`hipdx kb show FINDING`: the finding's wording and the conditions it informs."""
+    console.print(
+        f"[bold]{finding.clinician}[/] ({finding.id}) · {finding.kind.value} · "
+        f"asked of {finding.asker.value}"
+    )
+    console.print(f"Lay wording: {finding.lay}")
+    if finding.synonyms:
+        console.print(f"Synonyms: {', '.join(finding.synonyms)}")
+    table = Table(title="Evidence", title_justify="left")
+    for column in ("condition", "Sn", "Sp", "grade", "source"):
+        table.add_column(column)
+    for condition, row in conditions_citing_finding(kb, finding.id):
+        sens = "-" if row.sensitivity is None else f"{row.sensitivity:.2f}"
+        spec = "-" if row.specificity is None else f"{row.specificity:.2f}"
+        table.add_row(condition.name, sens, spec, row.grade.value, row.ref or "-")
+    console.print(table)

@@ -72,6 +72,47 @@ def stats(
     stdout().print(table)
 
 
+@kb_app.command("show")
+def show(
+    item: Annotated[str, typer.Argument(help="A condition id (or a finding id).")],
+    root: RootOption = None,
+) -> None:
+    """A condition with its evidence table, management and references (or a finding's uses)."""
+    from hipdx.kb.compiled import compile_knowledge
+    from hipdx.render import render_condition, render_finding
+
+    kb = compile_knowledge(_valid_knowledge(root))
+    if item in kb.condition_ids:
+        render_condition(stdout(), kb, kb.condition(item))
+    elif kb.has_finding(item):
+        render_finding(stdout(), kb, kb.finding(item))
+    else:
+        from hipdx._suggest import did_you_mean
+
+        known = [*kb.condition_ids, *(f.id for f in kb.knowledge.findings)]
+        fail(
+            f"unknown condition or finding '{item}'; "
+            + did_you_mean(item, known, "see `hipdx kb stats`")
+        )
+
+
+@kb_app.command("doc")
+def doc(
+    out: Annotated[Path, typer.Option("--out", help="Markdown file to write.")] = Path(
+        "docs/knowledge-base.md"
+    ),
+    root: RootOption = None,
+) -> None:
+    """Write the whole knowledge base (conditions, findings, red flags, references) as Markdown."""
+    from hipdx.kb.compiled import compile_knowledge
+    from hipdx.kb_views import knowledge_markdown
+
+    text = knowledge_markdown(compile_knowledge(_valid_knowledge(root)))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {out} ({len(text.splitlines())} lines)")
+
+
 def kb_statistics(knowledge: KnowledgeBase) -> dict[str, Any]:
     rows = [row for condition in knowledge.conditions for row in condition.evidence]
     grades = Counter(row.grade for row in rows)

@@ -148,7 +148,7 @@ def test_kb_show_of_an_unknown_id_suggests_the_closest() -> None:
 
 
 def test_the_committed_knowledge_document_is_current(tmp_path: Path) -> None:
-    """docs/knowledge-base.md is generated: regenerate it with `hipdx kb doc` after changing knowledge."""
+    """docs/knowledge-base.md is generated: after changing knowledge, run `hipdx kb doc`."""
     out = tmp_path / "kb.md"
     assert runner.invoke(app, ["kb", "doc", "--out", str(out)]).exit_code == 0
     assert out.read_text() == (ROOT / "docs" / "knowledge-base.md").read_text()

@@ -13,7 +13,7 @@ import hipdx
 from hipdx.inference.answers import encode
 from hipdx.inference.case import Case
 from hipdx.inference.posterior import compute_posterior
-from hipdx.inference.triage import decide, fired_red_flags
+from hipdx.inference.triage import as_fired, decide, fired_red_flags
 
 KB = hipdx.load_knowledge()
 INDEPENDENT = list(KB.finding_ids)
@@ -80,15 +80,7 @@ def test_adding_a_fired_red_flag_never_lowers_triage(case: dict[str, Any], flag:
     posterior = compute_posterior(KB, answers, parsed.setting, parsed.age, parsed.sex)
     flags = fired_red_flags(KB, answers)
     before = decide(KB, posterior.probabilities, flags)
-    fired = hipdx.inference.assessment.FiredRedFlag(
-        red_flag=flag.id,
-        name=flag.name,
-        level=flag.level,
-        advice=flag.advice,
-        suggests=tuple(flag.suggests),
-        reference=flag.ref,
-        grade=flag.grade,
-    )
+    fired = as_fired(flag)
     after = decide(KB, posterior.probabilities, (*flags, fired))
     assert after.level.rank >= before.level.rank
     assert after.level.rank >= flag.level.rank

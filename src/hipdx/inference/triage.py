@@ -16,6 +16,7 @@ from hipdx.inference.answers import Answers
 from hipdx.inference.assessment import FiredRedFlag, Triage, TriageReason, TriageReasonKind
 from hipdx.kb.compiled import CompiledKB, FloatArray
 from hipdx.kb.rules import evaluate
+from hipdx.kb.schema import RedFlag
 
 _MOST_URGENT_FIRST = sorted(TriageLevel, key=lambda level: -level.rank)
 #: How many conditions a must-not-miss reason names.
@@ -24,17 +25,22 @@ _NAMED_CONDITIONS = 5
 
 def fired_red_flags(kb: CompiledKB, answers: Answers) -> tuple[FiredRedFlag, ...]:
     return tuple(
-        FiredRedFlag(
-            red_flag=flag.id,
-            name=flag.name,
-            level=flag.level,
-            advice=flag.advice,
-            suggests=tuple(flag.suggests),
-            reference=flag.ref,
-            grade=flag.grade,
-        )
+        as_fired(flag)
         for flag in kb.knowledge.red_flags
         if evaluate(flag.when, answers.known) is True
+    )
+
+
+def as_fired(flag: RedFlag) -> FiredRedFlag:
+    """The record of a red flag that holds on a case."""
+    return FiredRedFlag(
+        red_flag=flag.id,
+        name=flag.name,
+        level=flag.level,
+        advice=flag.advice,
+        suggests=tuple(flag.suggests),
+        reference=flag.ref,
+        grade=flag.grade,
     )
 
 

@@ -16,7 +16,8 @@ from hipdx.inference.posterior import compute_posterior
 from hipdx.inference.triage import as_fired, decide, fired_red_flags
 
 KB = hipdx.load_knowledge()
-INDEPENDENT = list(KB.finding_ids)
+#: Findings a case answers freely; derived findings (clusters) follow from their parts.
+INDEPENDENT = [f.id for f in KB.knowledge.findings if f.derived is None and f.id in KB.finding_ids]
 #: Exclusive groups a case answers directly (age band and sex come from `age` and `sex`).
 GROUPS = [g.members for g in KB.groups if g.group.id not in ("age_band", "sex")]
 
@@ -67,9 +68,9 @@ def _log_odds(case: dict[str, Any]) -> np.ndarray:
     parsed = Case.model_validate(case)
     answers, _ = encode(parsed, KB)
     posterior = compute_posterior(KB, answers, parsed.setting, parsed.age, parsed.sex)
-    p = np.clip(posterior.condition_probabilities, 1e-300, 1)
     scores = posterior.log_prior[:-1] + posterior.log_lr.sum(axis=1)
-    return np.where(p > 0, scores, 0.0)
+    # conditions ruled out by sex or age (score -inf) are left out of the comparison
+    return np.where(np.isfinite(scores), scores, 0.0)
 
 
 @_settings

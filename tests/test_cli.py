@@ -22,7 +22,7 @@ def test_assess_prints_the_triage_banner_the_differential_and_the_disclaimer() -
     for text in (
         "Triage",
         "Differential",
-        "Ischiofemoral impingement",
+        "Acetabular labral tear",
         "Must not miss",
         "not a diagnosis",
     ):

@@ -69,7 +69,7 @@ def _log_odds(case: dict[str, Any]) -> np.ndarray:
     posterior = compute_posterior(KB, answers, parsed.setting, parsed.age, parsed.sex)
     p = np.clip(posterior.condition_probabilities, 1e-300, 1)
     scores = posterior.log_prior[:-1] + posterior.log_lr.sum(axis=1)
-    return np.where(p > 0, scores, 0.0)
+    return np.where((p > 0) & np.isfinite(scores), scores, 0.0)  # impossible (age/sex): -inf
 
 
 @_settings

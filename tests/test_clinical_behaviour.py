@@ -228,8 +228,14 @@ def test_radiating_leg_pain_with_a_dermatomal_deficit_is_radiculopathy(kb: Compi
 
 def test_must_not_miss_conditions_are_always_listed(kb: CompiledKB) -> None:
     result = hipdx.assess({"age": 30, "findings": {"pain_lateral_hip": True}}, knowledge=kb)
-    dangerous = {c.id for c in kb.knowledge.conditions if c.must_not_miss}
+    dangerous = {c.id for c in kb.knowledge.conditions if c.must_not_miss and _applies_at(c, 30)}
     assert set(result.results.must_not_miss) == dangerous
+
+
+def _applies_at(condition: Any, age: float) -> bool:
+    """Conditions impossible at this age (e.g. Perthes disease at 30) are not listed."""
+    low, high = condition.applies.age_min, condition.applies.age_max
+    return (low is None or low <= age) and (high is None or age <= high)
 
 
 def test_every_result_carries_the_decision_support_disclaimer(kb: CompiledKB) -> None:

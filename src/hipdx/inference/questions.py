@@ -23,7 +23,7 @@ variable "a must-not-miss condition is present". See docs/interview.md.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Annotated
 
@@ -34,8 +34,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from hipdx._types import Asker
 from hipdx.exceptions import KnowledgeBaseError
 from hipdx.inference.answers import Answers
+from hipdx.inference.screening import screening_gains
 from hipdx.kb.compiled import BoolArray, CompiledKB, FloatArray
-from hipdx.kb.schema import InterviewPolicy
+from hipdx.kb.schema import InterviewPolicy, RedFlag
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 #: The two answers of an independent finding.
@@ -71,6 +72,7 @@ class QuestionBank:
     must_not_miss: BoolArray  # (conditions + 1,)
     condition_ids: tuple[str, ...]
     policy: InterviewPolicy
+    red_flags: tuple[RedFlag, ...] = ()
 
     def index(self, question_id: str) -> int:
         return next(i for i, q in enumerate(self.questions) if q.id == question_id)
@@ -103,9 +105,10 @@ class Suggestion(_Record):
     kind: QuestionKind
     findings: tuple[str, ...]
     asker: Asker
-    score: float  # differential gain + weight x must-not-miss gain, in bits
+    score: float  # differential + weighted must-not-miss and red-flag gains, in bits
     differential_gain: float  # expected fall in entropy of the differential, bits
     must_not_miss_gain: float  # expected fall in entropy of "a must-not-miss condition", bits
+    red_flag_gain: float  # expected fall in entropy of "a red flag fires", bits (screening)
     separates: tuple[str, ...]  # the conditions whose probability it is expected to move most
     outcomes: tuple[AnswerOutcome, ...]
 
@@ -117,6 +120,7 @@ class Gains:
     score: FloatArray  # (questions,)
     differential: FloatArray  # (questions,)
     must_not_miss: FloatArray  # (questions,)
+    red_flag: FloatArray  # (questions,): zero unless `with_screening` added it
     answer_probability: FloatArray  # (questions, answers)
     posterior_after: FloatArray  # (questions, conditions + 1, answers)
 
@@ -145,6 +149,7 @@ def build_question_bank(kb: CompiledKB, policy: InterviewPolicy | None = None) -
         must_not_miss=np.append(kb.must_not_miss, False),
         condition_ids=kb.condition_ids,
         policy=policy,
+        red_flags=kb.knowledge.red_flags,
     )
 
 
@@ -216,7 +221,15 @@ def expected_gains(bank: QuestionBank, probabilities: FloatArray) -> Gains:
         axis=1
     )
     score = differential + bank.policy.must_not_miss_weight.value * danger
-    return Gains(score, differential, danger, p_answer, after)
+    return Gains(score, differential, danger, np.zeros_like(score), p_answer, after)
+
+
+def with_screening(bank: QuestionBank, gains: Gains, answers: Answers, open_: BoolArray) -> Gains:
+    """``gains`` with the weighted red-flag screening gain (`hipdx.inference.screening`) added."""
+    findings = [q.findings for q in bank.questions]
+    red_flag = screening_gains(bank.red_flags, answers, findings, gains.answer_probability, open_)
+    score = gains.score + bank.policy.red_flag_weight.value * red_flag
+    return replace(gains, score=score, red_flag=red_flag)
 
 
 def _entropy(p: FloatArray, axis: int) -> FloatArray:
@@ -248,9 +261,9 @@ def rank_questions(
     exclude: frozenset[str] = frozenset(),
 ) -> tuple[Suggestion, ...]:
     """The ``k`` open questions with the largest score, best first, each with its reasons."""
-    gains = expected_gains(bank, probabilities)
     mask = candidates(bank, answers, asker)
     mask &= np.array([q.id not in exclude for q in bank.questions], dtype=bool)
+    gains = with_screening(bank, expected_gains(bank, probabilities), answers, mask)
     order = [i for i in np.argsort(-gains.score, kind="stable") if mask[i]][:k]
     return tuple(_suggestion(bank, gains, probabilities, int(i)) for i in order)
 
@@ -277,6 +290,7 @@ def _suggestion(
         score=float(gains.score[index]),
         differential_gain=float(gains.differential[index]),
         must_not_miss_gain=float(gains.must_not_miss[index]),
+        red_flag_gain=float(gains.red_flag[index]),
         separates=separates,
         outcomes=outcomes,
     )

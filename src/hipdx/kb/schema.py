@@ -255,6 +255,7 @@ class InterviewPolicy(_Model):
     """How the adaptive interview chooses its questions and when it stops (docs/interview.md)."""
 
     must_not_miss_weight: PolicyNumber
+    red_flag_weight: PolicyNumber
     leader_probability: Prior
     minimum_gain: PolicyNumber
     background_rate: Prior

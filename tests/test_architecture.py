@@ -68,6 +68,7 @@ def test_the_public_api_is_exactly_the_exported_names() -> None:
         "__version__",
         "assess",
         "load_knowledge",
+        "next_questions",
     }
     for name in hipdx.__all__:
         assert hasattr(hipdx, name)

@@ -12,6 +12,7 @@ from hipdx._types import Asker, Grade, Setting, Sex, TriageLevel
 from hipdx.exceptions import HipdxError, InvalidCaseError, KnowledgeBaseError
 from hipdx.inference.assessment import DISCLAIMER, Assessment
 from hipdx.inference.case import Case
+from hipdx.inference.questions import Suggestion
 from hipdx.issues import Issue
 from hipdx.kb.compiled import CompiledKB
 from hipdx.knowledge_base import load_knowledge, packaged_knowledge
@@ -38,6 +39,7 @@ __all__ = [
     "__version__",
     "assess",
     "load_knowledge",
+    "next_questions",
 ]
 
 
@@ -52,3 +54,27 @@ def assess(
 
     parsed = case if isinstance(case, Case) else Case.model_validate(case)
     return assess_case(parsed, knowledge or packaged_knowledge(), version=__version__, now=now)
+
+
+def next_questions(
+    case: Case | Mapping[str, Any],
+    *,
+    asker: Asker | str = Asker.CLINICIAN,
+    k: int = 3,
+    knowledge: CompiledKB | None = None,
+) -> tuple[Suggestion, ...]:
+    """The ``k`` unanswered questions worth asking next, best first, each with why.
+
+    Only questions ``asker`` can answer (``patient``: history; ``clinician``: history and
+    examination; ``clinician_with_imaging``: everything). Exclusive groups are one question.
+    """
+    from hipdx.inference.engine import answers_of
+    from hipdx.inference.posterior import compute_posterior
+    from hipdx.inference.questions import build_question_bank, rank_questions
+
+    parsed = case if isinstance(case, Case) else Case.model_validate(case)
+    kb = knowledge or packaged_knowledge()
+    answers = answers_of(parsed, kb)
+    posterior = compute_posterior(kb, answers, parsed.setting, parsed.age, parsed.sex)
+    bank = build_question_bank(kb)
+    return rank_questions(bank, answers, posterior.probabilities, asker=Asker(asker), k=k)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from hipdx.cli.assess import assess_command
+from hipdx.cli.interview import interview_command
 from hipdx.cli.kb import kb_app
 
 app = typer.Typer(
@@ -16,6 +17,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("assess")(assess_command)
+app.command("interview")(interview_command)
 app.add_typer(kb_app, name="kb")
 
 

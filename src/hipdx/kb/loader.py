@@ -18,6 +18,7 @@ from hipdx.kb.schema import (
     Condition,
     Finding,
     FindingGroup,
+    InterviewPolicy,
     KnowledgeFile,
     RedFlag,
     Reference,
@@ -36,6 +37,7 @@ class KnowledgeBase:
     conditions: tuple[Condition, ...]
     red_flags: tuple[RedFlag, ...]
     triage: TriagePolicy | None
+    interview: InterviewPolicy | None = None
     origin: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
 
     def where(self, kind: str, item_id: str) -> str:
@@ -139,6 +141,7 @@ def _merge(
     kinds = ("references", "findings", "groups", "conditions", "red_flags")
     merged: dict[str, list[Any]] = {kind: [] for kind in kinds}
     triage: TriagePolicy | None = None
+    interview: InterviewPolicy | None = None
     for name, knowledge_file in parsed:
         for kind in kinds:
             for item in getattr(knowledge_file, kind):
@@ -149,6 +152,11 @@ def _merge(
                 issues.append(error(name, "a second 'triage' policy; there must be exactly one"))
             triage = knowledge_file.triage
             origin[("triage", "triage")] = (name,)
+        if knowledge_file.interview is not None:
+            if interview is not None:
+                issues.append(error(name, "a second 'interview' policy; there may be only one"))
+            interview = knowledge_file.interview
+            origin[("interview", "interview")] = (name,)
     return KnowledgeBase(
         version=version,
         references=tuple(merged["references"]),
@@ -157,5 +165,6 @@ def _merge(
         conditions=tuple(merged["conditions"]),
         red_flags=tuple(merged["red_flags"]),
         triage=triage,
+        interview=interview,
         origin=origin,
     )

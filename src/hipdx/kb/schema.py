@@ -241,6 +241,27 @@ class TriagePolicy(_Model):
     other_cause: OtherCause
 
 
+class PolicyNumber(Provenance):
+    """A non-negative tuning number of a policy (a weight, a gain in bits)."""
+
+    value: float = Field(ge=0.0)
+
+
+class PolicyCount(Provenance):
+    value: int = Field(ge=1, le=500)
+
+
+class InterviewPolicy(_Model):
+    """How the adaptive interview chooses its questions and when it stops (docs/interview.md)."""
+
+    must_not_miss_weight: PolicyNumber
+    red_flag_weight: PolicyNumber
+    leader_probability: Prior
+    minimum_gain: PolicyNumber
+    background_rate: Prior
+    question_budget: PolicyCount
+
+
 class KnowledgeFile(_Model):
     references: list[Reference] = []
     findings: list[Finding] = []
@@ -248,6 +269,7 @@ class KnowledgeFile(_Model):
     conditions: list[Condition] = []
     red_flags: list[RedFlag] = []
     triage: TriagePolicy | None = None
+    interview: InterviewPolicy | None = None
 
 
 AllOf.model_rebuild()

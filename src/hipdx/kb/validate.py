@@ -107,6 +107,10 @@ def _provenances(kb: KnowledgeBase) -> Iterator[tuple[str, Provenance]]:
             yield f"{where}.must_not_miss_thresholds[{threshold.level.value}]", threshold
         for setting, prior in kb.triage.other_cause.priors.items():
             yield f"{where}.other_cause.priors.{setting.value}", prior
+    if kb.interview is not None:
+        where = f"{kb.where('interview', 'interview')}: interview"
+        for name in type(kb.interview).model_fields:
+            yield f"{where}.{name}", getattr(kb.interview, name)
 
 
 def _provenance(kb: KnowledgeBase) -> Iterator[Issue]:

@@ -1,0 +1,332 @@
+"""`hipdx interview`: the adaptive interview in the terminal.
+
+Age, sex and where it hurts first; then one question at a time, chosen by
+`hipdx.inference.questions` (yes / no / don't know, or numbered choices), with the top five and the
+triage after each answer; 'b' goes back, 'q' stops. Ends with the assessment. Answers are read
+through an ``ask`` function (the seam tests drive); nothing here decides anything clinical.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from hipdx._types import Asker, Setting, Sex
+from hipdx.inference.assessment import DISCLAIMER
+from hipdx.inference.case import Case
+from hipdx.inference.engine import answers_of
+from hipdx.inference.questions import (
+    QuestionKind,
+    Suggestion,
+    build_question_bank,
+    interview_policy,
+)
+from hipdx.inference.stopping import InterviewStep, Patient, Stop, StopReason, interview_step
+from hipdx.kb.compiled import CompiledKB
+from hipdx.kb.schema import Finding, FindingKind
+from hipdx.render import LEVEL_MEANING, LEVEL_STYLE
+
+#: Reads one answer after showing a prompt; None when the input has ended.
+Ask = Callable[[str], str | None]
+#: The region finding answered by the "which side" question (both sides = present).
+SIDE_FINDING = "pain_bilateral"
+_YES, _NO = {"y", "yes"}, {"n", "no"}
+_UNKNOWN, _BACK, _QUIT = {"?", "dk", "don't know", "dont know", ""}, {"b", "back"}, {"q", "quit"}
+_SHOWN = 5
+
+
+class _EndedError(Exception):
+    """The user (or the end of the input) ended the interview."""
+
+
+@dataclass
+class Interview:
+    """One interview in progress: the intake, the answers so far (None: don't know), the UI."""
+
+    kb: CompiledKB
+    asker: Asker
+    setting: Setting
+    budget: int
+    ask: Ask
+    console: Console
+    age: float | None = None
+    sex: Sex | None = None
+    intake: dict[str, bool] = field(default_factory=dict)
+    history: list[tuple[str, dict[str, bool] | None]] = field(default_factory=list)
+
+    @property
+    def lay(self) -> bool:
+        return self.asker is Asker.PATIENT
+
+    def case(self) -> Case:
+        findings = dict(self.intake)
+        for _, answer in self.history:
+            findings.update(answer or {})
+        return Case(age=self.age, sex=self.sex, setting=self.setting, findings=findings)
+
+    def read(self, prompt: str) -> str:
+        line = self.ask(prompt)
+        if line is None or line.strip().lower() in _QUIT:
+            raise _EndedError
+        return line.strip().lower()
+
+
+def run_interview(interview: Interview) -> tuple[Case, Stop | None]:
+    """Ask until the stop rule (or the user) ends it; the case and why it stopped."""
+    console = interview.console
+    console.print(Text(DISCLAIMER, style="italic"))
+    console.print("Answer y (yes), n (no) or ? (don't know); b goes back, q stops.\n")
+    stop: Stop | None = None
+    try:
+        _intake(interview)
+        stop = _questions(interview)
+    except _EndedError:
+        console.print("\nInterview ended.")
+    return interview.case(), stop
+
+
+def region_choices(kb: CompiledKB) -> list[Finding]:
+    """The pain regions offered at the start, in knowledge-base order (numbered from 1)."""
+    return [
+        f
+        for f in kb.knowledge.findings
+        if f.kind is FindingKind.REGION and f.id != SIDE_FINDING and f.numeric is None
+    ]
+
+
+def _intake(interview: Interview) -> None:
+    interview.age = _read_age(interview)
+    interview.sex = _read_sex(interview)
+    regions = region_choices(interview.kb)
+    title = "Where is the pain, and where does it spread? Choose all that apply."
+    chosen = _read_many(
+        interview, title, [f.lay if interview.lay else f.clinician for f in regions]
+    )
+    if chosen is not None:
+        interview.intake.update({f.id: i in chosen for i, f in enumerate(regions)})
+    if interview.kb.has_finding(SIDE_FINDING):
+        side = _read_choice(interview, "Which side hurts?", ["left", "right", "both sides"])
+        if side is not None:
+            interview.intake[SIDE_FINDING] = side == 2
+
+
+def _read_age(interview: Interview) -> float | None:
+    while True:
+        text = interview.read("How old are you (years)? " if interview.lay else "Age (years)? ")
+        if text in _UNKNOWN:
+            return None
+        try:
+            age = float(text)
+        except ValueError:
+            age = -1.0
+        if 0 <= age <= 120:
+            return age
+        interview.console.print("Please give the age as a number of years (0 to 120).")
+
+
+def _read_sex(interview: Interview) -> Sex | None:
+    title = "What sex were you assigned at birth?" if interview.lay else "Sex?"
+    index = _read_choice(interview, title, [s.value for s in Sex])
+    return None if index is None else list(Sex)[index]
+
+
+def _read_choice(interview: Interview, title: str, options: list[str]) -> int | None:
+    """One of ``options`` by number (0-based), or None for don't know."""
+    interview.console.print(Text(title, style="bold"))
+    for number, option in enumerate(options, start=1):
+        interview.console.print(f"  {number}) {option}")
+    while True:
+        text = interview.read(f"Choose 1-{len(options)} (? don't know): ")
+        if text in _UNKNOWN:
+            return None
+        if text.isdigit() and 1 <= int(text) <= len(options):
+            return int(text) - 1
+        interview.console.print(f"Please type a number from 1 to {len(options)}, or ?.")
+
+
+def _read_many(interview: Interview, title: str, options: list[str]) -> set[int] | None:
+    interview.console.print(Text(title, style="bold"))
+    for number, option in enumerate(options, start=1):
+        interview.console.print(f"  {number:>2}) {option}")
+    while True:
+        text = interview.read("Numbers separated by spaces (? don't know): ")
+        if text in _UNKNOWN:
+            return None
+        parts = text.replace(",", " ").split()
+        if parts and all(p.isdigit() and 1 <= int(p) <= len(options) for p in parts):
+            return {int(p) - 1 for p in parts}
+        interview.console.print(f"Please type numbers from 1 to {len(options)}, e.g. 1 3.")
+
+
+def _questions(interview: Interview) -> Stop:
+    bank = build_question_bank(interview.kb)
+    while True:
+        case = interview.case()
+        answers = answers_of(case, interview.kb)
+        step = interview_step(
+            interview.kb,
+            bank,
+            answers,
+            Patient(case.setting, case.age, case.sex),
+            asker=interview.asker,
+            asked=len(interview.history),
+            budget=interview.budget,
+            skipped=frozenset(q for q, a in interview.history if a is None),
+        )
+        _show_status(interview, step)
+        if step.stop is not None:
+            _show_stop(interview, step.stop)
+            return step.stop
+        assert step.question is not None
+        _ask(interview, step.question)
+
+
+def _ask(interview: Interview, question: Suggestion) -> None:
+    number = len(interview.history) + 1
+    interview.console.print(Text(f"\nQuestion {number} of at most {interview.budget}", "bold"))
+    if not interview.lay:
+        interview.console.print(Text(_why(interview, question), style="dim"))
+    if question.kind is QuestionKind.GROUP:
+        group = next(g for g in interview.kb.knowledge.groups if g.id == question.question)
+        findings = [interview.kb.finding(m) for m in question.findings]
+        labels = [f.lay if interview.lay else f.clinician for f in findings]
+        _answer_group(interview, question, group.lay if interview.lay else group.clinician, labels)
+    else:
+        finding = interview.kb.finding(question.question)
+        _answer_finding(interview, question, finding.lay if interview.lay else finding.clinician)
+
+
+def _answer_finding(interview: Interview, question: Suggestion, text: str) -> None:
+    while True:
+        reply = interview.read(f"{text} [y/n/?/b]: ")
+        if reply in _BACK:
+            _back(interview)
+            return
+        if reply in _YES | _NO | _UNKNOWN:
+            value = None if reply in _UNKNOWN else {question.question: reply in _YES}
+            interview.history.append((question.question, value))
+            return
+        interview.console.print("Please answer y, n, ? (don't know), b (back) or q (quit).")
+
+
+def _answer_group(interview: Interview, question: Suggestion, text: str, labels: list[str]) -> None:
+    interview.console.print(Text(text, style="bold"))
+    for number, label in enumerate(labels, start=1):
+        interview.console.print(f"  {number}) {label}")
+    while True:
+        reply = interview.read(f"Choose 1-{len(labels)} (? don't know, b back): ")
+        if reply in _BACK:
+            _back(interview)
+            return
+        if reply in _UNKNOWN:
+            interview.history.append((question.question, None))
+            return
+        if reply.isdigit() and 1 <= int(reply) <= len(labels):
+            interview.history.append((question.question, {question.findings[int(reply) - 1]: True}))
+            return
+        interview.console.print(f"Please type a number from 1 to {len(labels)}, ?, b or q.")
+
+
+def _back(interview: Interview) -> None:
+    if not interview.history:
+        interview.console.print("Nothing to go back to yet.")
+        return
+    question, _ = interview.history.pop()
+    interview.console.print(f"Going back: the answer to '{question}' is cleared; answer it again.")
+
+
+def _why(interview: Interview, question: Suggestion) -> str:
+    names = ", ".join(interview.kb.condition(c).name for c in question.separates)
+    return (
+        f"why: separates {names or 'nothing yet'}; expected gain {question.score:.2f} bits "
+        f"(differential {question.differential_gain:.2f}, "
+        f"must-not-miss {question.must_not_miss_gain:.2f})"
+    )
+
+
+def _show_status(interview: Interview, step: InterviewStep) -> None:
+    kb = interview.kb
+    conditions = step.probabilities[:-1]
+    order = sorted(range(len(conditions)), key=lambda i: (-conditions[i], kb.condition_ids[i]))
+    table = Table(title="Most likely so far", title_justify="left", show_header=False)
+    for index in order[:_SHOWN]:
+        condition = kb.condition(kb.condition_ids[index])
+        mark = " ⚠" if condition.must_not_miss else ""
+        table.add_row(f"{condition.name}{mark}", f"{conditions[index] * 100:.1f}%")
+    if kb.knowledge.triage is not None:
+        other = kb.knowledge.triage.other_cause
+        name = other.plain_name if interview.lay else other.name
+        table.add_row(Text(name, style="dim"), f"{step.probabilities[-1] * 100:.1f}%")
+    interview.console.print(table)
+    level = step.triage.level
+    interview.console.print(Text(f"Triage: {LEVEL_MEANING[level]}", style=LEVEL_STYLE[level]))
+    for flag in step.red_flags:
+        interview.console.print(Text(f"RED FLAG: {flag.name}. {flag.advice}", style="bold red"))
+
+
+def _show_stop(interview: Interview, stop: Stop) -> None:
+    messages = {
+        StopReason.RED_FLAG: "The interview stops here: a red flag needs attention now "
+        "(see above); please act on the advice.",
+        StopReason.BUDGET: f"The interview stops after {stop.asked} questions (the budget).",
+        StopReason.LEADER_CLEAR: "The interview stops: the leading cause is clear enough "
+        f"({(stop.leader_probability or 0) * 100:.0f}%).",
+        StopReason.NOTHING_WORTH_ASKING: "The interview stops: no further question is "
+        "likely to change the result.",
+    }
+    interview.console.print(Text(f"\n{messages[stop.reason]}", style="bold"))
+
+
+def _stdin_ask(prompt: str) -> str | None:
+    sys.stdout.write(prompt)
+    sys.stdout.flush()
+    line = sys.stdin.readline()
+    return line if line else None
+
+
+def interview_command(
+    mode: Annotated[
+        Asker,
+        typer.Option(
+            "--mode",
+            help="Who answers: patient (history, lay wording), clinician (history and "
+            "examination) or clinician_with_imaging (everything).",
+        ),
+    ] = Asker.PATIENT,
+    setting: Annotated[
+        Setting, typer.Option("--setting", help="Care setting (sets the priors).")
+    ] = Setting.PRIMARY_CARE,
+    budget: Annotated[
+        int | None,
+        typer.Option("--budget", min=1, max=200, help="Most questions to ask (after the intake)."),
+    ] = None,
+    save: Annotated[
+        Path | None, typer.Option("--save", help="Write the answers as a case JSON file.")
+    ] = None,
+) -> None:
+    """Answer questions one at a time; each is the one expected to tell the most."""
+    import hipdx
+    from hipdx.cli._io import stdout
+    from hipdx.knowledge_base import packaged_knowledge
+    from hipdx.render import render_assessment
+
+    kb = packaged_knowledge()
+    limit = budget or interview_policy(kb).question_budget.value
+    console = stdout()
+    interview = Interview(kb, mode, setting, limit, _stdin_ask, console)
+    case, _ = run_interview(interview)
+    console.print()
+    render_assessment(console, hipdx.assess(case, knowledge=kb), kb, top=_SHOWN)
+    if save is not None:
+        document = case.model_dump(mode="json", exclude_none=True)
+        save.write_text(json.dumps(document, indent=2) + "\n")
+        console.print(f"Case saved to {save} (run `hipdx assess --case {save}`).")

@@ -1,0 +1,131 @@
+"""When the interview stops, as a value: one step of the interview is "ask this" or "stop, because".
+
+The reasons, checked in this order:
+
+1. ``red_flag``: a red-flag rule holds. An emergency does not wait for the next question: the
+   interface says so at once.
+2. ``budget``: the question budget is spent.
+3. ``leader_clear``: the leading condition's probability reaches the policy's
+   ``leader_probability``.
+4. ``nothing_worth_asking``: no open question scores ``minimum_gain`` or more (or none is left).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from hipdx._types import Asker, Setting, Sex
+from hipdx.inference.answers import Answers
+from hipdx.inference.assessment import FiredRedFlag, Triage
+from hipdx.inference.posterior import compute_posterior
+from hipdx.inference.questions import QuestionBank, Suggestion, rank_questions
+from hipdx.inference.triage import decide, fired_red_flags
+from hipdx.kb.compiled import CompiledKB, FloatArray
+
+
+class StopReason(StrEnum):
+    RED_FLAG = "red_flag"
+    BUDGET = "budget"
+    LEADER_CLEAR = "leader_clear"
+    NOTHING_WORTH_ASKING = "nothing_worth_asking"
+
+
+class Stop(BaseModel):
+    """Why the interview stopped, with the figures that decided it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reason: StopReason
+    red_flags: tuple[str, ...] = ()
+    leader: str | None = None
+    leader_probability: float | None = None
+    threshold: float | None = None
+    asked: int
+
+
+@dataclass(frozen=True)
+class InterviewStep:
+    """The state after the answers so far: the differential, triage, and what to do next."""
+
+    probabilities: FloatArray  # (conditions + 1,)
+    triage: Triage
+    red_flags: tuple[FiredRedFlag, ...]
+    suggestions: tuple[Suggestion, ...]
+    stop: Stop | None
+
+    @property
+    def question(self) -> Suggestion | None:
+        return None if self.stop is not None or not self.suggestions else self.suggestions[0]
+
+
+@dataclass(frozen=True)
+class Patient:
+    setting: Setting
+    age: float | None
+    sex: Sex | None
+
+
+def interview_step(
+    kb: CompiledKB,
+    bank: QuestionBank,
+    answers: Answers,
+    patient: Patient,
+    *,
+    asker: Asker,
+    asked: int,
+    budget: int | None = None,
+    skipped: frozenset[str] = frozenset(),
+    k: int = 1,
+) -> InterviewStep:
+    """Where the interview stands after ``asked`` questions, and whether it stops here."""
+    posterior = compute_posterior(kb, answers, patient.setting, patient.age, patient.sex)
+    probabilities = posterior.probabilities
+    flags = fired_red_flags(kb, answers)
+    suggestions = rank_questions(bank, answers, probabilities, asker=asker, k=k, exclude=skipped)
+    limit = budget if budget is not None else bank.policy.question_budget.value
+    stop = decide_stop(bank, probabilities, flags, suggestions, asked=asked, budget=limit)
+    return InterviewStep(
+        probabilities=probabilities,
+        triage=decide(kb, probabilities, flags),
+        red_flags=flags,
+        suggestions=suggestions,
+        stop=stop,
+    )
+
+
+def decide_stop(
+    bank: QuestionBank,
+    probabilities: FloatArray,
+    flags: tuple[FiredRedFlag, ...],
+    suggestions: tuple[Suggestion, ...],
+    *,
+    asked: int,
+    budget: int,
+) -> Stop | None:
+    """The reason to stop now, or None to ask ``suggestions[0]``."""
+    policy = bank.policy
+    if flags:
+        return Stop(
+            reason=StopReason.RED_FLAG, red_flags=tuple(f.red_flag for f in flags), asked=asked
+        )
+    if asked >= budget:
+        return Stop(reason=StopReason.BUDGET, threshold=float(budget), asked=asked)
+    conditions = probabilities[:-1]
+    leader = int(np.argmax(conditions))
+    threshold = policy.leader_probability.value
+    if conditions[leader] >= threshold:
+        return Stop(
+            reason=StopReason.LEADER_CLEAR,
+            leader=bank.condition_ids[leader],
+            leader_probability=float(conditions[leader]),
+            threshold=threshold,
+            asked=asked,
+        )
+    minimum = policy.minimum_gain.value
+    if not suggestions or suggestions[0].score < minimum:
+        return Stop(reason=StopReason.NOTHING_WORTH_ASKING, threshold=minimum, asked=asked)
+    return None

@@ -1,5 +1,5 @@
-"""Our own typical presentations (tests/vignettes/*.jsonl): each ranks its condition in the top three
-from structured findings, and triage is never below the vignette's expected level."""
+"""Our own typical presentations (tests/vignettes/*.jsonl): each ranks its condition in the top
+three from structured findings, and triage is never below the vignette's expected level."""
 
 from __future__ import annotations
 

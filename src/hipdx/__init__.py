@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hipdx._types import Asker, Grade, Setting, Sex, TriageLevel
 from hipdx.exceptions import HipdxError, InvalidCaseError, KnowledgeBaseError
@@ -15,6 +15,9 @@ from hipdx.inference.case import Case
 from hipdx.issues import Issue
 from hipdx.kb.compiled import CompiledKB
 from hipdx.knowledge_base import load_knowledge, packaged_knowledge
+
+if TYPE_CHECKING:
+    from hipdx.intake import ParsedCase
 
 try:
     __version__ = version("hipdx")
@@ -38,6 +41,7 @@ __all__ = [
     "__version__",
     "assess",
     "load_knowledge",
+    "parse",
 ]
 
 
@@ -52,3 +56,11 @@ def assess(
 
     parsed = case if isinstance(case, Case) else Case.model_validate(case)
     return assess_case(parsed, knowledge or packaged_knowledge(), version=__version__, now=now)
+
+
+def parse(text: str, *, setting: Setting = Setting.PRIMARY_CARE) -> ParsedCase:
+    """Read clinical free text into findings (negation, history, side, numbers); the result's
+    ``.case`` is what `assess` takes. Needs the ``nlp`` extra (medspaCy)."""
+    from hipdx.intake import parse as parse_text
+
+    return parse_text(text, setting=setting)

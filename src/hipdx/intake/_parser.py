@@ -19,6 +19,8 @@ from hipdx.issues import error
 from hipdx.kb.compiled import CompiledKB
 from hipdx.kb.schema import FindingKind
 
+#: Kinds of finding that have a side (a pain region, a test, a scan finding).
+_SIDED = {FindingKind.REGION, FindingKind.SYMPTOM, FindingKind.EXAM, FindingKind.IMAGING}
 #: The longest text accepted, in characters (the same limit as `Case.text`).
 MAX_TEXT_CHARS = 100_000
 
@@ -73,7 +75,7 @@ class Parser:
             span=_span(span.doc.text, span.start_char, span.end_char),
             status=status,
             trigger=trigger,
-            side=side_of(span, self._words),
+            side=side_of(span, self._words) if finding.kind in _SIDED else None,
             test_result=result is not None,
         )
 

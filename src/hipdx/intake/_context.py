@@ -33,6 +33,7 @@ class ContextWords(BaseModel):
     negative: frozenset[str]
     clause_breaks: frozenset[str]
     sides: dict[Side, frozenset[str]]
+    strip_prefixes: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -42,11 +43,12 @@ def context_words() -> ContextWords:
 
 
 def status_of(span: Any) -> tuple[Status, Span | None]:
-    """The ConText status of a matched span and the trigger that set it."""
+    """The ConText status of a matched span and the trigger that set it. A trigger inside the
+    span itself ("can't bear weight") is part of the finding, not context."""
     for category, status in _CATEGORIES:
         for modifier in span._.modifiers:
-            if modifier.category == category:
-                start, end = modifier.modifier_span
+            start, end = modifier.modifier_span
+            if modifier.category == category and not span.start <= start < end <= span.end:
                 trigger = span.doc[start:end]
                 return status, Span(
                     start=trigger.start_char, end=trigger.end_char, text=trigger.text

@@ -33,14 +33,16 @@ class Lexicon:
     issues: tuple[Issue, ...]
 
 
-def build_lexicon(kb: CompiledKB, extra_cues: dict[str, list[str]]) -> Lexicon:
+def build_lexicon(
+    kb: CompiledKB, extra_cues: dict[str, list[str]], strip_prefixes: tuple[str, ...] = ()
+) -> Lexicon:
     """Phrases for every boolean finding; cues for every numeric one."""
     owner: dict[str, str] = {}
     issues: list[Issue] = []
     for finding in kb.knowledge.findings:
         if finding.numeric is not None:
             continue
-        for phrase in _phrases(finding):
+        for phrase in _phrases(finding, strip_prefixes):
             key = phrase.lower()
             if key in owner and owner[key] != finding.id:
                 issues.append(_shared_phrase(phrase, owner[key], finding.id))
@@ -55,10 +57,11 @@ def build_lexicon(kb: CompiledKB, extra_cues: dict[str, list[str]]) -> Lexicon:
     return Lexicon(terms=terms, cues=cues, issues=tuple(issues))
 
 
-def _phrases(finding: Finding) -> Iterator[str]:
-    """The synonyms, the clinician wording and that wording without its parentheses."""
+def _phrases(finding: Finding, strip_prefixes: tuple[str, ...]) -> Iterator[str]:
+    """The synonyms, the clinician wording and that wording without its parentheses, each
+    without a leading context word ("History of cancer" -> "cancer")."""
     for phrase in (*finding.synonyms, finding.clinician, _PARENTHESES.sub("", finding.clinician)):
-        cleaned = " ".join(phrase.split())
+        cleaned = _strip(" ".join(phrase.split()), strip_prefixes)
         if len(cleaned) >= 2:
             yield cleaned
 
@@ -78,3 +81,10 @@ def _shared_phrase(phrase: str, first: str, second: str) -> Issue:
         f"the phrase '{phrase}' already names '{first}'; it is matched to '{first}' only",
         "give each finding its own synonyms",
     )
+
+
+def _strip(phrase: str, prefixes: tuple[str, ...]) -> str:
+    for prefix in prefixes:
+        if phrase.lower().startswith(f"{prefix} "):
+            return phrase[len(prefix) + 1 :]
+    return phrase

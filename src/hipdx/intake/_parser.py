@@ -30,10 +30,10 @@ class Parser:
 
     def __init__(self, kb: CompiledKB) -> None:
         rules = measurement_rules()
-        self.kb = kb
-        self.lexicon = build_lexicon(kb, rules.cues)
-        self._measure = MeasurementReader(kb, self.lexicon.cues, rules)
         self._words = context_words()
+        self.kb = kb
+        self.lexicon = build_lexicon(kb, rules.cues, self._words.strip_prefixes)
+        self._measure = MeasurementReader(kb, self.lexicon.cues, rules)
         self._nlp: Any = build_pipeline(self.lexicon)
 
     def parse(self, text: str, *, setting: Setting = Setting.PRIMARY_CARE) -> ParsedCase:

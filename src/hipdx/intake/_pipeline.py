@@ -14,6 +14,8 @@ from typing import Any
 
 from hipdx.intake._lexicon import Lexicon
 
+#: Determiners that stand for each other inside a phrase.
+_DETERMINERS = frozenset({"the", "my", "her", "his", "their", "your", "its"})
 #: Where the target matcher puts its matches (a span group, so matches may overlap).
 SPAN_GROUP = "hipdx_findings"
 
@@ -25,7 +27,9 @@ def build_pipeline(lexicon: Lexicon) -> Any:
     nlp = medspacy.load(medspacy_enable=["medspacy_tokenizer"], load_rules=False)
     nlp.add_pipe("sentencizer")
     group = {"span_group_name": SPAN_GROUP}
-    matcher = nlp.add_pipe("medspacy_target_matcher", config={"result_type": "group", **group})
+    matcher = nlp.add_pipe(
+        "medspacy_target_matcher", config={"result_type": "group", "prune": False, **group}
+    )
     matcher.add(
         [
             target_rule(term.phrase, term.finding, pattern=_token_pattern(nlp, term.phrase))
@@ -58,8 +62,23 @@ def _import_medspacy() -> tuple[Any, Any, Any]:
 
 
 def _token_pattern(nlp: Any, phrase: str) -> list[dict[str, Any]]:
-    """Match the phrase's tokens case-insensitively; its last word also in a plural form."""
+    """Match the phrase's tokens case-insensitively, with light morphology: any possessive for
+    "the" ("the hip" ~ "my hip"), and other forms of a last word or an -ing word."""
     words = [token.lower_ for token in nlp.tokenizer(phrase)]
-    last = words[-1]
-    forms = [last, f"{last}s", f"{last}es"] if last.isalpha() and len(last) > 2 else [last]
-    return [*({"LOWER": word} for word in words[:-1]), {"LOWER": {"IN": forms}}]
+    pattern = []
+    for index, word in enumerate(words):
+        forms = _forms(word, last=index == len(words) - 1)
+        pattern.append({"LOWER": {"IN": forms}} if len(forms) > 1 else {"LOWER": word})
+    return pattern
+
+
+def _forms(word: str, *, last: bool) -> list[str]:
+    if word in _DETERMINERS:
+        return sorted(_DETERMINERS)
+    forms = {word}
+    if word.isalpha() and word.endswith("ing") and len(word) > 5:
+        stem = word[:-3]
+        forms |= {stem, f"{stem}s", f"{stem}es", f"{stem}ed"}
+    if last and word.isalpha() and len(word) > 2:
+        forms |= {f"{word}s", f"{word}es"}
+    return sorted(forms)

@@ -119,8 +119,6 @@ def _numbers_beat_words(
             if said is not None and said != threshold.contains(value):
                 del answers[threshold.finding]
                 conflicts.append(_conflict(threshold.finding, None, "measurement_wins", mentions))
-            elif said is not None:
-                del answers[threshold.finding]  # the number says the same, and more
 
 
 def _first_answer_of_a_question(

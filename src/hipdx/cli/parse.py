@@ -56,7 +56,7 @@ def parse_command(
 
 def render_parse(console: Console, parsed: ParsedCase) -> None:
     console.print(_highlighted(parsed))
-    console.print(Text("green: present · red struck: absent · yellow: not current", style="dim"))
+    console.print(Text("[x] present · [¬x] absent · [~x] not current or not used", style="dim"))
     console.print(_mentions_table(parsed.mentions))
     if parsed.measurements:
         table = Table(title="Measurements", title_justify="left")
@@ -75,13 +75,28 @@ def render_parse(console: Console, parsed: ParsedCase) -> None:
 
 
 def _highlighted(parsed: ParsedCase) -> Text:
-    text = Text(parsed.text)
-    for mention in parsed.mentions:
-        style = _STYLE.get(mention.status.value, _NOT_SET_STYLE) if mention.used else None
-        text.stylize(style or _NOT_SET_STYLE, mention.span.start, mention.span.end)
-    for measurement in parsed.measurements:
-        text.stylize(_NUMBER_STYLE, measurement.span.start, measurement.span.end)
+    """The note with each finding in brackets and colour: [groin pain], [¬fever] for a negated
+    one, [~low back pain] for one that is not current, [31-year-old] numbers in cyan."""
+    marks = [(m.span.start, m.span.end, *_mark(m)) for m in parsed.mentions]
+    marks += [(m.span.start, m.span.end, "", _NUMBER_STYLE) for m in parsed.measurements]
+    text = Text()
+    position = 0
+    for start, end, prefix, style in sorted(marks):
+        if start < position:
+            continue  # overlaps a mark already shown
+        text.append(parsed.text[position:start])
+        text.append(f"[{prefix}{parsed.text[start:end]}]", style=style)
+        position = end
+    text.append(parsed.text[position:])
     return text
+
+
+def _mark(mention: Mention) -> tuple[str, str]:
+    if not mention.used:
+        return "~", _NOT_SET_STYLE
+    if mention.status.value == "absent":
+        return "¬", _STYLE["absent"]
+    return "", _STYLE["present"]
 
 
 def _mentions_table(mentions: tuple[Mention, ...]) -> Table:

@@ -14,7 +14,8 @@ import yaml
 
 import hipdx
 from hipdx import InvalidCaseError, Sex
-from hipdx.intake import MAX_TEXT_CHARS, ParsedCase, Side, Status, parse
+from hipdx.intake import MAX_TEXT_CHARS, ParsedCase, Parser, Side, Status, default_parser, parse
+from hipdx.kb.compiled import CompiledKB
 
 CASES: list[dict[str, Any]] = yaml.safe_load(
     (Path(__file__).parent / "fixtures" / "intake_cases.yaml").read_text()
@@ -73,6 +74,7 @@ def test_the_seed_case_presentation_parses_sensibly(seed: ParsedCase) -> None:
     assert findings["numbness_paresthesia"] is False
     assert findings["faber_positive"] is True
     assert findings["clicking_on_rom"] is False
+    assert findings["snapping_sensation"] is False
     assert findings["running_high_volume"] is True
     assert findings["mri_labral_tear"] is True
 
@@ -147,3 +149,14 @@ def test_the_parsed_case_is_what_assess_takes(seed: ParsedCase) -> None:
 
 def test_hipdx_parse_is_the_public_entry_point() -> None:
     assert hipdx.parse("Denies fever.").case.findings == {"fever": False}
+
+
+def test_the_lexicon_comes_from_the_knowledge_base_given(tiny_kb: CompiledKB) -> None:
+    """The tiny KB words its findings "Fever", "Pain", "Sudden", with no synonyms: a parser built
+    on it matches those words, and knows nothing of the packaged KB's findings (no groin)."""
+    parsed = Parser(tiny_kb).parse("No fever. Groin pain. Sudden onset.")
+    assert parsed.case.findings == {"f_fever": False, "f_pain": True, "f_sudden": True}
+
+
+def test_the_default_parser_is_built_once_per_process() -> None:
+    assert default_parser() is default_parser()

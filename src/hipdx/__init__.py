@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hipdx._types import Asker, Grade, Setting, Sex, TriageLevel
 from hipdx.exceptions import HipdxError, InvalidCaseError, KnowledgeBaseError
@@ -16,6 +16,9 @@ from hipdx.inference.questions import Suggestion
 from hipdx.issues import Issue
 from hipdx.kb.compiled import CompiledKB
 from hipdx.knowledge_base import load_knowledge, packaged_knowledge
+
+if TYPE_CHECKING:
+    from hipdx.intake import ParsedCase
 
 try:
     __version__ = version("hipdx")
@@ -40,6 +43,7 @@ __all__ = [
     "assess",
     "load_knowledge",
     "next_questions",
+    "parse",
 ]
 
 
@@ -78,3 +82,11 @@ def next_questions(
     posterior = compute_posterior(kb, answers, parsed.setting, parsed.age, parsed.sex)
     bank = build_question_bank(kb)
     return rank_questions(bank, answers, posterior.probabilities, asker=Asker(asker), k=k)
+
+
+def parse(text: str, *, setting: Setting = Setting.PRIMARY_CARE) -> ParsedCase:
+    """Read clinical free text into findings (negation, history, side, numbers); the result's
+    ``.case`` is what `assess` takes. Needs the ``nlp`` extra (medspaCy)."""
+    from hipdx.intake import parse as parse_text
+
+    return parse_text(text, setting=setting)

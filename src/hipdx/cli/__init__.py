@@ -5,8 +5,10 @@ from __future__ import annotations
 import typer
 
 from hipdx.cli.assess import assess_command
+from hipdx.cli.eval import eval_command
 from hipdx.cli.interview import interview_command
 from hipdx.cli.kb import kb_app
+from hipdx.cli.parse import parse_command
 
 app = typer.Typer(
     name="hipdx",
@@ -19,6 +21,8 @@ app = typer.Typer(
 app.command("assess")(assess_command)
 app.command("interview")(interview_command)
 app.add_typer(kb_app, name="kb")
+app.command("parse")(parse_command)
+app.command("eval")(eval_command)
 
 
 def main() -> None:

@@ -15,7 +15,13 @@ from hipdx.issues import error
 
 
 def assess_command(
-    case: Annotated[str, typer.Option("--case", help="Case JSON file ('-' for standard input).")],
+    case: Annotated[
+        str | None, typer.Option("--case", help="Case JSON file ('-' for standard input).")
+    ] = None,
+    text: Annotated[
+        str | None,
+        typer.Option("--text", help="A clinical note to parse first ('-' for standard input)."),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the machine form as JSON.")
     ] = False,
@@ -32,18 +38,13 @@ def assess_command(
     from hipdx.knowledge_base import packaged_knowledge
     from hipdx.render import render_assessment
 
-    raw = read_json(case)
-    try:
-        parsed = Case.model_validate(raw)
-    except ValidationError as exc:
-        issues = [
-            error(".".join(str(p) for p in e["loc"]) or "case", e["msg"]) for e in exc.errors()
-        ]
-        fail(f"{case}: not a valid case", issues)
+    if (case is None) == (text is None):
+        fail("give either --case FILE or --text NOTE (one of them, not both)")
+    parsed = _from_text(text) if text is not None else _from_json(str(case))
     try:
         assessment = hipdx.assess(parsed)
     except InvalidCaseError as exc:
-        fail(f"{case}: the case cannot be assessed", exc.issues)
+        fail(f"{case or 'the text'}: the case cannot be assessed", exc.issues)
     except KnowledgeBaseError as exc:
         fail("the knowledge base is invalid (run `hipdx kb check`)", exc.issues, code=3)
     if document:
@@ -52,3 +53,20 @@ def assess_command(
         typer.echo(json.dumps(assessment.machine_form(), indent=2))
     else:
         render_assessment(stdout(), assessment, packaged_knowledge(), top=top)
+
+
+def _from_json(path: str) -> Case:
+    raw = read_json(path)
+    try:
+        return Case.model_validate(raw)
+    except ValidationError as exc:
+        issues = [
+            error(".".join(str(p) for p in e["loc"]) or "case", e["msg"]) for e in exc.errors()
+        ]
+        fail(f"{path}: not a valid case", issues)
+
+
+def _from_text(text: str) -> Case:
+    from hipdx.cli.parse import parse_note
+
+    return parse_note(text).case

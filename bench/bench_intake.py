@@ -1,0 +1,91 @@
+"""Intake: extraction quality on the gold set, and parse speed against a plain-regex baseline.
+
+Quality: precision and recall per finding kind and overall, negation accuracy, and how often
+historical / hypothetical / family mentions were (rightly) left unset, for hipdx intake and for
+the baseline. The baseline matches the same KB lexicon with one regular expression, with no
+ConText (so nothing is negated) and no numbers.
+
+    .venv/bin/python bench/bench_intake.py [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import hipdx
+from hipdx.evaluation._extraction import ExtractionReport, load_gold, score_extraction
+from hipdx.inference.case import Case
+from hipdx.intake import default_parser
+from hipdx.knowledge_base import packaged_knowledge
+
+ROOT = Path(__file__).parent.parent
+GOLD = ROOT / "tests" / "fixtures" / "gold" / "intake_gold.jsonl"
+
+
+def regex_baseline() -> Callable[[str], Case]:
+    """Keyword matching: every lexicon phrase found sets its finding present."""
+    lexicon = default_parser().lexicon
+    owner = {t.phrase.lower(): t.finding for t in lexicon.terms}
+    phrases = sorted(owner, key=len, reverse=True)
+    pattern = re.compile(
+        r"(?<![a-z])(?:" + "|".join(re.escape(p) for p in phrases) + r")(?![a-z])", re.IGNORECASE
+    )
+
+    def parse(text: str) -> Case:
+        found = {owner[m.group(0).lower()]: True for m in pattern.finditer(text)}
+        return Case(findings={f: v for f, v in found.items() if not f.startswith("sex_")})
+
+    return parse
+
+
+def _time(function: Callable[[str], object], texts: list[str], repeat: int) -> float:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for text in texts:
+            function(text)
+        samples.append((time.perf_counter() - start) / len(texts))
+    return statistics.median(samples)
+
+
+def _print_quality(name: str, report: ExtractionReport) -> None:
+    print(f"\n{name}: {report.passages} passages")
+    print(f"{'kind':<14}{'precision':>10}{'recall':>9}{'expected':>10}")
+    for kind, score in report.by_kind.items():
+        print(f"{kind:<14}{score.precision:>10.3f}{score.recall:>9.3f}{score.expected:>10}")
+    print(f"negation accuracy: {report.negation_accuracy:.3f} ({report.negated} negated mentions)")
+    print(
+        f"not-current mentions left unset: {report.not_current_accuracy:.3f} "
+        f"({report.not_current} mentions)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    kb = packaged_knowledge()
+    gold = load_gold(GOLD)
+    start = time.perf_counter()
+    default_parser()
+    build = time.perf_counter() - start
+    baseline = regex_baseline()
+    _print_quality("hipdx intake", score_extraction(kb, gold, lambda t: hipdx.parse(t).case))
+    _print_quality("regex baseline (no ConText)", score_extraction(kb, gold, baseline))
+    texts = [p.text for p in gold]
+    t_intake = _time(lambda t: hipdx.parse(t), texts, args.repeat)
+    t_regex = _time(baseline, texts, args.repeat)
+    print(f"\npipeline build (once per process): {build * 1e3:.0f} ms")
+    print(f"{'parse speed, median per passage':<40}{'':>4}")
+    print(f"{'hipdx intake (medspaCy + ConText)':<40}{t_intake * 1e3:>8.2f} ms")
+    print(f"{'regex keyword baseline':<40}{t_regex * 1e3:>8.3f} ms")
+    print(f"ratio intake / baseline: {t_intake / t_regex:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""`hipdx eval FILE.jsonl`: score hipdx on vignettes beside a TF-IDF baseline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from hipdx.cli._io import fail, stdout
+from hipdx.evaluation import (
+    CaseBuilder,
+    Evaluation,
+    Report,
+    Scores,
+    Stage,
+    load_vignettes,
+    structured_case,
+    text_case,
+)
+
+_ROWS = (
+    ("top-1", "top1"),
+    ("top-3", "top3"),
+    ("top-5", "top5"),
+    ("top-10", "top10"),
+    ("MRR", "mrr"),
+    ("under-triage", "under_triage"),
+    ("over-triage", "over_triage"),
+    ("missed emergencies", "missed_emergencies"),
+    ("Brier (expected condition)", "brier"),
+)
+
+
+def eval_command(
+    file: Annotated[Path, typer.Argument(help="Vignettes, one JSON object a line.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Write top-k curves to this PNG file.")
+    ] = None,
+    structured: Annotated[
+        bool,
+        typer.Option(
+            "--structured", help="Use the vignettes' coded findings instead of parsing their text."
+        ),
+    ] = False,
+) -> None:
+    """Top-k accuracy, MRR, triage errors and Brier score, presentation only and with workup."""
+    import hipdx
+    from hipdx.knowledge_base import packaged_knowledge
+
+    if not file.is_file():
+        fail(f"{file}: no such file")
+    vignettes, issues = load_vignettes(file)
+    if issues or not vignettes:
+        fail(f"{file}: not a vignette file", issues)
+    if structured:
+        missing = [v.id for v in vignettes if v.findings is None]
+        if missing:
+            fail(f"--structured needs coded findings; these have none: {', '.join(missing)}")
+        builder: CaseBuilder = structured_case
+    else:
+        builder = text_case(lambda text: hipdx.parse(text).case)
+    report = Evaluation(packaged_knowledge(), builder, version=hipdx.__version__).run(vignettes)
+    if plot is not None:
+        from hipdx.evaluation.plot import plot_top_k
+
+        plot_top_k(report, plot)
+    if as_json:
+        typer.echo(json.dumps(report.summary(), indent=2))
+        return
+    render_report(stdout(), report, source="structured findings" if structured else "parsed text")
+
+
+def render_report(console: Console, report: Report, *, source: str) -> None:
+    table = Table(title=f"{report.n} vignettes ({source})", title_justify="left")
+    table.add_column("measure")
+    for header in ("hipdx", "baseline", "hipdx", "baseline"):
+        table.add_column(header, justify="right")
+    table.add_row("", "presentation", "", "with workup", "", style="dim")
+    stages = (
+        report.presentation,
+        report.baseline[Stage.PRESENTATION],
+        report.with_workup,
+        report.baseline[Stage.WITH_WORKUP],
+    )
+    for label, key in _ROWS:
+        table.add_row(label, *(_cell(s, key) for s in stages))
+    console.print(table)
+    if report.not_in_kb:
+        console.print(f"[yellow]expected condition not in the KB:[/] {', '.join(report.not_in_kb)}")
+    misses = Table(title="Misses (expected condition not in hipdx's top 3)", title_justify="left")
+    for column in ("vignette", "stage", "expected", "rank", "hipdx top 3"):
+        misses.add_column(column)
+    for stage, outcomes in report.outcomes.items():
+        for o in outcomes:
+            if o.rank is None or o.rank > 3:
+                rank = o.error or ("not ranked" if o.rank is None else str(o.rank))
+                misses.add_row(
+                    o.vignette, stage.value, ", ".join(o.expected), rank, ", ".join(o.top)
+                )
+    console.print(misses)
+    recall = Table(title="Recall at 3 by condition", title_justify="left")
+    for column in ("condition", "presentation", "with workup"):
+        recall.add_column(column)
+    for condition, by_stage in report.recall_by_condition.items():
+        recall.add_row(condition, *(f"{value:.2f}" for value in by_stage.values()))
+    console.print(recall)
+
+
+def _cell(scores: Scores, key: str) -> str:
+    value = getattr(scores, key)
+    if value is None:
+        return "n/a"
+    return str(value) if isinstance(value, int) else f"{value:.2f}"

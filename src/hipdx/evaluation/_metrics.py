@@ -1,0 +1,45 @@
+"""Named, documented metrics over ranked results (PhEval-style). A rank is 1-based, or None when
+the expected condition was not ranked at all."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hipdx._types import TriageLevel
+
+_URGENT = {TriageLevel.URGENT, TriageLevel.EMERGENCY}
+_NOT_URGENT_NEEDED = {TriageLevel.ROUTINE, TriageLevel.SELF_CARE}
+
+
+def top_k_accuracy(ranks: Sequence[int | None], k: int) -> float:
+    """Share of cases whose best-ranked expected condition is within the first ``k``."""
+    return sum(1 for r in ranks if r is not None and r <= k) / len(ranks) if ranks else 0.0
+
+
+def mean_reciprocal_rank(ranks: Sequence[int | None]) -> float:
+    """Mean of 1/rank (0 for a case whose expected condition is not ranked)."""
+    return sum(1.0 / r for r in ranks if r is not None) / len(ranks) if ranks else 0.0
+
+
+def brier_score(probabilities: Sequence[float]) -> float:
+    """Mean of (1 - p)^2, p the probability given to the expected condition (0 is perfect)."""
+    return sum((1.0 - p) ** 2 for p in probabilities) / len(probabilities) if probabilities else 0.0
+
+
+def under_triaged(given: TriageLevel, expected: TriageLevel) -> bool:
+    """Given a less urgent level than the least urgent safe one."""
+    return given.rank < expected.rank
+
+
+def over_triaged(given: TriageLevel, expected: TriageLevel) -> bool:
+    """Sent urgently (urgent or emergency) when routine care or self care was right."""
+    return given in _URGENT and expected in _NOT_URGENT_NEEDED
+
+
+def missed_emergency(given: TriageLevel, expected: TriageLevel) -> bool:
+    """An urgent or emergency case given 'soon' or less."""
+    return expected in _URGENT and given.rank <= TriageLevel.SOON.rank
+
+
+def rate(flags: Sequence[bool]) -> float:
+    return sum(flags) / len(flags) if flags else 0.0

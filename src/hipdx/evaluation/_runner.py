@@ -1,0 +1,215 @@
+"""Score hipdx and the baseline on vignettes, presentation only and with workup, in one run."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from hipdx._types import TriageLevel
+from hipdx.evaluation._baseline import TfidfBaseline
+from hipdx.evaluation._metrics import (
+    brier_score,
+    mean_reciprocal_rank,
+    missed_emergency,
+    over_triaged,
+    rate,
+    top_k_accuracy,
+    under_triaged,
+)
+from hipdx.evaluation._vignettes import Vignette
+from hipdx.exceptions import InvalidCaseError
+from hipdx.inference.case import Answer, Case
+from hipdx.inference.engine import assess_case
+from hipdx.kb.compiled import CompiledKB
+
+#: The cut-offs reported for top-k accuracy (and plotted).
+TOP_K = (1, 3, 5, 10)
+#: Per-condition recall counts a case found when it is within this rank.
+RECALL_AT = 3
+
+
+class Stage(StrEnum):
+    PRESENTATION = "presentation"  # history and examination only
+    WITH_WORKUP = "with_workup"  # plus imaging and labs
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Outcome(_Record):
+    """How one vignette did at one stage."""
+
+    vignette: str
+    expected: tuple[str, ...]
+    rank: int | None  # best rank of an expected condition; None when not ranked
+    probability: float  # the largest probability given to an expected condition
+    top: tuple[str, ...]  # the first three ranked conditions
+    triage: TriageLevel | None
+    expected_triage: TriageLevel | None
+    error: str | None = None
+
+
+class Scores(_Record):
+    """The figures of one system at one stage. Triage figures are None for the baseline."""
+
+    top1: float
+    top3: float
+    top5: float
+    top10: float
+    mrr: float
+    under_triage: float | None
+    over_triage: float | None
+    missed_emergencies: int | None
+    brier: float
+
+    @classmethod
+    def of(cls, outcomes: Sequence[Outcome], *, triage: bool) -> Scores:
+        ranks = [o.rank for o in outcomes]
+        judged = [o for o in outcomes if o.expected_triage is not None and o.triage is not None]
+
+        def count(test: Callable[[TriageLevel, TriageLevel], bool]) -> list[bool]:
+            return [test(o.triage, o.expected_triage) for o in judged]  # type: ignore[arg-type]
+
+        return cls(
+            **{f"top{k}": top_k_accuracy(ranks, k) for k in TOP_K},
+            mrr=mean_reciprocal_rank(ranks),
+            under_triage=rate(count(under_triaged)) if triage else None,
+            over_triage=rate(count(over_triaged)) if triage else None,
+            missed_emergencies=sum(count(missed_emergency)) if triage else None,
+            brier=brier_score([o.probability for o in outcomes]),
+        )
+
+
+class Report(_Record):
+    n: int
+    presentation: Scores
+    with_workup: Scores
+    baseline: dict[Stage, Scores]
+    recall_by_condition: dict[str, dict[Stage, float]]
+    misses: tuple[Outcome, ...]  # hipdx outcomes with the expected condition not in the top 3
+    not_in_kb: tuple[str, ...]  # vignettes none of whose expected ids the KB knows
+    outcomes: dict[Stage, tuple[Outcome, ...]]
+    baseline_outcomes: dict[Stage, tuple[Outcome, ...]]
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON form: n, presentation, with_workup, baseline, and the detail."""
+        return self.model_dump(mode="json", exclude={"outcomes", "baseline_outcomes"})
+
+
+#: Builds the case for a vignette at a stage (from its text, or its structured findings).
+CaseBuilder = Callable[[Vignette, Stage], Case]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Everything needed for one run: the knowledge base, how to build cases, the baseline."""
+
+    kb: CompiledKB
+    build_case: CaseBuilder
+    version: str = "eval"
+
+    def run(self, vignettes: Sequence[Vignette]) -> Report:
+        baseline = TfidfBaseline(self.kb)
+        outcomes = {s: tuple(self._hipdx(v, s) for v in vignettes) for s in Stage}
+        base = {s: tuple(_baseline(baseline, v, s) for v in vignettes) for s in Stage}
+        known = set(self.kb.condition_ids)
+        return Report(
+            n=len(vignettes),
+            presentation=Scores.of(outcomes[Stage.PRESENTATION], triage=True),
+            with_workup=Scores.of(outcomes[Stage.WITH_WORKUP], triage=True),
+            baseline={s: Scores.of(base[s], triage=False) for s in Stage},
+            recall_by_condition=_recall(outcomes),
+            misses=tuple(
+                o for s in Stage for o in outcomes[s] if o.rank is None or o.rank > RECALL_AT
+            ),
+            not_in_kb=tuple(v.id for v in vignettes if not set(v.expected) & known),
+            outcomes=outcomes,
+            baseline_outcomes=base,
+        )
+
+    def _hipdx(self, vignette: Vignette, stage: Stage) -> Outcome:
+        try:
+            case = self.build_case(vignette, stage)
+            assessment = assess_case(case, self.kb, version=self.version)
+        except (InvalidCaseError, ValueError) as exc:
+            return _failed(vignette, str(exc).splitlines()[0])
+        ranked = [(r.condition, r.probability) for r in assessment.differential]
+        return _outcome(vignette, ranked, assessment.triage.level)
+
+
+def structured_case(vignette: Vignette, stage: Stage) -> Case:
+    """The case from the vignette's hand-coded findings."""
+    findings: dict[str, Answer] = dict(vignette.findings or {})
+    if stage is Stage.WITH_WORKUP:
+        findings.update(vignette.workup_findings or {})
+    return _with_demographics(vignette, findings)
+
+
+def text_case(parse: Callable[[str], Case]) -> CaseBuilder:
+    """A builder that parses the vignette's text (and workup) with ``parse``."""
+
+    def build(vignette: Vignette, stage: Stage) -> Case:
+        text = _stage_text(vignette, stage)
+        findings = dict(parse(text).findings) if text.strip() else {}
+        return _with_demographics(vignette, findings)
+
+    return build
+
+
+def _stage_text(vignette: Vignette, stage: Stage) -> str:
+    if stage is Stage.WITH_WORKUP and vignette.workup.strip():
+        return f"{vignette.text}\n{vignette.workup}"
+    return vignette.text
+
+
+def _with_demographics(vignette: Vignette, findings: dict[str, Answer]) -> Case:
+    findings.pop("age_years", None)
+    return Case(age=vignette.age, sex=vignette.sex, setting=vignette.setting, findings=findings)
+
+
+def _baseline(baseline: TfidfBaseline, vignette: Vignette, stage: Stage) -> Outcome:
+    return _outcome(vignette, baseline.rank(_stage_text(vignette, stage)), None)
+
+
+def _outcome(
+    vignette: Vignette, ranked: list[tuple[str, float]], triage: TriageLevel | None
+) -> Outcome:
+    positions = {c: (i, p) for i, (c, p) in enumerate(ranked, start=1)}
+    hits = [positions[c] for c in vignette.expected if c in positions]
+    return Outcome(
+        vignette=vignette.id,
+        expected=tuple(vignette.expected),
+        rank=min(r for r, _ in hits) if hits else None,
+        probability=max((p for _, p in hits), default=0.0),
+        top=tuple(c for c, _ in ranked[:3]),
+        triage=triage,
+        expected_triage=vignette.expected_triage,
+    )
+
+
+def _failed(vignette: Vignette, message: str) -> Outcome:
+    return Outcome(
+        vignette=vignette.id,
+        expected=tuple(vignette.expected),
+        rank=None,
+        probability=0.0,
+        top=(),
+        triage=None,
+        expected_triage=vignette.expected_triage,
+        error=message,
+    )
+
+
+def _recall(outcomes: dict[Stage, tuple[Outcome, ...]]) -> dict[str, dict[Stage, float]]:
+    found: dict[str, dict[Stage, list[bool]]] = defaultdict(lambda: defaultdict(list))
+    for stage, results in outcomes.items():
+        for outcome in results:
+            hit = outcome.rank is not None and outcome.rank <= RECALL_AT
+            found[outcome.expected[0]][stage].append(hit)
+    return {c: {s: rate(v) for s, v in stages.items()} for c, stages in sorted(found.items())}

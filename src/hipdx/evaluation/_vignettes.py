@@ -1,0 +1,56 @@
+"""Vignettes in the evaluation format of DESIGN.md, read from JSON Lines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from hipdx._types import Setting, Sex, TriageLevel
+from hipdx.inference.case import Answer
+from hipdx.issues import Issue, error
+
+
+class Vignette(BaseModel):
+    """One case: history and examination (``text``), workup, and what it turned out to be.
+    ``findings`` / ``workup_findings`` are the same case coded by hand (optional)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str
+    source: str = ""
+    text: str = ""
+    workup: str = ""
+    age: float | None = Field(default=None, ge=0, le=120)
+    sex: Sex | None = None
+    setting: Setting = Setting.PRIMARY_CARE
+    expected: list[str] = Field(min_length=1)
+    expected_triage: TriageLevel | None = None
+    findings: dict[str, Answer] | None = None
+    workup_findings: dict[str, Answer] | None = None
+
+    @field_validator("setting", mode="before")
+    @classmethod
+    def _unknown_setting_is_primary_care(cls, value: object) -> object:
+        return Setting.PRIMARY_CARE if value is None else value
+
+
+def load_vignettes(path: Path) -> tuple[list[Vignette], list[Issue]]:
+    """Every valid vignette in the file, and a problem for each line that is not one."""
+    vignettes: list[Vignette] = []
+    issues: list[Issue] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{path.name}:{number}"
+        try:
+            vignettes.append(Vignette.model_validate(json.loads(line)))
+        except json.JSONDecodeError as exc:
+            issues.append(error(where, f"not valid JSON: {exc.msg}"))
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
+            )
+            issues.append(error(where, f"not a vignette: {problems}"))
+    return vignettes, issues

@@ -1,0 +1,90 @@
+"""The finding lexicon, read from the knowledge base: every finding's synonyms and wording.
+
+Nothing here names a finding: new findings (with synonyms) are matched as soon as they are in
+the knowledge base. Boolean findings become match phrases; numeric findings become *cues* that
+tie a number in the text to them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from hipdx.issues import Issue, warning
+from hipdx.kb.compiled import CompiledKB
+from hipdx.kb.schema import Finding
+
+_PARENTHESES = re.compile(r"\s*\([^)]*\)")
+
+
+@dataclass(frozen=True)
+class Term:
+    """A phrase that names a boolean finding."""
+
+    phrase: str
+    finding: str
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    terms: tuple[Term, ...]
+    cues: dict[str, tuple[str, ...]]  # numeric finding -> phrases that name it
+    issues: tuple[Issue, ...]
+
+
+def build_lexicon(
+    kb: CompiledKB, extra_cues: dict[str, list[str]], strip_prefixes: tuple[str, ...] = ()
+) -> Lexicon:
+    """Phrases for every boolean finding; cues for every numeric one."""
+    owner: dict[str, str] = {}
+    issues: list[Issue] = []
+    for finding in kb.knowledge.findings:
+        if finding.numeric is not None:
+            continue
+        for phrase in _phrases(finding, strip_prefixes):
+            key = phrase.lower()
+            if key in owner and owner[key] != finding.id:
+                issues.append(_shared_phrase(phrase, owner[key], finding.id))
+                continue
+            owner.setdefault(key, finding.id)
+    terms = tuple(Term(phrase, finding) for phrase, finding in owner.items())
+    cues = {
+        f.id: tuple(_cues(kb, f, extra_cues.get(f.id, [])))
+        for f in kb.knowledge.findings
+        if f.numeric is not None
+    }
+    return Lexicon(terms=terms, cues=cues, issues=tuple(issues))
+
+
+def _phrases(finding: Finding, strip_prefixes: tuple[str, ...]) -> Iterator[str]:
+    """The synonyms, the clinician wording and that wording without its parentheses, each
+    without a leading context word ("History of cancer" -> "cancer")."""
+    for phrase in (*finding.synonyms, finding.clinician, _PARENTHESES.sub("", finding.clinician)):
+        cleaned = _strip(" ".join(phrase.split()), strip_prefixes)
+        if len(cleaned) >= 2:
+            yield cleaned
+
+
+def _cues(kb: CompiledKB, finding: Finding, extra: list[str]) -> Iterator[str]:
+    yield from finding.synonyms
+    yield from extra
+    assert finding.numeric is not None
+    for threshold in finding.numeric.derive:
+        if kb.has_finding(threshold.finding):
+            yield from kb.finding(threshold.finding).synonyms
+
+
+def _shared_phrase(phrase: str, first: str, second: str) -> Issue:
+    return warning(
+        f"lexicon.{second}",
+        f"the phrase '{phrase}' already names '{first}'; it is matched to '{first}' only",
+        "give each finding its own synonyms",
+    )
+
+
+def _strip(phrase: str, prefixes: tuple[str, ...]) -> str:
+    for prefix in prefixes:
+        if phrase.lower().startswith(f"{prefix} "):
+            return phrase[len(prefix) + 1 :]
+    return phrase

@@ -1,0 +1,193 @@
+"""Numbers with units ("2.5cm", "38.9 °C", "CRP 85 mg/L", "a 31-year-old") mapped onto the
+knowledge base's numeric findings, by the rules in ``resources/measurements.yaml``.
+
+A number belongs to the numeric finding whose unit it can be converted to and whose cue (a KB
+synonym, or an extra cue from the rules file) is nearest in the same sentence. With no cue, it
+belongs to the only finding that can take it, if its unit is marked ``self_evident``. A number
+with no unit needs a cue right before it ("CRP 85", "temperature 38.5").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from hipdx.intake._models import Measurement, Span
+from hipdx.kb.compiled import CompiledKB
+
+_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "eighteen": 18, "twenty": 20,
+    "a": 1, "an": 1,
+}  # fmt: skip
+_NUMBER = r"(?<![\w.])(\d+(?:\.\d+)?|" + "|".join(sorted(_WORDS, key=len, reverse=True)) + r")"
+#: How near (in characters) a cue must come before a number that has no unit.
+_UNITLESS_REACH = 16
+
+
+class _Rules(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    class Unit(BaseModel):
+        model_config = ConfigDict(frozen=True, extra="forbid")
+        unit: str
+        aliases: list[str] = Field(min_length=1)
+        self_evident: bool = False
+
+    class Conversion(BaseModel):
+        model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+        source: str = Field(alias="from")
+        target: str = Field(alias="to")
+        factor: float = Field(gt=0)
+
+    units: list[Unit]
+    conversions: list[Conversion] = []
+    cues: dict[str, list[str]] = {}
+    cue_window: int = Field(default=60, ge=1)
+
+
+@lru_cache(maxsize=1)
+def measurement_rules() -> _Rules:
+    """The packaged rules file, read once."""
+    data = resources.files("hipdx.intake").joinpath("resources/measurements.yaml").read_text()
+    return _Rules.model_validate(yaml.safe_load(data))
+
+
+@dataclass(frozen=True)
+class _Quantity:
+    value: float
+    unit: str | None
+    start: int
+    end: int
+
+
+class MeasurementReader:
+    """Finds quantities in a sentence and maps them onto numeric findings."""
+
+    def __init__(self, kb: CompiledKB, cues: dict[str, tuple[str, ...]], rules: _Rules) -> None:
+        self._rules = rules
+        self._units = {u.unit: u for u in rules.units}
+        self._targets = {
+            f.id: f.numeric.unit for f in kb.knowledge.findings if f.numeric is not None
+        }
+        self._ranges = {
+            f.id: (f.numeric.plausible_min, f.numeric.plausible_max)
+            for f in kb.knowledge.findings
+            if f.numeric is not None
+        }
+        self._cues = {f: _phrase_pattern(phrases) for f, phrases in cues.items() if phrases}
+        aliases = sorted(
+            ((alias, u.unit) for u in rules.units for alias in u.aliases),
+            key=lambda pair: len(pair[0]),
+            reverse=True,
+        )
+        self._alias_unit = {alias.lower(): unit for alias, unit in aliases}
+        alternatives = "|".join(re.escape(alias) for alias, _ in aliases)
+        self._quantity = re.compile(
+            _NUMBER + r"(?:\s?-?\s?(" + alternatives + r")(?![A-Za-z]))?", re.IGNORECASE
+        )
+
+    def read(self, text: str, start: int, end: int) -> list[Measurement]:
+        """The measurements in ``text[start:end]`` (one sentence)."""
+        sentence = text[start:end]
+        found = []
+        for quantity in self._quantities(sentence):
+            measurement = self._assign(text, sentence, start, quantity)
+            if measurement is not None:
+                found.append(measurement)
+        return found
+
+    def _quantities(self, sentence: str) -> list[_Quantity]:
+        quantities = []
+        for match in self._quantity.finditer(sentence):
+            raw, alias = match.group(1), match.group(2)
+            value = _WORDS.get(raw.lower()) if not raw[0].isdigit() else float(raw)
+            if value is None or (alias is None and not raw[0].isdigit()):
+                continue
+            unit = self._alias_unit[alias.lower()] if alias else None
+            quantities.append(_Quantity(float(value), unit, match.start(), match.end()))
+        return quantities
+
+    def _assign(
+        self, text: str, sentence: str, offset: int, quantity: _Quantity
+    ) -> Measurement | None:
+        candidates = {
+            f: factor
+            for f, unit in self._targets.items()
+            if (factor := self._factor(quantity.unit, unit)) is not None
+        }
+        if not candidates:
+            return None
+        cued = self._nearest_cue(sentence, quantity, candidates)
+        if cued is None:
+            finding = self._without_cue(quantity, candidates)
+            cue = None
+        else:
+            finding, (cue_start, cue_end) = cued
+            cue = Span(
+                start=offset + cue_start, end=offset + cue_end, text=sentence[cue_start:cue_end]
+            )
+        if finding is None:
+            return None
+        value = round(quantity.value * candidates[finding], 4)
+        low, high = self._ranges[finding]
+        if not low <= value <= high:
+            return None
+        span = Span(
+            start=offset + quantity.start,
+            end=offset + quantity.end,
+            text=text[offset + quantity.start : offset + quantity.end],
+        )
+        return Measurement(
+            finding=finding, value=value, unit=self._targets[finding], span=span, cue=cue
+        )
+
+    def _factor(self, source: str | None, target: str) -> float | None:
+        if source is None or source == target:
+            return 1.0
+        for conversion in self._rules.conversions:
+            if conversion.source == source and conversion.target == target:
+                return conversion.factor
+        return None
+
+    def _nearest_cue(
+        self, sentence: str, quantity: _Quantity, candidates: dict[str, float]
+    ) -> tuple[str, tuple[int, int]] | None:
+        best: tuple[int, str, tuple[int, int]] | None = None
+        reach = self._rules.cue_window if quantity.unit else _UNITLESS_REACH
+        for finding in candidates:
+            pattern = self._cues.get(finding)
+            if pattern is None:
+                continue
+            for match in pattern.finditer(sentence):
+                distance = _distance(match.start(), match.end(), quantity)
+                if quantity.unit is None and match.end() > quantity.start:
+                    continue  # a bare number follows its cue: "CRP 85"
+                if distance <= reach and (best is None or distance < best[0]):
+                    best = (distance, finding, (match.start(), match.end()))
+        return None if best is None else (best[1], best[2])
+
+    def _without_cue(self, quantity: _Quantity, candidates: dict[str, float]) -> str | None:
+        if quantity.unit is None or len(candidates) != 1:
+            return None
+        unit = self._units.get(quantity.unit)
+        return next(iter(candidates)) if unit is not None and unit.self_evident else None
+
+
+def _distance(cue_start: int, cue_end: int, quantity: _Quantity) -> int:
+    if cue_end <= quantity.start:
+        return quantity.start - cue_end
+    if cue_start >= quantity.end:
+        return cue_start - quantity.end
+    return 0  # the cue overlaps the quantity: "31-year-old"
+
+
+def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    ordered = sorted({p for p in phrases if p}, key=len, reverse=True)
+    alternatives = "|".join(re.escape(p) for p in ordered)
+    return re.compile(r"(?<![A-Za-z])(?:" + alternatives + r")(?![A-Za-z])", re.IGNORECASE)

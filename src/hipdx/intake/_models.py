@@ -1,0 +1,85 @@
+"""What intake returns: mentions with their spans and context, numbers, conflicts, the case."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hipdx.inference.case import Case
+from hipdx.issues import Issue
+from hipdx.kb.schema import FindingKind
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Status(StrEnum):
+    """What the text says about a finding at one place."""
+
+    PRESENT = "present"
+    ABSENT = "absent"  # negated: "denies fever", "FADIR was negative"
+    HISTORICAL = "historical"  # in the past, not now: "history of sciatica"
+    HYPOTHETICAL = "hypothetical"  # "return if fever develops"
+    FAMILY = "family"  # "mother had a hip replacement"
+    UNCERTAIN = "uncertain"  # "possible labral tear"
+
+
+class Side(StrEnum):
+    LEFT = "left"
+    RIGHT = "right"
+    BILATERAL = "bilateral"
+
+
+class Span(_Record):
+    """A stretch of the input text: ``text[start:end]``."""
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+
+
+class Mention(_Record):
+    """One place where the text names a finding, and what it says about it."""
+
+    finding: str
+    kind: FindingKind
+    span: Span
+    status: Status
+    trigger: Span | None = None  # the words that negated or otherwise modified it
+    side: Side | None = None
+    test_result: bool = False  # an examiner's explicit result ("positive FABER")
+    used: bool = False  # whether it set the finding in the case
+
+
+class Measurement(_Record):
+    """A number with its unit, mapped onto a numeric finding in the KB's unit."""
+
+    finding: str
+    value: float
+    unit: str
+    span: Span
+    cue: Span | None = None  # the words that tied the number to the finding
+    used: bool = False
+
+
+class Conflict(_Record):
+    """A finding said both ways; ``rule`` names how it was decided (see docs/intake.md)."""
+
+    finding: str
+    decided: bool | None  # None: left unanswered
+    rule: str
+    spans: tuple[Span, ...]
+
+
+class ParsedCase(_Record):
+    """The text, everything found in it, and the case built from it."""
+
+    text: str
+    case: Case
+    mentions: tuple[Mention, ...]
+    measurements: tuple[Measurement, ...]
+    conflicts: tuple[Conflict, ...]
+    unmapped: tuple[Span, ...]  # sentences that named no finding and no measurement
+    issues: tuple[Issue, ...]

@@ -1,0 +1,153 @@
+"""`Parser`: text -> `ParsedCase`. Holds its knowledge base and its spaCy pipeline (built once)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from hipdx._types import Setting
+from hipdx.exceptions import InvalidCaseError
+from hipdx.inference.answers import AGE_FINDING, SEX_FINDINGS
+from hipdx.inference.case import Case
+from hipdx.intake._context import context_words, examiner_result, side_of, status_of
+from hipdx.intake._lexicon import build_lexicon
+from hipdx.intake._measurements import MeasurementReader, measurement_rules
+from hipdx.intake._models import Measurement, Mention, ParsedCase, Span, Status
+from hipdx.intake._pipeline import SPAN_GROUP, build_pipeline
+from hipdx.intake._resolve import counts, resolve
+from hipdx.issues import error
+from hipdx.kb.compiled import CompiledKB
+from hipdx.kb.schema import FindingKind
+
+#: Kinds of finding that have a side (a pain region, a test, a scan finding).
+_SIDED = {FindingKind.REGION, FindingKind.SYMPTOM, FindingKind.EXAM, FindingKind.IMAGING}
+#: The longest text accepted, in characters (the same limit as `Case.text`).
+MAX_TEXT_CHARS = 100_000
+
+
+class Parser:
+    """Turns clinical text into a case, with the lexicon of ``kb``."""
+
+    def __init__(self, kb: CompiledKB) -> None:
+        rules = measurement_rules()
+        self._words = context_words()
+        self.kb = kb
+        self.lexicon = build_lexicon(kb, rules.cues, self._words.strip_prefixes)
+        self._measure = MeasurementReader(kb, self.lexicon.cues, rules)
+        self._nlp: Any = build_pipeline(self.lexicon)
+
+    def parse(self, text: str, *, setting: Setting = Setting.PRIMARY_CARE) -> ParsedCase:
+        """Everything the text says about the findings of the knowledge base."""
+        _check(text)
+        doc = self._nlp(text)
+        mentions = _prune_contained([self._mention(s) for s in doc.spans[SPAN_GROUP]])
+        measurements: list[Measurement] = []
+        unmapped: list[Span] = []
+        for sentence in doc.sents:
+            found = self._measure.read(text, sentence.start_char, sentence.end_char)
+            measurements.extend(found)
+            named = any(sentence.start_char <= m.span.start < sentence.end_char for m in mentions)
+            if not found and not named and sentence.text.strip():
+                unmapped.append(_span(text, sentence.start_char, sentence.end_char))
+        base = Case(setting=setting, text=text)
+        case, conflicts = resolve(self.kb, mentions, measurements, base)
+        return ParsedCase(
+            text=text,
+            case=case,
+            mentions=tuple(_mark_used(m, case) for m in mentions),
+            measurements=tuple(_mark_measurement(m, case) for m in measurements),
+            conflicts=tuple(conflicts),
+            unmapped=tuple(unmapped),
+            issues=self.lexicon.issues,
+        )
+
+    def _mention(self, span: Any) -> Mention:
+        finding = self.kb.finding(span.label_)
+        status, trigger = status_of(span)
+        result = examiner_result(span, self._words) if finding.kind is FindingKind.EXAM else None
+        if result is not None and status in (Status.PRESENT, Status.ABSENT):
+            positive, trigger_span = result
+            status = Status.PRESENT if positive else Status.ABSENT
+            trigger = None if positive else trigger_span
+        return Mention(
+            finding=finding.id,
+            kind=finding.kind,
+            span=_span(span.doc.text, span.start_char, span.end_char),
+            status=status,
+            trigger=trigger,
+            side=side_of(span, self._words) if finding.kind in _SIDED else None,
+            test_result=result is not None,
+        )
+
+
+@lru_cache(maxsize=1)
+def default_parser() -> Parser:
+    """The parser of the packaged knowledge base, built once per process."""
+    from hipdx.knowledge_base import packaged_knowledge
+
+    return Parser(packaged_knowledge())
+
+
+def parse(
+    text: str, *, setting: Setting = Setting.PRIMARY_CARE, parser: Parser | None = None
+) -> ParsedCase:
+    """Parse clinical text into a `ParsedCase` (its ``.case`` is what `hipdx.assess` takes)."""
+    return (parser or default_parser()).parse(text, setting=setting)
+
+
+def _check(text: str) -> None:
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidCaseError(
+            "there is no text to parse", [error("text", "the text is empty", "give a note")]
+        )
+    if len(text) > MAX_TEXT_CHARS:
+        raise InvalidCaseError(
+            "the text is too long to parse",
+            [
+                error(
+                    "text",
+                    f"{len(text)} characters; at most {MAX_TEXT_CHARS} are accepted",
+                    "parse one encounter's note at a time",
+                )
+            ],
+        )
+
+
+def _prune_contained(mentions: list[Mention]) -> list[Mention]:
+    """Drop a match inside a longer match of another finding ("clicking" inside "clicking with
+    range of motion"), and repeats of one finding at one place; keep text order."""
+    kept = []
+    for mention in mentions:
+        inside = any(
+            other is not mention
+            and other.span.start <= mention.span.start
+            and mention.span.end <= other.span.end
+            and (other.span.end - other.span.start) > (mention.span.end - mention.span.start)
+            for other in mentions
+        )
+        if not inside:
+            kept.append(mention)
+    unique = {(m.finding, m.span.start): m for m in kept}
+    return sorted(unique.values(), key=lambda m: (m.span.start, m.span.end))
+
+
+def _mark_used(mention: Mention, case: Case) -> Mention:
+    if not counts(mention):
+        return mention
+    if mention.finding in SEX_FINDINGS.values():
+        used = case.sex is not None and SEX_FINDINGS[case.sex.value] == mention.finding
+    else:
+        used = mention.finding in case.findings
+    return mention.model_copy(update={"used": used}) if used else mention
+
+
+def _mark_measurement(measurement: Measurement, case: Case) -> Measurement:
+    if measurement.finding == AGE_FINDING:
+        used = case.age == measurement.value
+    else:
+        used = case.findings.get(measurement.finding) == measurement.value
+    return measurement.model_copy(update={"used": used}) if used else measurement
+
+
+def _span(text: str, start: int, end: int) -> Span:
+    return Span(start=start, end=end, text=text[start:end])

@@ -1,0 +1,84 @@
+"""The spaCy pipeline: medspaCy's tokenizer, target matcher and ConText, with spaCy's sentencizer.
+
+Offline, no model: a blank English pipeline plus rules. The finding phrases come from the
+`Lexicon`; the ConText rules (negation, history, hypothetical, family, uncertainty) from
+``resources/context_rules.json``. Building it takes a fraction of a second, so a `Parser` builds
+it once and keeps it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from importlib import resources
+from typing import Any
+
+from hipdx.intake._lexicon import Lexicon
+
+#: Determiners that stand for each other inside a phrase.
+_DETERMINERS = frozenset({"the", "my", "her", "his", "their", "your", "its"})
+#: Where the target matcher puts its matches (a span group, so matches may overlap).
+SPAN_GROUP = "hipdx_findings"
+
+
+def build_pipeline(lexicon: Lexicon) -> Any:
+    """A medspaCy pipeline that finds the lexicon's phrases and their ConText modifiers."""
+    medspacy, context_rule, target_rule = _import_medspacy()
+
+    nlp = medspacy.load(medspacy_enable=["medspacy_tokenizer"], load_rules=False)
+    nlp.add_pipe("sentencizer")
+    group = {"span_group_name": SPAN_GROUP}
+    matcher = nlp.add_pipe(
+        "medspacy_target_matcher", config={"result_type": "group", "prune": False, **group}
+    )
+    matcher.add(
+        [
+            target_rule(term.phrase, term.finding, pattern=_token_pattern(nlp, term.phrase))
+            for term in lexicon.terms
+        ]
+    )
+    context = nlp.add_pipe(
+        "medspacy_context", config={"rules": None, "input_span_type": "group", **group}
+    )
+    rules_file = resources.files("hipdx.intake").joinpath("resources/context_rules.json")
+    with resources.as_file(rules_file) as path:
+        context.add(context_rule.from_json(str(path)))
+    return nlp
+
+
+def _import_medspacy() -> tuple[Any, Any, Any]:
+    """medspaCy and its rule classes, quietly: spaCy 3.7 imports a deprecated part of Click, and
+    PyRuSH logs every sentence unless told not to."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message=".*split_arg_string.*", category=DeprecationWarning
+        )
+        from loguru import logger
+
+        logger.disable("PyRuSH")
+        import medspacy
+        from medspacy.context import ConTextRule
+        from medspacy.ner import TargetRule
+    return medspacy, ConTextRule, TargetRule
+
+
+def _token_pattern(nlp: Any, phrase: str) -> list[dict[str, Any]]:
+    """Match the phrase's tokens case-insensitively, with light morphology: any possessive for
+    "the" ("the hip" ~ "my hip"), and other forms of a last word or an -ing word."""
+    words = [token.lower_ for token in nlp.tokenizer(phrase)]
+    pattern = []
+    for index, word in enumerate(words):
+        forms = _forms(word, last=index == len(words) - 1)
+        pattern.append({"LOWER": {"IN": forms}} if len(forms) > 1 else {"LOWER": word})
+    return pattern
+
+
+def _forms(word: str, *, last: bool) -> list[str]:
+    if word in _DETERMINERS:
+        return sorted(_DETERMINERS)
+    forms = {word}
+    if word.isalpha() and word.endswith("ing") and len(word) > 5:
+        stem = word[:-3]
+        forms |= {stem, f"{stem}s", f"{stem}es", f"{stem}ed"}
+    if last and word.isalpha() and len(word) > 2:
+        forms |= {f"{word}s", f"{word}es"}
+    return sorted(forms)

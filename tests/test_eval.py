@@ -1,0 +1,104 @@
+"""`hipdx eval`: metrics as specified, the JSON shape, the baseline beside hipdx, the plot."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from hipdx import TriageLevel
+from hipdx.cli import app
+from hipdx.evaluation._metrics import (
+    brier_score,
+    mean_reciprocal_rank,
+    missed_emergency,
+    over_triaged,
+    top_k_accuracy,
+    under_triaged,
+)
+
+ROOT = Path(__file__).parent.parent
+SLICE = str(ROOT / "tests" / "vignettes" / "slice.jsonl")
+SECTION = {
+    "top1",
+    "top3",
+    "top5",
+    "top10",
+    "mrr",
+    "under_triage",
+    "over_triage",
+    "missed_emergencies",
+    "brier",
+}
+runner = CliRunner()
+
+
+def test_top_k_counts_a_case_when_its_best_expected_rank_is_within_k() -> None:
+    assert top_k_accuracy([1, 4, None], 3) == pytest.approx(1 / 3)
+    assert top_k_accuracy([1, 4, None], 5) == pytest.approx(2 / 3)
+
+
+def test_mrr_scores_an_unranked_case_zero() -> None:
+    assert mean_reciprocal_rank([1, 4, None]) == pytest.approx((1 + 0.25) / 3)
+
+
+def test_brier_is_zero_for_certainty_and_one_for_a_miss() -> None:
+    assert brier_score([1.0, 0.0]) == pytest.approx(0.5)
+
+
+def test_triage_errors_are_judged_against_the_least_urgent_safe_level() -> None:
+    assert under_triaged(TriageLevel.ROUTINE, TriageLevel.SOON)
+    assert not under_triaged(TriageLevel.EMERGENCY, TriageLevel.URGENT)
+    assert over_triaged(TriageLevel.URGENT, TriageLevel.ROUTINE)
+    assert not over_triaged(TriageLevel.SOON, TriageLevel.ROUTINE)
+    assert missed_emergency(TriageLevel.SOON, TriageLevel.URGENT)
+    assert not missed_emergency(TriageLevel.URGENT, TriageLevel.EMERGENCY)
+
+
+def test_eval_json_has_both_stages_and_the_baseline_in_the_same_shape() -> None:
+    result = runner.invoke(app, ["eval", SLICE, "--structured", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["n"] == 14
+    for stage in ("presentation", "with_workup"):
+        assert set(data[stage]) == SECTION
+        assert set(data["baseline"][stage]) == SECTION
+        assert data["baseline"][stage]["under_triage"] is None, "the baseline has no triage"
+
+
+def test_our_own_vignettes_coded_by_hand_rank_their_condition_in_the_top_three() -> None:
+    data = json.loads(runner.invoke(app, ["eval", SLICE, "--structured", "--json"]).output)
+    assert data["with_workup"]["top3"] == 1.0
+    assert data["with_workup"]["missed_emergencies"] == 0
+
+
+def test_eval_parses_the_text_when_not_told_to_use_coded_findings() -> None:
+    result = runner.invoke(app, ["eval", SLICE])
+    assert result.exit_code == 0, result.output
+    assert "baseline" in result.output and "top-10" in result.output
+
+
+def test_a_vignette_whose_expected_condition_is_unknown_is_reported(tmp_path: Path) -> None:
+    file = tmp_path / "v.jsonl"
+    line = {"id": "x1", "text": "Groin pain.", "expected": ["no_such_condition"], "age": 40}
+    file.write_text(json.dumps(line) + "\n")
+    data = json.loads(runner.invoke(app, ["eval", str(file), "--json"]).output)
+    assert data["not_in_kb"] == ["x1"]
+    assert data["presentation"]["top10"] == 0.0
+
+
+def test_eval_plots_top_k_curves(tmp_path: Path) -> None:
+    png = tmp_path / "topk.png"
+    result = runner.invoke(app, ["eval", SLICE, "--structured", "--plot", str(png)])
+    assert result.exit_code == 0, result.output
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_malformed_vignette_file_is_a_clear_error(tmp_path: Path) -> None:
+    file = tmp_path / "bad.jsonl"
+    file.write_text('{"id": "a"}\n')
+    result = runner.invoke(app, ["eval", str(file)])
+    assert result.exit_code == 2
+    assert "expected" in result.output

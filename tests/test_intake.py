@@ -1,0 +1,162 @@
+"""Free-text intake, as behaviour: one sentence in, the findings it sets out.
+
+The table of sentences is tests/fixtures/intake_cases.yaml; the seed case (shared/seeds/000) and
+the edges (empty, huge, conflicting text) are spelled out here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+import hipdx
+from hipdx import InvalidCaseError, Sex
+from hipdx.intake import MAX_TEXT_CHARS, ParsedCase, Parser, Side, Status, default_parser, parse
+from hipdx.kb.compiled import CompiledKB
+
+CASES: list[dict[str, Any]] = yaml.safe_load(
+    (Path(__file__).parent / "fixtures" / "intake_cases.yaml").read_text()
+)
+
+SEED_PRESENTATION = (
+    "A 31-year-old female presented with an intermittent localized left hip pain that began when "
+    "training for a marathon. Despite the pain, she continued running. However, the pain "
+    "progressively worsened over one year refractory to analgesics, now radiating to the groin "
+    "and buttock. A hip MRI showed focal labral tear, and she was referred to physical therapy "
+    "with some improvement. Six months later, she was now unable to run a short distance due to "
+    "the pain. The pain was sharp and most noticeable in her groin and buttock, associated with "
+    "\u201cclicking\u201d sound without weakness or paresthesia. Physical exam was unremarkable "
+    "except for positive FABER sign without snapping or clicking with hip range of motion."
+)
+SEED_RESULTS = (
+    "A femur MRI revealed minimal increased T2 intramuscular edema signal involving the left "
+    "quadratus femoris with mild fatty infiltration. The distance between lesser trochanter of "
+    "the femur and ischial bone measured approximately 2.5cm, suggestive of ischiofemoral "
+    "impingement syndrome (IFIS)."
+)
+
+
+@pytest.fixture(scope="module")
+def seed() -> ParsedCase:
+    return parse(SEED_PRESENTATION + "\n" + SEED_RESULTS)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["text"] for c in CASES])
+def test_each_sentence_sets_what_it_says(case: dict[str, Any]) -> None:
+    parsed = parse(case["text"])
+    findings = parsed.case.findings
+    for finding in case.get("present", []):
+        assert findings.get(finding) is True, (finding, findings)
+    for finding in case.get("absent", []):
+        assert findings.get(finding) is False, (finding, findings)
+    for finding in case.get("not_set", []):
+        assert finding not in findings, (finding, findings)
+        assert any(m.finding == finding for m in parsed.mentions), "reported, though not set"
+    for finding, value in case.get("values", {}).items():
+        assert findings.get(finding) == pytest.approx(value, abs=1e-3), (finding, findings)
+    if "age" in case:
+        assert parsed.case.age == case["age"]
+    if "sex" in case:
+        assert parsed.case.sex == Sex(case["sex"])
+
+
+def test_the_seed_case_presentation_parses_sensibly(seed: ParsedCase) -> None:
+    findings = seed.case.findings
+    assert seed.case.age == 31
+    assert seed.case.sex is Sex.FEMALE
+    assert findings["pain_groin"] is True
+    assert findings["pain_buttock"] is True
+    assert findings["mechanical_clicking"] is True
+    assert findings["leg_weakness"] is False
+    assert findings["numbness_paresthesia"] is False
+    assert findings["faber_positive"] is True
+    assert findings["clicking_on_rom"] is False
+    assert findings["snapping_sensation"] is False
+    assert findings["running_high_volume"] is True
+    assert findings["mri_labral_tear"] is True
+
+
+def test_the_seed_case_results_give_the_oedema_and_the_distance_in_mm(seed: ParsedCase) -> None:
+    assert seed.case.findings["quadratus_femoris_oedema"] is True
+    assert seed.case.findings["ischiofemoral_distance_mm"] == pytest.approx(25)
+    (distance,) = [m for m in seed.measurements if m.finding == "ischiofemoral_distance_mm"]
+    assert distance.span.text == "2.5cm"
+
+
+def test_negated_mentions_carry_their_trigger_and_span(seed: ParsedCase) -> None:
+    weakness = next(m for m in seed.mentions if m.finding == "leg_weakness")
+    assert weakness.status is Status.ABSENT
+    assert weakness.trigger is not None and weakness.trigger.text == "without"
+    assert seed.text[weakness.span.start : weakness.span.end] == "weakness"
+
+
+def test_the_side_of_a_finding_is_read_from_nearby_words() -> None:
+    parsed = parse("Pain in the right groin.")
+    (groin,) = [m for m in parsed.mentions if m.finding == "pain_groin"]
+    assert groin.side is Side.RIGHT
+
+
+def test_a_finding_affirmed_and_negated_is_decided_and_reported() -> None:
+    parsed = parse("She reports clicking in the hip. No clicking today.")
+    assert parsed.case.findings["mechanical_clicking"] is True
+    (conflict,) = parsed.conflicts
+    assert conflict.rule == "affirmed_wins"
+    assert len(conflict.spans) == 2
+
+
+def test_the_examiners_explicit_result_beats_the_history() -> None:
+    parsed = parse("Patient reports a positive FADIR elsewhere. On examination FADIR was negative.")
+    assert parsed.case.findings["fadir_positive"] is False
+    assert parsed.conflicts[0].rule == "examiner_result"
+
+
+def test_a_measured_number_beats_words_about_it() -> None:
+    parsed = parse("No fever. Temperature 38.9 °C.")
+    assert parsed.case.findings["temperature_celsius"] == pytest.approx(38.9)
+    assert "fever" not in parsed.case.findings
+    assert any(c.rule == "measurement_wins" for c in parsed.conflicts)
+
+
+def test_two_answers_to_one_question_keep_the_first() -> None:
+    parsed = parse("Sudden onset of pain, which then worsened gradually.")
+    assert parsed.case.findings.get("onset_sudden") is True
+    assert "onset_gradual" not in parsed.case.findings
+
+
+def test_sentences_with_nothing_known_are_reported() -> None:
+    parsed = parse("Groin pain. She enjoys gardening.")
+    assert [s.text for s in parsed.unmapped] == ["She enjoys gardening."]
+
+
+@pytest.mark.parametrize("text", ["", "   \n "])
+def test_empty_text_is_a_clear_error(text: str) -> None:
+    with pytest.raises(InvalidCaseError, match="no text"):
+        parse(text)
+
+
+def test_huge_text_is_a_clear_error() -> None:
+    with pytest.raises(InvalidCaseError, match="too long"):
+        parse("groin pain. " * (MAX_TEXT_CHARS // 10))
+
+
+def test_the_parsed_case_is_what_assess_takes(seed: ParsedCase) -> None:
+    result = hipdx.assess(seed.case)
+    assert result.rank_of("ischiofemoral_impingement") is not None
+
+
+def test_hipdx_parse_is_the_public_entry_point() -> None:
+    assert hipdx.parse("Denies fever.").case.findings == {"fever": False}
+
+
+def test_the_lexicon_comes_from_the_knowledge_base_given(tiny_kb: CompiledKB) -> None:
+    """The tiny KB words its findings "Fever", "Pain", "Sudden", with no synonyms: a parser built
+    on it matches those words, and knows nothing of the packaged KB's findings (no groin)."""
+    parsed = Parser(tiny_kb).parse("No fever. Groin pain. Sudden onset.")
+    assert parsed.case.findings == {"f_fever": False, "f_pain": True, "f_sudden": True}
+
+
+def test_the_default_parser_is_built_once_per_process() -> None:
+    assert default_parser() is default_parser()

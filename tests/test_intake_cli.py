@@ -1,0 +1,47 @@
+"""`hipdx parse` and `hipdx assess --text`, as a user runs them."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from hipdx.cli import app
+
+runner = CliRunner()
+NOTE = "A 52-year-old woman has buttock pain. Denies fever. MRI: quadratus femoris oedema."
+
+
+def test_parse_shows_the_findings_and_marks_the_negated() -> None:
+    result = runner.invoke(app, ["parse", NOTE])
+    assert result.exit_code == 0, result.output
+    assert "pain_buttock" in result.output
+    assert "absent" in result.output and "Denies" in result.output
+
+
+def test_parse_reads_standard_input_and_prints_json() -> None:
+    result = runner.invoke(app, ["parse", "-", "--json"], input=NOTE)
+    data = json.loads(result.output)
+    assert data["case"]["findings"]["fever"] is False
+    assert {"mentions", "measurements", "conflicts", "unmapped"} <= set(data)
+
+
+def test_parse_of_empty_text_is_a_clear_error() -> None:
+    result = runner.invoke(app, ["parse", "   "])
+    assert result.exit_code == 2
+    assert "no text" in result.output
+
+
+def test_assess_text_parses_then_assesses() -> None:
+    result = runner.invoke(app, ["assess", "--text", NOTE, "--json"])
+    assert result.exit_code == 0, result.output
+    top_three = [r["condition"] for r in json.loads(result.output)["differential"][:3]]
+    assert "ischiofemoral_impingement" in top_three
+
+
+def test_assess_needs_exactly_one_of_case_and_text() -> None:
+    neither = runner.invoke(app, ["assess"])
+    both = runner.invoke(app, ["assess", "--text", NOTE, "--case", "x.json"])
+    for result in (neither, both):
+        assert result.exit_code == 2
+        assert "either --case" in result.output

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from hipdx import Asker, Setting, Sex
+from hipdx import Asker, Setting, Sex, TriageLevel
 from hipdx.inference.answers import encode
 from hipdx.inference.case import Case
 from hipdx.inference.questions import build_question_bank, interview_policy
@@ -70,10 +70,29 @@ def test_once_fever_is_answered_no_that_red_flag_no_longer_holds_the_interview(
     assert step.question is None or step.question.question != "fever"
 
 
-def test_a_fired_red_flag_still_stops_the_interview_at_once(kb: CompiledKB) -> None:
+def test_a_fired_urgent_red_flag_is_shown_at_once_but_an_emergency_is_still_screened(
+    kb: CompiledKB,
+) -> None:
+    """Fever with a flexed hip fires (urgent): the triage says so now, and the interview goes on
+    only to questions that could still raise it to an emergency."""
     step = _step(kb, _eager(interview_policy(kb)), GROIN_AND_FLEXED_HIP | {"fever": True})
+    assert "fever_hip_held_flexed" in {f.red_flag for f in step.red_flags}
+    assert step.triage.level.rank >= TriageLevel.URGENT.rank
+    if step.stop is None:
+        assert step.hold is not None and step.question is not None
+        assert step.question.question in step.hold.questions
+        assert all(
+            next(f for f in kb.knowledge.red_flags if f.id == r).level is TriageLevel.EMERGENCY
+            for r in step.hold.red_flags
+        )
+    else:
+        assert step.stop.reason is StopReason.RED_FLAG
+
+
+def test_an_emergency_red_flag_ends_the_interview_at_once(kb: CompiledKB) -> None:
+    step = _step(kb, interview_policy(kb), {"pain_low_back": True, "saddle_anaesthesia": True})
     assert step.stop is not None and step.stop.reason is StopReason.RED_FLAG
-    assert "fever_hip_held_flexed" in step.stop.red_flags
+    assert "cauda_equina_signs" in step.stop.red_flags
 
 
 def test_a_question_that_could_push_must_not_miss_mass_over_a_threshold_holds_the_interview(

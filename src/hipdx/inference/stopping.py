@@ -2,14 +2,16 @@
 
 The reasons, checked in this order:
 
-1. ``red_flag``: a red-flag rule holds. An emergency does not wait for the next question: the
-   interface says so at once.
+1. ``red_flag``: a red-flag rule holds. The interface shows it at once (the triage after every
+   answer); the interview ends unless the safety hold finds a question that could still raise the
+   triage above the fired flag's level (a "see soon" flag does not end the screening for an
+   emergency).
 2. ``budget``: the question budget is spent.
 3. ``leader_clear``: the leading condition's probability reaches the policy's
    ``leader_probability``.
 4. ``nothing_worth_asking``: no open question scores ``minimum_gain`` or more (or none is left).
 
-Reasons 3 and 4 are held back by the safety hold (`hipdx.inference.safety`): while an urgent or
+Reasons 1, 3 and 4 are held back by the safety hold (`hipdx.inference.safety`): while an urgent or
 emergency must-not-miss condition holds ``safety_probability`` or more and an open question could
 still raise the triage level, the interview goes on and asks the best-scoring such question.
 """
@@ -134,10 +136,11 @@ def decide_stop(
     budget: int,
     hold: Callable[[], SafetyHold | None],
 ) -> Stop | None:
-    """The reason to stop now, or None to ask on. ``hold`` is called only when the leader is
-    clear or nothing is worth asking: a safety hold then keeps the interview going."""
+    """The reason to stop now, or None to ask on. ``hold`` is called only when a red flag has
+    fired, the leader is clear or nothing is worth asking: a safety hold keeps the interview
+    going."""
     policy = bank.policy
-    if flags:
+    if flags and (asked >= budget or hold() is None):
         return Stop(
             reason=StopReason.RED_FLAG, red_flags=tuple(f.red_flag for f in flags), asked=asked
         )

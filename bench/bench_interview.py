@@ -12,7 +12,8 @@ gives age, sex and where it hurts, then answers the questions of three strategie
 at the prior) and random. The project's self-test vignettes (tests/vignettes/*.jsonl) are replayed
 the same way, answering "don't know" to what a vignette does not say.
 
-    .venv/bin/python bench/bench_interview.py [--json] [--per-condition N] [--kb DIR] [--no-speed]
+    .venv/bin/python bench/bench_interview.py [--json] [--quick] [--per-condition N] [--kb DIR]
+        [--no-speed] [--no-vignettes]
 """
 
 from __future__ import annotations
@@ -40,11 +41,14 @@ from hipdx.inference.questions import (
     build_question_bank,
     candidates,
     expected_gains,
+    implied_background,
     rank_questions,
 )
-from hipdx.inference.stopping import decide_stop
+from hipdx.inference.stopping import Patient as StepPatient
+from hipdx.inference.stopping import interview_step
 from hipdx.inference.triage import decide, fired_red_flags
 from hipdx.kb.compiled import CompiledKB
+from hipdx.kb.rules import rule_findings
 from hipdx.kb.schema import FindingKind
 
 ROOT = Path(__file__).parent.parent
@@ -235,23 +239,55 @@ class Patient:
     asked_before: set[str] = field(default_factory=set)
 
 
+def rare_rate(kb: CompiledKB) -> float:
+    """How often a red-flag finding that no evidence row describes is present by chance: the
+    lower quartile of the row-implied rates in others (1 - specificity) of the red-flag findings
+    that rows do describe (rare symptoms such as saddle numbness have rates of 1-3%)."""
+    flagged = {f for flag in kb.knowledge.red_flags for f in rule_findings(flag.when)}
+    implied = implied_background(kb.log_lr_present, kb.log_lr_absent, -1.0)
+    rates = [r for f, r in zip(kb.finding_ids, implied, strict=True) if f in flagged and r >= 0]
+    return float(np.quantile(rates, 0.25)) if rates else 0.01
+
+
+def simulation_model(kb: CompiledKB, bank: QuestionBank) -> np.ndarray:
+    """P(answer | true condition) for a simulated patient, (questions, conditions, answers).
+
+    The answer model of the question bank (docs/interview.md): a finding with a row for the true
+    condition from the row (its sensitivity), any other finding from its background rate in
+    others (the row-implied 1 - specificity), one draw per exclusive group so a patient has one
+    age band, one sex, one onset. The one change: a finding that a red-flag rule mentions but no
+    evidence row describes would get the default background (15%), far too often for symptoms
+    such as a new visual disturbance or progressive weakness; it gets `rare_rate` instead.
+    """
+    model = bank.answer_probability[:, :-1, :].copy()
+    flagged = {f for flag in kb.knowledge.red_flags for f in rule_findings(flag.when)}
+    implied = implied_background(kb.log_lr_present, kb.log_lr_absent, -1.0)
+    rate = rare_rate(kb)
+    for f, background in zip(kb.finding_ids, implied, strict=True):
+        if f in flagged and background < 0:  # no row anywhere in the knowledge base
+            q = bank.index(f)
+            model[q, :, 0], model[q, :, 1] = rate, 1 - rate
+    return model
+
+
 def simulated_patients(
     kb: CompiledKB, bank: QuestionBank, per_condition: int, rng: np.random.Generator
 ) -> Iterator[Patient]:
+    model = simulation_model(kb, bank)
     for index in range(len(kb.condition_ids)):
         for _ in range(per_condition):
-            patient = _sample_patient(kb, bank, index, rng)
+            patient = _sample_patient(kb, bank, model, index, rng)
             if patient is not None:
                 yield patient
 
 
 def _sample_patient(
-    kb: CompiledKB, bank: QuestionBank, index: int, rng: np.random.Generator
+    kb: CompiledKB, bank: QuestionBank, model: np.ndarray, index: int, rng: np.random.Generator
 ) -> Patient | None:
     for _ in range(100):  # rejection: the sampled age and sex must allow the condition
         answers: dict[str, bool] = {}
         for q, question in enumerate(bank.questions):
-            distribution = bank.answer_probability[q, index, : len(question.answers)]
+            distribution = model[q, index, : len(question.answers)]
             choice = int(rng.choice(len(question.answers), p=distribution / distribution.sum()))
             if question.kind == "group":
                 answers.update({m: m == question.answers[choice] for m in question.answers})
@@ -259,6 +295,9 @@ def _sample_patient(
                 answers[question.id] = choice == 0
         age, sex = _demographics(kb, answers, rng)
         if applicable(kb, age, sex)[index]:
+            for finding, only in _sex_specific(kb).items():
+                if sex is not None and sex is not only:
+                    answers[finding] = False  # no "possible pregnancy" in a man
             break
     else:
         return None
@@ -276,6 +315,16 @@ def _sample_patient(
         dict(intake),
         {f: v for f, v in answers.items() if f not in regions},
     )
+
+
+def _sex_specific(kb: CompiledKB) -> dict[str, Sex]:
+    """Findings whose evidence rows all belong to conditions of one sex (pregnancy, vaginal
+    bleeding): a simulated patient of the other sex does not have them."""
+    sexes: dict[str, set[Sex | None]] = {}
+    for condition in kb.knowledge.conditions:
+        for row in condition.evidence:
+            sexes.setdefault(row.finding, set()).add(condition.applies.sex)
+    return {f: next(iter(s)) for f, s in sexes.items() if len(s) == 1 and None not in s}  # type: ignore[misc]
 
 
 def _age_bands(kb: CompiledKB) -> dict[str, tuple[float, float]]:
@@ -337,6 +386,7 @@ class Run:
     triage: list[int]  # triage rank after 0..budget questions
     stop_at: int  # questions asked when the stop rule stopped (adaptive), else budget
     stop_reason: str
+    held: bool  # a safety hold deferred a stop for "leader clear" or "nothing worth asking"
 
 
 def interview(
@@ -352,28 +402,39 @@ def interview(
     asked: set[str] = set()
     ranks, triages = [], []
     stop_at, stop_reason = budget, "budget"
+    held = False
     queue = [bank.questions[i].id for i in order]
     for n in range(budget + 1):
         case = Case(age=patient.age, sex=patient.sex, setting=patient.setting, findings=findings)
         answers, _ = encode(case, kb)
-        probabilities = compute_posterior(kb, answers, case.setting, case.age, case.sex)
-        p = probabilities.probabilities
-        flags = fired_red_flags(kb, answers)
+        if strategy == "adaptive":
+            step = interview_step(
+                kb,
+                bank,
+                answers,
+                StepPatient(case.setting, case.age, case.sex),
+                asker=asker,
+                asked=n,
+                budget=budget,
+                skipped=frozenset(asked),
+            )
+            p, level = step.probabilities, step.triage.level.rank
+        else:
+            p = compute_posterior(kb, answers, case.setting, case.age, case.sex).probabilities
+            level = decide(kb, p, fired_red_flags(kb, answers)).level.rank
         ranks.append(_best_rank(kb, p, patient.expected))
-        triages.append(decide(kb, p, flags).level.rank)
+        triages.append(level)
         if n == budget:
             break
         if strategy == "adaptive":
-            best = rank_questions(bank, answers, p, asker=asker, k=1, exclude=frozenset(asked))
-            if stop_reason == "budget":
-                stop = decide_stop(bank, p, flags, best, asked=n, budget=budget)
-                if stop is not None:
-                    stop_at, stop_reason = n, stop.reason.value
-            if not best:
+            held = held or (step.hold is not None and stop_reason == "budget")
+            if stop_reason == "budget" and step.stop is not None:
+                stop_at, stop_reason = n, step.stop.reason.value
+            if not step.suggestions:
                 ranks += [ranks[-1]] * (budget - n)
                 triages += [triages[-1]] * (budget - n)
                 break
-            question = best[0].question
+            question = step.suggestions[0].question  # after the stop too, for the curves
         else:
             open_ = [q for q in queue if q not in asked and _open(kb, bank, q, answers)]
             if not open_:
@@ -383,7 +444,7 @@ def interview(
             question = open_[0]
         asked.add(question)
         findings.update(_answer(bank, question, patient))
-    return Run(ranks, triages, stop_at, stop_reason)
+    return Run(ranks, triages, stop_at, stop_reason, held)
 
 
 def _open(kb: CompiledKB, bank: QuestionBank, question: str, answers: Answers) -> bool:
@@ -407,12 +468,24 @@ def _best_rank(kb: CompiledKB, probabilities: np.ndarray, expected: tuple[str, .
     return min(ranks, default=10**6)
 
 
-def full_triage(kb: CompiledKB, patient: Patient) -> int:
-    findings = {**patient.intake, **patient.answers}
+def full_triage(
+    kb: CompiledKB, bank: QuestionBank, patient: Patient, asker: Asker
+) -> tuple[int, tuple[str, ...]]:
+    """The triage rank after every question the asker can answer, and the red flags that fire."""
+    allowed = list(Asker).index(asker)
+    askable = {
+        f
+        for q, rank in zip(bank.questions, bank.asker_rank, strict=True)
+        if rank <= allowed
+        for f in q.findings
+    }
+    answers_ = {f: v for f, v in patient.answers.items() if f in askable}
+    findings = {**patient.intake, **answers_}
     case = Case(age=patient.age, sex=patient.sex, setting=patient.setting, findings=findings)
     answers, _ = encode(case, kb)
     p = compute_posterior(kb, answers, case.setting, case.age, case.sex).probabilities
-    return decide(kb, p, fired_red_flags(kb, answers)).level.rank
+    flags = fired_red_flags(kb, answers)
+    return decide(kb, p, flags).level.rank, tuple(f.red_flag for f in flags)
 
 
 def fixed_order(kb: CompiledKB, bank: QuestionBank, asker: Asker) -> list[int]:
@@ -435,12 +508,25 @@ def evaluate(
     fixed = fixed_order(kb, bank, asker)
     runs: dict[str, list[Run]] = {s: [] for s in STRATEGIES}
     full: list[int] = []
+    fired: list[tuple[str, ...]] = []
     for patient in patients:
-        full.append(full_triage(kb, patient))
+        level, flags = full_triage(kb, bank, patient, asker)
+        full.append(level)
+        fired.append(flags)
         for strategy in STRATEGIES:
             order = list(rng.permutation(fixed)) if strategy == "random" else fixed
             runs[strategy].append(interview(kb, bank, patient, strategy, order, budget, asker))
-    return summarise(kb, patients, runs, full, budget)
+    result = summarise(kb, patients, runs, full, budget)
+    suggests = {flag.id: set(flag.suggests) for flag in kb.knowledge.red_flags}
+    result["red_flags_full"] = {
+        "any": sum(bool(f) for f in fired),
+        "spontaneous": sum(
+            bool(f) and all(p.truth not in suggests[x] for x in f)
+            for p, f in zip(patients, fired, strict=True)
+            if p.truth is not None
+        ),
+    }
+    return result
 
 
 def summarise(
@@ -501,6 +587,7 @@ def summarise(
                     )
                 ),
                 "reasons": reasons,
+                "held": sum(r.held for r in strategy_runs),
             },
             "emergencies_missed": int(missed),
         }
@@ -544,8 +631,16 @@ def table(title: str, summary: dict[str, Any]) -> str:
         f" questions ({summary['fixed']['top3_curve'][-1]:.0%}) after "
         f"{match if match is not None else 'more than ' + str(summary['budget'])} "
         "questions; adaptive stop reasons: "
-        f"{summary['adaptive']['at_stop']['reasons']}"
+        f"{summary['adaptive']['at_stop']['reasons']}; a safety hold deferred the stop in "
+        f"{summary['adaptive']['at_stop']['held']}"
     )
+    if "red_flags_full" in summary:
+        fired = summary["red_flags_full"]
+        lines.append(
+            f"red flags on the full questionnaire: {fired['any']} of {summary['patients']} patients"
+            f" ({fired['any'] / max(summary['patients'], 1):.0%}); spontaneous (no fired flag "
+            f"suggests the true condition): {fired['spontaneous']}"
+        )
     return "\n".join(lines)
 
 
@@ -555,6 +650,11 @@ def main() -> None:
     )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--per-condition", type=int, default=20)
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="for iteration: 5 patients per condition, no speed test, no vignettes",
+    )
     parser.add_argument("--budget", type=int, default=20)
     parser.add_argument("--seed", type=int, default=20260101)
     parser.add_argument("--repeat", type=int, default=200)
@@ -563,6 +663,8 @@ def main() -> None:
     parser.add_argument("--no-speed", action="store_true")
     parser.add_argument("--no-vignettes", action="store_true")
     args = parser.parse_args()
+    if args.quick:
+        args.per_condition, args.no_speed, args.no_vignettes = 5, True, True
     started = time.perf_counter()
     kb = hipdx.load_knowledge(args.kb)
     bank = build_question_bank(kb)

@@ -2,16 +2,23 @@
 
 The reasons, checked in this order:
 
-1. ``red_flag``: a red-flag rule holds. An emergency does not wait for the next question: the
-   interface says so at once.
+1. ``red_flag``: a red-flag rule holds. The interface shows it at once (the triage after every
+   answer); the interview ends unless the safety hold finds a question that could still raise the
+   triage above the fired flag's level (a "see soon" flag does not end the screening for an
+   emergency).
 2. ``budget``: the question budget is spent.
 3. ``leader_clear``: the leading condition's probability reaches the policy's
    ``leader_probability``.
 4. ``nothing_worth_asking``: no open question scores ``minimum_gain`` or more (or none is left).
+
+Reasons 1, 3 and 4 are held back by the safety hold (`hipdx.inference.safety`): while an urgent or
+emergency must-not-miss condition holds ``safety_probability`` or more and an open question could
+still raise the triage level, the interview goes on and asks the best-scoring such question.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -23,6 +30,7 @@ from hipdx.inference.answers import Answers
 from hipdx.inference.assessment import FiredRedFlag, Triage
 from hipdx.inference.posterior import compute_posterior
 from hipdx.inference.questions import QuestionBank, Suggestion, rank_questions
+from hipdx.inference.safety import SafetyHold, safety_hold
 from hipdx.inference.triage import decide, fired_red_flags
 from hipdx.kb.compiled import CompiledKB, FloatArray
 
@@ -56,6 +64,7 @@ class InterviewStep:
     red_flags: tuple[FiredRedFlag, ...]
     suggestions: tuple[Suggestion, ...]
     stop: Stop | None
+    hold: SafetyHold | None = None  # why the interview goes on although it could have stopped
 
     @property
     def question(self) -> Suggestion | None:
@@ -87,13 +96,33 @@ def interview_step(
     flags = fired_red_flags(kb, answers)
     suggestions = rank_questions(bank, answers, probabilities, asker=asker, k=k, exclude=skipped)
     limit = budget if budget is not None else bank.policy.question_budget.value
-    stop = decide_stop(bank, probabilities, flags, suggestions, asked=asked, budget=limit)
+    triage = decide(kb, probabilities, flags)
+    holds: list[SafetyHold] = []
+
+    def hold() -> SafetyHold | None:
+        found = safety_hold(
+            kb, bank, answers, probabilities, triage.level, asker=asker, skipped=skipped
+        )
+        holds.extend([found] if found is not None else [])
+        return found
+
+    stop = decide_stop(
+        bank, probabilities, flags, suggestions, asked=asked, budget=limit, hold=hold
+    )
+    if holds:  # ask the best of the questions that could still raise the triage level first
+        only = frozenset(q.id for q in bank.questions) - frozenset(holds[0].questions)
+        first = rank_questions(
+            bank, answers, probabilities, asker=asker, k=1, exclude=skipped | only
+        )
+        rest = tuple(s for s in suggestions if s.question not in {f.question for f in first})
+        suggestions = (first + rest)[: max(k, 1)]
     return InterviewStep(
         probabilities=probabilities,
-        triage=decide(kb, probabilities, flags),
+        triage=triage,
         red_flags=flags,
         suggestions=suggestions,
         stop=stop,
+        hold=holds[0] if holds else None,
     )
 
 
@@ -105,10 +134,13 @@ def decide_stop(
     *,
     asked: int,
     budget: int,
+    hold: Callable[[], SafetyHold | None],
 ) -> Stop | None:
-    """The reason to stop now, or None to ask ``suggestions[0]``."""
+    """The reason to stop now, or None to ask on. ``hold`` is called only when a red flag has
+    fired, the leader is clear or nothing is worth asking: a safety hold keeps the interview
+    going."""
     policy = bank.policy
-    if flags:
+    if flags and (asked >= budget or hold() is None):
         return Stop(
             reason=StopReason.RED_FLAG, red_flags=tuple(f.red_flag for f in flags), asked=asked
         )
@@ -118,6 +150,8 @@ def decide_stop(
     leader = int(np.argmax(conditions))
     threshold = policy.leader_probability.value
     if conditions[leader] >= threshold:
+        if hold() is not None:
+            return None
         return Stop(
             reason=StopReason.LEADER_CLEAR,
             leader=bank.condition_ids[leader],
@@ -127,5 +161,7 @@ def decide_stop(
         )
     minimum = policy.minimum_gain.value
     if not suggestions or suggestions[0].score < minimum:
+        if suggestions and hold() is not None:
+            return None
         return Stop(reason=StopReason.NOTHING_WORTH_ASKING, threshold=minimum, asked=asked)
     return None

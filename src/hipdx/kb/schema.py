@@ -260,6 +260,7 @@ class InterviewPolicy(_Model):
     minimum_gain: PolicyNumber
     background_rate: Prior
     question_budget: PolicyCount
+    safety_probability: Prior
 
 
 class KnowledgeFile(_Model):

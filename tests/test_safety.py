@@ -1,0 +1,156 @@
+"""The safety hold, as specifications: the interview does not stop for a clear leader while a
+probable urgent or emergency must-not-miss condition could still be raised by an open question."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from hipdx import Asker, Setting, Sex, TriageLevel
+from hipdx.inference.answers import encode
+from hipdx.inference.case import Case
+from hipdx.inference.questions import build_question_bank, interview_policy
+from hipdx.inference.safety import can_fire
+from hipdx.inference.stopping import InterviewStep, Patient, StopReason, interview_step
+from hipdx.kb.compiled import CompiledKB
+from hipdx.kb.schema import InterviewPolicy
+
+
+def _eager(policy: InterviewPolicy) -> InterviewPolicy:
+    """The packaged policy, except that any leader counts as clear: the interview would stop at
+    once unless the safety hold keeps it going."""
+    leader = policy.leader_probability.model_copy(update={"value": 0.01})
+    return policy.model_copy(update={"leader_probability": leader})
+
+
+def _step(
+    knowledge: CompiledKB,
+    policy: InterviewPolicy,
+    findings: dict[str, Any],
+    *,
+    asker: Asker = Asker.PATIENT,
+    age: float | None = 45,
+    sex: Sex | None = Sex.MALE,
+) -> InterviewStep:
+    bank = build_question_bank(knowledge, policy)
+    case = Case(age=age, sex=sex, findings=findings)
+    answers, _ = encode(case, knowledge)
+    return interview_step(
+        knowledge,
+        bank,
+        answers,
+        Patient(Setting.PRIMARY_CARE, age, sex),
+        asker=asker,
+        asked=len(findings),
+    )
+
+
+GROIN_AND_FLEXED_HIP = {"pain_groin": True, "hip_held_flexed": True}
+
+
+def test_the_interview_does_not_stop_while_fever_is_unasked_in_a_patient_with_groin_pain_and_a_flexed_hip(  # noqa: E501
+    kb: CompiledKB,
+) -> None:
+    """Fever with a hip held flexed is the psoas abscess red flag: the leader is "clear" under
+    the eager policy, yet the interview goes on, and the next question is fever."""
+    step = _step(kb, _eager(interview_policy(kb)), GROIN_AND_FLEXED_HIP)
+    assert step.stop is None
+    assert step.hold is not None
+    assert "psoas_abscess" in step.hold.conditions
+    assert "fever_hip_held_flexed" in step.hold.red_flags
+    assert step.question is not None and step.question.question == "fever"
+
+
+def test_once_fever_is_answered_no_that_red_flag_no_longer_holds_the_interview(
+    kb: CompiledKB,
+) -> None:
+    step = _step(kb, _eager(interview_policy(kb)), GROIN_AND_FLEXED_HIP | {"fever": False})
+    assert step.hold is None or "fever_hip_held_flexed" not in step.hold.red_flags
+    assert step.question is None or step.question.question != "fever"
+
+
+def test_a_fired_urgent_red_flag_is_shown_at_once_but_an_emergency_is_still_screened(
+    kb: CompiledKB,
+) -> None:
+    """Fever with a flexed hip fires (urgent): the triage says so now, and the interview goes on
+    only to questions that could still raise it to an emergency."""
+    step = _step(kb, _eager(interview_policy(kb)), GROIN_AND_FLEXED_HIP | {"fever": True})
+    assert "fever_hip_held_flexed" in {f.red_flag for f in step.red_flags}
+    assert step.triage.level.rank >= TriageLevel.URGENT.rank
+    if step.stop is None:
+        assert step.hold is not None and step.question is not None
+        assert step.question.question in step.hold.questions
+        assert all(
+            next(f for f in kb.knowledge.red_flags if f.id == r).level is TriageLevel.EMERGENCY
+            for r in step.hold.red_flags
+        )
+    else:
+        assert step.stop.reason is StopReason.RED_FLAG
+
+
+def test_an_emergency_red_flag_ends_the_interview_at_once(kb: CompiledKB) -> None:
+    step = _step(kb, interview_policy(kb), {"pain_low_back": True, "saddle_anaesthesia": True})
+    assert step.stop is not None and step.stop.reason is StopReason.RED_FLAG
+    assert "cauda_equina_signs" in step.stop.red_flags
+
+
+def test_a_question_that_could_push_must_not_miss_mass_over_a_threshold_holds_the_interview(
+    tiny_kb: CompiledKB, kb: CompiledKB
+) -> None:
+    """Tiny KB: B (urgent) and C (emergency), both must-not-miss, at 10% each; the urgent
+    threshold is 30%. Its red flag suggests no condition, so it holds nothing; but a positive test
+    (B x4) would lift B + C to 0.5 / 1.3 = 38%, so the test is still to be asked."""
+    step = _step(
+        tiny_kb,
+        _eager(interview_policy(kb)),
+        {},
+        asker=Asker.CLINICIAN,
+        age=None,
+        sex=None,
+    )
+    assert step.stop is None and step.hold is not None
+    assert step.hold.red_flags == ()
+    assert "f_test" in step.hold.questions
+    assert step.question is not None and step.question.question in step.hold.questions
+
+
+def test_a_question_the_asker_cannot_answer_does_not_hold_the_interview(
+    tiny_kb: CompiledKB, kb: CompiledKB
+) -> None:
+    """The test needs a clinician: a patient interview may stop."""
+    step = _step(
+        tiny_kb,
+        _eager(interview_policy(kb)),
+        {},
+        asker=Asker.PATIENT,
+        age=None,
+        sex=None,
+    )
+    assert step.hold is None or "f_test" not in step.hold.questions
+
+
+def test_without_a_probable_dangerous_condition_the_leader_rule_stops_as_before(
+    tiny_kb: CompiledKB, kb: CompiledKB
+) -> None:
+    """An adult man: B (women only) and C (children only) do not apply, so nothing holds."""
+    step = _step(tiny_kb, _eager(interview_policy(kb)), {}, age=40, sex=Sex.MALE)
+    assert step.hold is None
+    assert step.stop is not None and step.stop.reason is StopReason.LEADER_CLEAR
+
+
+@pytest.mark.parametrize(
+    ("known", "askable", "fires"),
+    [
+        ({}, {"fever", "hip_held_flexed"}, True),
+        ({"hip_held_flexed": False}, {"fever", "psoas_sign_positive"}, True),
+        ({"hip_held_flexed": False}, {"fever"}, False),  # the psoas sign needs a clinician
+        ({"fever": False}, {"hip_held_flexed", "psoas_sign_positive"}, False),
+        ({"fever": True, "hip_held_flexed": True}, set(), True),
+    ],
+)
+def test_a_red_flag_can_fire_only_through_findings_that_can_still_be_asked(
+    known: dict[str, bool], askable: set[str], fires: bool, kb: CompiledKB
+) -> None:
+    flag = next(f for f in kb.knowledge.red_flags if f.id == "fever_hip_held_flexed")
+    assert can_fire(flag.when, known.get, askable) is fires

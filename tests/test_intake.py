@@ -160,3 +160,9 @@ def test_the_lexicon_comes_from_the_knowledge_base_given(tiny_kb: CompiledKB) ->
 
 def test_the_default_parser_is_built_once_per_process() -> None:
     assert default_parser() is default_parser()
+
+
+def test_a_region_that_only_adds_a_modifier_replaces_the_shorter_one() -> None:
+    findings = parse("Posterior thigh pain and bilateral sacroiliitis.").case.findings
+    assert "pain_anterior_thigh" not in findings
+    assert "pain_bilateral" not in findings

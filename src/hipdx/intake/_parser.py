@@ -115,11 +115,15 @@ def _check(text: str) -> None:
 
 def _prune_contained(mentions: list[Mention]) -> list[Mention]:
     """Drop a match inside a longer match of another finding ("clicking" inside "clicking with
-    range of motion"), and repeats of one finding at one place; keep text order."""
+    range of motion"), and repeats of one finding at one place; keep text order. Regions are not
+    exclusive, so a region inside a longer region stays ("flank" and "groin" inside "flank pain
+    radiating to the groin"), unless the longer one only puts a word before it ("posterior thigh
+    pain" is not "thigh pain")."""
     kept = []
     for mention in mentions:
         inside = any(
             other is not mention
+            and not _both_regions(other, mention)
             and other.span.start <= mention.span.start
             and mention.span.end <= other.span.end
             and (other.span.end - other.span.start) > (mention.span.end - mention.span.start)
@@ -129,6 +133,14 @@ def _prune_contained(mentions: list[Mention]) -> list[Mention]:
             kept.append(mention)
     unique = {(m.finding, m.span.start): m for m in kept}
     return sorted(unique.values(), key=lambda m: (m.span.start, m.span.end))
+
+
+def _both_regions(outer: Mention, inner: Mention) -> bool:
+    """Two regions, the outer not just one word put before the inner."""
+    if outer.kind is not FindingKind.REGION or inner.kind is not FindingKind.REGION:
+        return False
+    head = outer.span.text[: len(outer.span.text) - len(inner.span.text)]
+    return not (outer.span.end == inner.span.end and len(head.split()) == 1)
 
 
 def _mark_used(mention: Mention, case: Case) -> Mention:

@@ -46,9 +46,11 @@ class Parser:
         for sentence in doc.sents:
             found = self._measure.read(text, sentence.start_char, sentence.end_char)
             measurements.extend(found)
+            mentions.extend(self._shorthand_sexes(text, sentence.start_char, sentence.end_char))
             named = any(sentence.start_char <= m.span.start < sentence.end_char for m in mentions)
             if not found and not named and sentence.text.strip():
                 unmapped.append(_span(text, sentence.start_char, sentence.end_char))
+        mentions.sort(key=lambda m: (m.span.start, m.span.end))
         base = Case(setting=setting, text=text)
         case, conflicts = resolve(self.kb, mentions, measurements, base)
         return ParsedCase(
@@ -60,6 +62,19 @@ class Parser:
             unmapped=tuple(unmapped),
             issues=self.lexicon.issues,
         )
+
+    def _shorthand_sexes(self, text: str, start: int, end: int) -> list[Mention]:
+        """The sex letter of a shorthand age ("67F"), as a mention of the sex finding."""
+        return [
+            Mention(
+                finding=sex.finding,
+                kind=FindingKind.DEMOGRAPHIC,
+                span=sex.span,
+                status=Status.PRESENT,
+            )
+            for _, sex in self._measure.shorthand_ages(text, start, end)
+            if sex is not None and self.kb.has_finding(sex.finding)
+        ]
 
     def _mention(self, span: Any) -> Mention:
         finding = self.kb.finding(span.label_)

@@ -79,6 +79,8 @@ class Parser:
     def _mention(self, span: Any) -> Mention:
         finding = self.kb.finding(span.label_)
         status, trigger = status_of(span)
+        if status is Status.HISTORICAL and finding.id in SEX_FINDINGS.values():
+            status, trigger = Status.PRESENT, None  # "a man treated ... years ago" is a man now
         result = examiner_result(span, self._words) if finding.kind is FindingKind.EXAM else None
         if result is not None and status in (Status.PRESENT, Status.ABSENT):
             positive, trigger_span = result

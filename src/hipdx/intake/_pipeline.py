@@ -44,7 +44,13 @@ def build_pipeline(lexicon: Lexicon) -> Any:
     )
     rules_file = resources.files("hipdx.intake").joinpath("resources/context_rules.json")
     with resources.as_file(rules_file) as path:
-        context.add(context_rule.from_json(str(path)))
+        rules = context_rule.from_json(str(path))
+    for rule in rules:
+        # medspaCy's JSON has no `terminated_by`; our rules carry it in their metadata: a
+        # history window ("four years ago") ends where a new clause about now begins ("has").
+        ends = (rule.metadata or {}).get("terminated_by", [])
+        rule.terminated_by = {category.upper() for category in ends}
+    context.add(rules)
     return nlp
 
 

@@ -177,3 +177,9 @@ def test_a_fahrenheit_temperature_is_not_a_shorthand_age() -> None:
 def test_pain_on_walking_relieved_by_sitting_is_claudication_not_weight_bearing() -> None:
     findings = parse("Leg pain on walking relieved by sitting.").case.findings
     assert "worse_weight_bearing" not in findings
+
+
+def test_running_a_temperature_is_fever_not_running() -> None:
+    findings = parse("I've been running a temperature.").case.findings
+    assert findings.get("fever") is True
+    assert "worse_running" not in findings

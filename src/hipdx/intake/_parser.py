@@ -153,11 +153,14 @@ def _prune_contained(mentions: list[Mention]) -> list[Mention]:
 
 
 def _both_regions(outer: Mention, inner: Mention) -> bool:
-    """Two regions, the outer not just one word put before the inner."""
+    """Two regions, the outer not just one word put before the inner (a side word, as in "both
+    buttocks", does not count: both buttocks are buttocks)."""
     if outer.kind is not FindingKind.REGION or inner.kind is not FindingKind.REGION:
         return False
-    head = outer.span.text[: len(outer.span.text) - len(inner.span.text)]
-    return not (outer.span.end == inner.span.end and len(head.split()) == 1)
+    head = outer.span.text[: len(outer.span.text) - len(inner.span.text)].split()
+    if outer.span.end != inner.span.end or len(head) != 1:
+        return True
+    return any(head[0].lower() in words for words in context_words().sides.values())
 
 
 def _mark_used(mention: Mention, case: Case) -> Mention:

@@ -160,3 +160,26 @@ def test_the_lexicon_comes_from_the_knowledge_base_given(tiny_kb: CompiledKB) ->
 
 def test_the_default_parser_is_built_once_per_process() -> None:
     assert default_parser() is default_parser()
+
+
+def test_a_region_that_only_adds_a_modifier_replaces_the_shorter_one() -> None:
+    findings = parse("Posterior thigh pain and bilateral sacroiliitis.").case.findings
+    assert "pain_anterior_thigh" not in findings
+    assert "pain_bilateral" not in findings
+
+
+def test_a_fahrenheit_temperature_is_not_a_shorthand_age() -> None:
+    parsed = parse("Temp 99F today.")
+    assert parsed.case.age is None
+    assert parsed.case.sex is None
+
+
+def test_pain_on_walking_relieved_by_sitting_is_claudication_not_weight_bearing() -> None:
+    findings = parse("Leg pain on walking relieved by sitting.").case.findings
+    assert "worse_weight_bearing" not in findings
+
+
+def test_running_a_temperature_is_fever_not_running() -> None:
+    findings = parse("I've been running a temperature.").case.findings
+    assert findings.get("fever") is True
+    assert "worse_running" not in findings

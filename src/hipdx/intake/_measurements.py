@@ -17,6 +17,7 @@ from importlib import resources
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from hipdx.inference.answers import AGE_FINDING, SEX_FINDINGS
 from hipdx.intake._models import Measurement, Span
 from hipdx.kb.compiled import CompiledKB
 
@@ -49,6 +50,7 @@ class _Rules(BaseModel):
     conversions: list[Conversion] = []
     cues: dict[str, list[str]] = {}
     cue_window: int = Field(default=60, ge=1)
+    shorthand_ages: list[str] = []
 
 
 @lru_cache(maxsize=1)
@@ -56,6 +58,14 @@ def measurement_rules() -> _Rules:
     """The packaged rules file, read once."""
     data = resources.files("hipdx.intake").joinpath("resources/measurements.yaml").read_text()
     return _Rules.model_validate(yaml.safe_load(data))
+
+
+@dataclass(frozen=True)
+class ShorthandSex:
+    """The sex letter of a shorthand age ("67F"): which finding it names, and where."""
+
+    finding: str
+    span: Span
 
 
 @dataclass(frozen=True)
@@ -91,16 +101,50 @@ class MeasurementReader:
         self._quantity = re.compile(
             _NUMBER + r"(?:\s?-?\s?(" + alternatives + r")(?![A-Za-z]))?", re.IGNORECASE
         )
+        self._shorthand_ages = [re.compile(pattern) for pattern in rules.shorthand_ages]
 
     def read(self, text: str, start: int, end: int) -> list[Measurement]:
         """The measurements in ``text[start:end]`` (one sentence)."""
         sentence = text[start:end]
         found = []
-        for quantity in self._quantities(sentence):
-            measurement = self._assign(text, sentence, start, quantity)
+        quantities = self._quantities(sentence)
+        for quantity in quantities:
+            others = [(q.start, q.end) for q in quantities if q is not quantity]
+            measurement = self._assign(text, sentence, start, quantity, others)
             if measurement is not None:
                 found.append(measurement)
+        ages = self.shorthand_ages(text, start, end)
+        if not any(m.finding == AGE_FINDING for m in found):
+            found.extend(age for age, _ in ages[:1])
         return found
+
+    def shorthand_ages(
+        self, text: str, start: int, end: int
+    ) -> list[tuple[Measurement, ShorthandSex | None]]:
+        """Ages written without a unit ("67F", "I'm 34"), with the sex letter if there is one."""
+        sentence = text[start:end]
+        found = []
+        for pattern in self._shorthand_ages:
+            for match in pattern.finditer(sentence):
+                value = float(match.group("age"))
+                low, high = self._ranges.get(AGE_FINDING, (0, 120))
+                if AGE_FINDING not in self._targets or not low <= value <= high:
+                    continue
+                age_start, age_end = match.span("age")
+                span = _span(text, start + age_start, start + age_end)
+                age = Measurement(
+                    finding=AGE_FINDING, value=value, unit=self._targets[AGE_FINDING], span=span
+                )
+                sex = None
+                letter = match.groupdict().get("sex")
+                if letter:
+                    sex_start, sex_end = match.span("sex")
+                    sex = ShorthandSex(
+                        finding=SEX_FINDINGS["female" if letter == "F" else "male"],
+                        span=_span(text, start + sex_start, start + sex_end),
+                    )
+                found.append((age, sex))
+        return sorted(found, key=lambda pair: pair[0].span.start)
 
     def _quantities(self, sentence: str) -> list[_Quantity]:
         quantities = []
@@ -114,7 +158,12 @@ class MeasurementReader:
         return quantities
 
     def _assign(
-        self, text: str, sentence: str, offset: int, quantity: _Quantity
+        self,
+        text: str,
+        sentence: str,
+        offset: int,
+        quantity: _Quantity,
+        others: list[tuple[int, int]],
     ) -> Measurement | None:
         candidates = {
             f: factor
@@ -123,7 +172,7 @@ class MeasurementReader:
         }
         if not candidates:
             return None
-        cued = self._nearest_cue(sentence, quantity, candidates)
+        cued = self._nearest_cue(sentence, quantity, candidates, others)
         if cued is None:
             finding = self._without_cue(quantity, candidates)
             cue = None
@@ -156,8 +205,14 @@ class MeasurementReader:
         return None
 
     def _nearest_cue(
-        self, sentence: str, quantity: _Quantity, candidates: dict[str, float]
+        self,
+        sentence: str,
+        quantity: _Quantity,
+        candidates: dict[str, float],
+        others: list[tuple[int, int]],
     ) -> tuple[str, tuple[int, int]] | None:
+        """The nearest cue of a candidate finding; a cue inside another number ("26-year-old")
+        belongs to that number, not this one ("2 years")."""
         best: tuple[int, str, tuple[int, int]] | None = None
         reach = self._rules.cue_window if quantity.unit else _UNITLESS_REACH
         for finding in candidates:
@@ -165,6 +220,8 @@ class MeasurementReader:
             if pattern is None:
                 continue
             for match in pattern.finditer(sentence):
+                if any(match.start() < end and start < match.end() for start, end in others):
+                    continue
                 distance = _distance(match.start(), match.end(), quantity)
                 if quantity.unit is None and match.end() > quantity.start:
                     continue  # a bare number follows its cue: "CRP 85"
@@ -177,6 +234,10 @@ class MeasurementReader:
             return None
         unit = self._units.get(quantity.unit)
         return next(iter(candidates)) if unit is not None and unit.self_evident else None
+
+
+def _span(text: str, start: int, end: int) -> Span:
+    return Span(start=start, end=end, text=text[start:end])
 
 
 def _distance(cue_start: int, cue_end: int, quantity: _Quantity) -> int:

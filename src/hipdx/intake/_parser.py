@@ -46,9 +46,11 @@ class Parser:
         for sentence in doc.sents:
             found = self._measure.read(text, sentence.start_char, sentence.end_char)
             measurements.extend(found)
+            mentions.extend(self._shorthand_sexes(text, sentence.start_char, sentence.end_char))
             named = any(sentence.start_char <= m.span.start < sentence.end_char for m in mentions)
             if not found and not named and sentence.text.strip():
                 unmapped.append(_span(text, sentence.start_char, sentence.end_char))
+        mentions.sort(key=lambda m: (m.span.start, m.span.end))
         base = Case(setting=setting, text=text)
         case, conflicts = resolve(self.kb, mentions, measurements, base)
         return ParsedCase(
@@ -61,9 +63,24 @@ class Parser:
             issues=self.lexicon.issues,
         )
 
+    def _shorthand_sexes(self, text: str, start: int, end: int) -> list[Mention]:
+        """The sex letter of a shorthand age ("67F"), as a mention of the sex finding."""
+        return [
+            Mention(
+                finding=sex.finding,
+                kind=FindingKind.DEMOGRAPHIC,
+                span=sex.span,
+                status=Status.PRESENT,
+            )
+            for _, sex in self._measure.shorthand_ages(text, start, end)
+            if sex is not None and self.kb.has_finding(sex.finding)
+        ]
+
     def _mention(self, span: Any) -> Mention:
         finding = self.kb.finding(span.label_)
         status, trigger = status_of(span)
+        if status is Status.HISTORICAL and finding.id in SEX_FINDINGS.values():
+            status, trigger = Status.PRESENT, None  # "a man treated ... years ago" is a man now
         result = examiner_result(span, self._words) if finding.kind is FindingKind.EXAM else None
         if result is not None and status in (Status.PRESENT, Status.ABSENT):
             positive, trigger_span = result
@@ -115,11 +132,15 @@ def _check(text: str) -> None:
 
 def _prune_contained(mentions: list[Mention]) -> list[Mention]:
     """Drop a match inside a longer match of another finding ("clicking" inside "clicking with
-    range of motion"), and repeats of one finding at one place; keep text order."""
+    range of motion"), and repeats of one finding at one place; keep text order. Regions are not
+    exclusive, so a region inside a longer region stays ("flank" and "groin" inside "flank pain
+    radiating to the groin"), unless the longer one only puts a word before it ("posterior thigh
+    pain" is not "thigh pain")."""
     kept = []
     for mention in mentions:
         inside = any(
             other is not mention
+            and not _both_regions(other, mention)
             and other.span.start <= mention.span.start
             and mention.span.end <= other.span.end
             and (other.span.end - other.span.start) > (mention.span.end - mention.span.start)
@@ -129,6 +150,17 @@ def _prune_contained(mentions: list[Mention]) -> list[Mention]:
             kept.append(mention)
     unique = {(m.finding, m.span.start): m for m in kept}
     return sorted(unique.values(), key=lambda m: (m.span.start, m.span.end))
+
+
+def _both_regions(outer: Mention, inner: Mention) -> bool:
+    """Two regions, the outer not just one word put before the inner (a side word, as in "both
+    buttocks", does not count: both buttocks are buttocks)."""
+    if outer.kind is not FindingKind.REGION or inner.kind is not FindingKind.REGION:
+        return False
+    head = outer.span.text[: len(outer.span.text) - len(inner.span.text)].split()
+    if outer.span.end != inner.span.end or len(head) != 1:
+        return True
+    return any(head[0].lower() in words for words in context_words().sides.values())
 
 
 def _mark_used(mention: Mention, case: Case) -> Mention:

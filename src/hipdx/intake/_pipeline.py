@@ -16,6 +16,9 @@ from hipdx.intake._lexicon import Lexicon
 
 #: Determiners that stand for each other inside a phrase.
 _DETERMINERS = frozenset({"the", "my", "her", "his", "their", "your", "its"})
+#: Side words that may follow a determiner in the text but not in the phrase ("the hip" ~ "my
+#: right hip").
+_SIDES = ("left", "right")
 #: Where the target matcher puts its matches (a span group, so matches may overlap).
 SPAN_GROUP = "hipdx_findings"
 
@@ -41,7 +44,13 @@ def build_pipeline(lexicon: Lexicon) -> Any:
     )
     rules_file = resources.files("hipdx.intake").joinpath("resources/context_rules.json")
     with resources.as_file(rules_file) as path:
-        context.add(context_rule.from_json(str(path)))
+        rules = context_rule.from_json(str(path))
+    for rule in rules:
+        # medspaCy's JSON has no `terminated_by`; our rules carry it in their metadata: a
+        # history window ("four years ago") ends where a new clause about now begins ("has").
+        ends = (rule.metadata or {}).get("terminated_by", [])
+        rule.terminated_by = {category.upper() for category in ends}
+    context.add(rules)
     return nlp
 
 
@@ -63,12 +72,16 @@ def _import_medspacy() -> tuple[Any, Any, Any]:
 
 def _token_pattern(nlp: Any, phrase: str) -> list[dict[str, Any]]:
     """Match the phrase's tokens case-insensitively, with light morphology: any possessive for
-    "the" ("the hip" ~ "my hip"), and other forms of a last word or an -ing word."""
+    "the" ("the hip" ~ "my hip"), an optional side after it ("the hip" ~ "her left hip"), and
+    other forms of a last word or an -ing word."""
     words = [token.lower_ for token in nlp.tokenizer(phrase)]
-    pattern = []
+    pattern: list[dict[str, Any]] = []
     for index, word in enumerate(words):
         forms = _forms(word, last=index == len(words) - 1)
         pattern.append({"LOWER": {"IN": forms}} if len(forms) > 1 else {"LOWER": word})
+        following = words[index + 1] if index + 1 < len(words) else None
+        if word in _DETERMINERS and index + 1 < len(words) and following not in _SIDES:
+            pattern.append({"LOWER": {"IN": list(_SIDES)}, "OP": "?"})
     return pattern
 
 

@@ -23,6 +23,7 @@ from hipdx.evaluation._metrics import (
 )
 from hipdx.evaluation._vignettes import Vignette
 from hipdx.exceptions import InvalidCaseError
+from hipdx.inference.answers import AGE_FINDING
 from hipdx.inference.case import Answer, Case
 from hipdx.inference.engine import assess_case
 from hipdx.kb.compiled import CompiledKB
@@ -169,7 +170,7 @@ def _stage_text(vignette: Vignette, stage: Stage) -> str:
 
 
 def _with_demographics(vignette: Vignette, findings: dict[str, Answer]) -> Case:
-    findings.pop("age_years", None)
+    findings.pop(AGE_FINDING, None)  # the vignette's own age is authoritative
     return Case(age=vignette.age, sex=vignette.sex, setting=vignette.setting, findings=findings)
 
 

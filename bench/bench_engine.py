@@ -11,12 +11,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import statistics
-import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
+from _timing import median_time
 
 import hipdx
 from hipdx.inference.answers import Answers, encode
@@ -60,15 +58,6 @@ def baseline_posterior(kb: CompiledKB, answers: Answers, case: Case) -> list[flo
     return [w / sum(weights) for w in weights]
 
 
-def _time(function: Any, repeat: int) -> float:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=300)
@@ -90,7 +79,7 @@ def main() -> None:
     def full() -> None:
         hipdx.assess(case, knowledge=kb)
 
-    t_vec, t_loop, t_full = (_time(f, args.repeat) for f in (vectorised, loops, full))
+    t_vec, t_loop, t_full = (median_time(f, args.repeat) for f in (vectorised, loops, full))
     size = f"{len(kb.condition_ids)} conditions, {len(kb.knowledge.findings)} findings"
     print(f"knowledge base: {size}")
     print(f"{'measure':<40}{'median':>12}")

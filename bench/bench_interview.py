@@ -21,16 +21,16 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import yaml
+from _timing import median_time
 
 import hipdx
 from hipdx import Asker, Case, Setting, Sex, TriageLevel
@@ -179,15 +179,6 @@ def _entropy(p: np.ndarray) -> float:
     return float(-(p * np.log2(p)).sum())
 
 
-def _median_time(function: Callable[[], object], repeat: int) -> float:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
-
-
 def speed(repeat: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as directory:
         kb = synthetic_knowledge(Path(directory))
@@ -202,17 +193,17 @@ def speed(repeat: int) -> dict[str, Any]:
     assert np.allclose(fast[open_], slow[open_]), "vectorised and loop gains disagree"
     best = rank_questions(bank, answers, probabilities, asker=Asker.CLINICIAN_WITH_IMAGING, k=1)
     assert best[0].question == bank.questions[int(np.argmax(slow))].id
-    t_rank = _median_time(
+    t_rank = median_time(
         lambda: rank_questions(
             bank, answers, probabilities, asker=Asker.CLINICIAN_WITH_IMAGING, k=1
         ),
         repeat,
     )
-    t_api = _median_time(
+    t_api = median_time(
         lambda: hipdx.next_questions(case, asker=Asker.CLINICIAN_WITH_IMAGING, k=1, knowledge=kb),
         repeat,
     )
-    t_loop = _median_time(lambda: loop_gains(kb, bank, answers, case), max(3, repeat // 20))
+    t_loop = median_time(lambda: loop_gains(kb, bank, answers, case), max(3, repeat // 20))
     return {
         "knowledge_base": f"synthetic: {len(kb.condition_ids)} conditions, "
         f"{len(kb.knowledge.findings)} findings ({len(bank.questions)} questions)",

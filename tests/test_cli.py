@@ -9,6 +9,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+import hipdx
 from hipdx.cli import app
 
 ROOT = Path(__file__).parent.parent
@@ -43,7 +44,8 @@ def test_assess_document_has_input_metadata_and_results() -> None:
     result = runner.invoke(app, ["assess", "--case", SEED, "--document"])
     data = json.loads(result.output)
     assert list(data) == ["input", "metadata", "results"]
-    assert data["metadata"]["kb_version"] == data["metadata"]["kb_version"].strip()
+    assert data["metadata"]["kb_version"] == hipdx.load_knowledge().version
+    assert data["input"]["age"] == 31
 
 
 def test_an_unknown_finding_is_an_error_that_suggests_the_closest(tmp_path: Path) -> None:

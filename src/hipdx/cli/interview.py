@@ -139,11 +139,17 @@ def _read_sex(interview: Interview) -> Sex | None:
     return None if index is None else list(Sex)[index]
 
 
+def _print_menu(interview: Interview, title: str, options: list[str]) -> None:
+    """The title, then the options numbered from 1 (numbers right-aligned)."""
+    interview.console.print(Text(title, style="bold"))
+    width = len(str(len(options)))
+    for number, option in enumerate(options, start=1):
+        interview.console.print(f"  {number:>{width}}) {option}")
+
+
 def _read_choice(interview: Interview, title: str, options: list[str]) -> int | None:
     """One of ``options`` by number (0-based), or None for don't know."""
-    interview.console.print(Text(title, style="bold"))
-    for number, option in enumerate(options, start=1):
-        interview.console.print(f"  {number}) {option}")
+    _print_menu(interview, title, options)
     while True:
         text = interview.read(f"Choose 1-{len(options)} (? don't know): ")
         if text in _UNKNOWN:
@@ -154,9 +160,7 @@ def _read_choice(interview: Interview, title: str, options: list[str]) -> int | 
 
 
 def _read_many(interview: Interview, title: str, options: list[str]) -> set[int] | None:
-    interview.console.print(Text(title, style="bold"))
-    for number, option in enumerate(options, start=1):
-        interview.console.print(f"  {number:>2}) {option}")
+    _print_menu(interview, title, options)
     while True:
         text = interview.read("Numbers separated by spaces (? don't know): ")
         if text in _UNKNOWN:
@@ -219,9 +223,7 @@ def _answer_finding(interview: Interview, question: Suggestion, text: str) -> No
 
 
 def _answer_group(interview: Interview, question: Suggestion, text: str, labels: list[str]) -> None:
-    interview.console.print(Text(text, style="bold"))
-    for number, label in enumerate(labels, start=1):
-        interview.console.print(f"  {number}) {label}")
+    _print_menu(interview, text, labels)
     while True:
         reply = interview.read(f"Choose 1-{len(labels)} (? don't know, b back): ")
         if reply in _BACK:

@@ -20,7 +20,7 @@ from hipdx.inference.assessment import (
 from hipdx.inference.case import Case
 from hipdx.inference.posterior import Observation, Posterior, compute_posterior
 from hipdx.inference.triage import decide, fired_red_flags
-from hipdx.issues import errors_in
+from hipdx.issues import Issue, errors_in
 from hipdx.kb.compiled import CompiledKB
 
 #: Evidence grades, strongest first: a contribution reports the weakest grade behind it.
@@ -31,10 +31,7 @@ def assess_case(
     case: Case, kb: CompiledKB, *, version: str, now: datetime | None = None
 ) -> Assessment:
     """Assess ``case`` against ``kb``; raises `InvalidCaseError` when the case cannot be used."""
-    answers, issues = encode(case, kb)
-    errors = errors_in(issues)
-    if errors:
-        raise InvalidCaseError("the case cannot be assessed", errors)
+    answers, warnings = _encode_valid(case, kb)
     posterior = compute_posterior(kb, answers, case.setting, case.age, case.sex)
     flags = fired_red_flags(kb, answers)
     differential = _rank(kb, posterior)
@@ -44,7 +41,7 @@ def assess_case(
         triage=decide(kb, posterior.probabilities, flags),
         red_flags=flags,
         must_not_miss=tuple(r.condition for r in differential if r.must_not_miss),
-        warnings=tuple(i for i in issues if i not in errors),
+        warnings=tuple(warnings),
     )
     metadata = Metadata(
         hipdx_version=version,
@@ -57,11 +54,16 @@ def assess_case(
 
 def answers_of(case: Case, kb: CompiledKB) -> Answers:
     """The encoded answers of a valid case (raises `InvalidCaseError` otherwise)."""
+    return _encode_valid(case, kb)[0]
+
+
+def _encode_valid(case: Case, kb: CompiledKB) -> tuple[Answers, list[Issue]]:
+    """The answers and the warnings; raises `InvalidCaseError` on any error."""
     answers, issues = encode(case, kb)
     errors = errors_in(issues)
     if errors:
         raise InvalidCaseError("the case cannot be assessed", errors)
-    return answers
+    return answers, [i for i in issues if i not in errors]
 
 
 def _rank(kb: CompiledKB, posterior: Posterior) -> tuple[RankedCondition, ...]:

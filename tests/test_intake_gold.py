@@ -63,12 +63,10 @@ def test_precision_is_at_least_0_90(report: ExtractionReport) -> None:
     assert report.overall.precision >= 0.90, report.errors
 
 
-@pytest.mark.xfail(reason="case reports: recall below target until issue 4 is done", strict=False)
 def test_recall_is_at_least_0_85(report: ExtractionReport) -> None:
     assert report.overall.recall >= 0.85, report.errors
 
 
-@pytest.mark.xfail(reason="case reports: negation below target until issue 4 is done", strict=False)
 def test_negated_mentions_are_read_as_absent_at_least_95_percent(report: ExtractionReport) -> None:
     assert report.negation_accuracy >= 0.95, report.errors
 

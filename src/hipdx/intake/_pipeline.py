@@ -76,15 +76,18 @@ def _import_medspacy() -> tuple[Any, Any, Any]:
 
 def _token_pattern(nlp: Any, phrase: str) -> list[dict[str, Any]]:
     """Match the phrase's tokens case-insensitively, with light morphology: any possessive for
-    "the" ("the hip" ~ "my hip"), an optional side before a word ("the hip" ~ "her left hip",
-    "oedematous ovary" ~ "oedematous right ovary"), "in" ~ "within", other forms of a last word
-    or an -ing word, and the predicate flexibility of `_copula`."""
+    "the" ("the hip" ~ "my hip"), an optional side after a determiner or before the last word
+    ("the hip" ~ "her left hip", "oedematous ovary" ~ "oedematous right ovary"), "in" ~
+    "within", other forms of a last word or an -ing word, and the predicate flexibility of
+    `_copula`."""
     words = [token.lower_ for token in nlp.tokenizer(phrase)]
     copulas = sorted(context_words().copulas)
     pattern: list[dict[str, Any]] = []
     for index, word in enumerate(words):
         previous = words[index - 1] if index else None
-        if index and word not in _SIDES and previous not in _SIDES:
+        last = index == len(words) - 1
+        sided = previous in _DETERMINERS or (last and index and previous not in copulas)
+        if sided and word not in _SIDES and previous not in _SIDES:
             pattern.append({"LOWER": {"IN": list(_SIDES)}, "OP": "?"})
         if index and word in copulas:
             pattern.extend(_copula(copulas))

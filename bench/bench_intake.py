@@ -1,9 +1,12 @@
-"""Intake: extraction quality on the gold set, and parse speed against a plain-regex baseline.
+"""Intake: extraction quality on the gold sets, and parse speed against a plain-regex baseline.
 
-Quality: precision and recall per finding kind and overall, negation accuracy, and how often
-historical / hypothetical / family mentions were (rightly) left unset, for hipdx intake and for
-the baseline. The baseline matches the same KB lexicon with one regular expression, with no
-ConText (so nothing is negated) and no numbers.
+Two gold sets: ``intake_gold.jsonl`` (short notes and patients' own words) and
+``case_reports.jsonl`` (passages in the style of published case reports: long presentation
+paragraphs and separate imaging/laboratory "workup" paragraphs). Quality: precision and recall
+per finding kind and overall, per passage style, negation accuracy, and how often historical /
+hypothetical / family mentions were (rightly) left unset, for hipdx intake and for the baseline.
+The baseline matches the same KB lexicon with one regular expression, with no ConText (so nothing
+is negated) and no numbers.
 
     .venv/bin/python bench/bench_intake.py [--repeat N]
 """
@@ -18,13 +21,22 @@ from collections.abc import Callable
 from pathlib import Path
 
 import hipdx
-from hipdx.evaluation._extraction import ExtractionReport, load_gold, score_extraction
+from hipdx.evaluation._extraction import (
+    ExtractionReport,
+    GoldPassage,
+    load_gold,
+    score_extraction,
+)
 from hipdx.inference.case import Case
 from hipdx.intake import default_parser
+from hipdx.kb.compiled import CompiledKB
 from hipdx.knowledge_base import packaged_knowledge
 
 ROOT = Path(__file__).parent.parent
-GOLD = ROOT / "tests" / "fixtures" / "gold" / "intake_gold.jsonl"
+GOLD_SETS = {
+    "notes": ROOT / "tests" / "fixtures" / "gold" / "intake_gold.jsonl",
+    "case reports": ROOT / "tests" / "fixtures" / "gold" / "case_reports.jsonl",
+}
 
 
 def regex_baseline() -> Callable[[str], Case]:
@@ -65,19 +77,35 @@ def _print_quality(name: str, report: ExtractionReport) -> None:
     )
 
 
+def _print_styles(kb: CompiledKB, gold: list[GoldPassage]) -> None:
+    for style in sorted({p.style for p in gold}):
+        passages = [p for p in gold if p.style == style]
+        report = score_extraction(kb, passages, lambda t: hipdx.parse(t).case)
+        print(
+            f"  style {style:<12} {len(passages):>3} passages  precision "
+            f"{report.overall.precision:.3f}  recall {report.overall.recall:.3f}  negation "
+            f"{report.negation_accuracy:.3f} ({report.negated})"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     kb = packaged_knowledge()
-    gold = load_gold(GOLD)
     start = time.perf_counter()
     default_parser()
     build = time.perf_counter() - start
     baseline = regex_baseline()
-    _print_quality("hipdx intake", score_extraction(kb, gold, lambda t: hipdx.parse(t).case))
-    _print_quality("regex baseline (no ConText)", score_extraction(kb, gold, baseline))
-    texts = [p.text for p in gold]
+    texts: list[str] = []
+    for name, path in GOLD_SETS.items():
+        gold = load_gold(path)
+        texts.extend(p.text for p in gold)
+        print(f"\n=== gold set: {name} ({path.name}) ===")
+        intake = score_extraction(kb, gold, lambda t: hipdx.parse(t).case)
+        _print_quality("hipdx intake", intake)
+        _print_styles(kb, gold)
+        _print_quality("regex baseline (no ConText)", score_extraction(kb, gold, baseline))
     t_intake = _time(lambda t: hipdx.parse(t), texts, args.repeat)
     t_regex = _time(baseline, texts, args.repeat)
     print(f"\npipeline build (once per process): {build * 1e3:.0f} ms")

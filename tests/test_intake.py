@@ -55,6 +55,10 @@ def test_each_sentence_sets_what_it_says(case: dict[str, Any]) -> None:
     for finding in case.get("not_set", []):
         assert finding not in findings, (finding, findings)
         assert any(m.finding == finding for m in parsed.mentions), "reported, though not set"
+    for finding in case.get("not_mentioned", []):
+        assert finding not in findings, (finding, findings)
+    for finding in case.get("not_values", []):
+        assert finding not in findings, (finding, findings)
     for finding, value in case.get("values", {}).items():
         assert findings.get(finding) == pytest.approx(value, abs=1e-3), (finding, findings)
     if "age" in case:

@@ -32,8 +32,16 @@ class ContextWords(BaseModel):
     positive: frozenset[str]
     negative: frozenset[str]
     clause_breaks: frozenset[str]
+    result_fillers: frozenset[str] = frozenset()
     sides: dict[Side, frozenset[str]]
     strip_prefixes: tuple[str, ...] = ()
+    copulas: frozenset[str] = frozenset()
+    copula_negations: frozenset[str] = frozenset()
+    absent_words: frozenset[str] = frozenset()
+    bilateral_finding: str | None = None
+    pain_words: frozenset[str] = frozenset()
+    history_findings: tuple[str, ...] = ()
+    family_findings: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -44,20 +52,70 @@ def context_words() -> ContextWords:
 
 def status_of(span: Any) -> tuple[Status, Span | None]:
     """The ConText status of a matched span and the trigger that set it. A trigger inside the
-    span itself ("can't bear weight") is part of the finding, not context."""
+    span itself ("can't bear weight") is part of the finding, not context; a trigger cut off
+    from the span by a terminating modifier does not reach it (see `_cut_off`)."""
+    modifiers = list(span.doc._.context_graph.modifiers)
     for category, status in _CATEGORIES:
         for modifier in span._.modifiers:
             start, end = modifier.modifier_span
-            if modifier.category == category and not span.start <= start < end <= span.end:
-                trigger = span.doc[start:end]
-                return status, Span(
-                    start=trigger.start_char, end=trigger.end_char, text=trigger.text
-                )
+            if modifier.category != category or span.start <= start < end <= span.end:
+                continue
+            if _cut_off(modifier, span, modifiers):
+                continue
+            trigger = span.doc[start:end]
+            return status, Span(start=trigger.start_char, end=trigger.end_char, text=trigger.text)
     return Status.PRESENT, None
 
 
-def examiner_result(span: Any, words: ContextWords) -> tuple[bool, Span] | None:
-    """The nearest result word in the span's clause: (positive?, the word), or None."""
+def _cut_off(modifier: Any, span: Any, modifiers: list[Any]) -> bool:
+    """Whether a terminating modifier (direction TERMINATE, or a category the rule names in
+    ``terminated_by``) lies between the trigger and the span. medspaCy means to cut scopes so,
+    but its overlap test misses a terminator whose scope contains the trigger's (narrowed)
+    scope: in "NAAT was positive for chlamydia, and a pregnancy test was negative", "and a"
+    did not stop "was negative" from reaching "positive for chlamydia"."""
+    start, end = modifier.modifier_span
+    ends = modifier.rule.terminated_by
+    for other in modifiers:
+        if other is modifier or not (
+            other.direction.upper() == "TERMINATE" or other.category in ends
+        ):
+            continue
+        o_start, o_end = other.modifier_span
+        if (end <= o_start and o_end <= span.start) or (span.end <= o_start and o_end <= start):
+            return True
+    return False
+
+
+def inner_negation(span: Any, words: ContextWords) -> Span | None:
+    """A negation inside the matched phrase itself: a word that states absence ("afebrile",
+    "neurologically intact", "urinalysis was unremarkable"), or a negation after the phrase's
+    copula ("the greater trochanter was not tender", "... was non-tender", "... nontender")."""
+    after_copula = False
+    for token in span:
+        lower = token.lower_
+        if lower in words.absent_words:
+            return _token_span(token)
+        if after_copula and (
+            lower in words.copula_negations or (lower.startswith("non") and len(lower) > 5)
+        ):
+            return _token_span(token)
+        after_copula = after_copula or lower in words.copulas
+    return None
+
+
+def _token_span(token: Any) -> Span:
+    return Span(start=token.idx, end=token.idx + len(token.text), text=token.text)
+
+
+def examiner_result(
+    span: Any, words: ContextWords, tests: frozenset[int] = frozenset()
+) -> tuple[bool, Span] | None:
+    """The nearest result word in the span's clause: (positive?, the word), or None. Filler
+    words ("test", "the", "were", "and") and other tests named on the way (token indices in
+    ``tests``, reached through fillers only) do not count towards the distance, so one result
+    word serves coordinated tests:
+    "FABER and FADIR were negative", "the FAIR test and the seated piriformis stretch test were
+    positive"."""
     sentence = span.sent
     best: tuple[int, bool, Any] | None = None
     for step in (-1, 1):
@@ -66,14 +124,17 @@ def examiner_result(span: Any, words: ContextWords) -> tuple[bool, Span] | None:
         while sentence.start <= index < sentence.end and distance <= _RESULT_REACH:
             token = span.doc[index]
             lower = token.lower_
-            if lower in words.clause_breaks:
+            if lower in words.clause_breaks and not (lower == "," and index + step in tests):
                 break
             if lower in words.positive or lower in words.negative:
                 if best is None or distance < best[0]:
                     best = (distance, lower in words.positive, token)
                 break
+            if index in tests and distance > 1:
+                break  # another test, not coordinated with this one: its result is its own
             index += step
-            distance += 1
+            if lower not in words.result_fillers and index - step not in tests:
+                distance += 1
     if best is None:
         return None
     token = best[2]

@@ -51,6 +51,8 @@ class _Rules(BaseModel):
     cues: dict[str, list[str]] = {}
     cue_window: int = Field(default=60, ge=1)
     shorthand_ages: list[str] = []
+    time_points: list[str] = []
+    onset_words: list[str] = []
 
 
 @lru_cache(maxsize=1)
@@ -102,6 +104,11 @@ class MeasurementReader:
             _NUMBER + r"(?:\s?-?\s?(" + alternatives + r")(?![A-Za-z]))?", re.IGNORECASE
         )
         self._shorthand_ages = [re.compile(pattern) for pattern in rules.shorthand_ages]
+        points = "|".join(re.escape(word) for word in rules.time_points)
+        self._time_point = (
+            re.compile(r"\s*(?:" + points + r")\b", re.IGNORECASE) if points else None
+        )
+        self._onset = _phrase_pattern(tuple(rules.onset_words)) if rules.onset_words else None
 
     def read(self, text: str, start: int, end: int) -> list[Measurement]:
         """The measurements in ``text[start:end]`` (one sentence)."""
@@ -154,8 +161,17 @@ class MeasurementReader:
             if value is None or (alias is None and not raw[0].isdigit()):
                 continue
             unit = self._alias_unit[alias.lower()] if alias else None
+            if unit and self._is_time_point(sentence, match.start(), match.end()):
+                continue  # "five years ago", "six weeks later": a point in time, not an amount
             quantities.append(_Quantity(float(value), unit, match.start(), match.end()))
         return quantities
+
+    def _is_time_point(self, sentence: str, start: int, end: int) -> bool:
+        """A number followed by "ago", "later", ... is a point in time, unless the pain's onset
+        is what happened then ("the pain started two days ago" is a duration)."""
+        if self._time_point is None or not self._time_point.match(sentence, end):
+            return False
+        return self._onset is None or not self._onset.search(sentence, 0, start)
 
     def _assign(
         self,
@@ -211,9 +227,9 @@ class MeasurementReader:
         candidates: dict[str, float],
         others: list[tuple[int, int]],
     ) -> tuple[str, tuple[int, int]] | None:
-        """The nearest cue of a candidate finding; a cue inside another number ("26-year-old")
-        belongs to that number, not this one ("2 years")."""
-        best: tuple[int, str, tuple[int, int]] | None = None
+        """The nearest cue of a candidate finding (the longer on a tie); a cue inside another
+        number ("26-year-old") belongs to that number, not this one ("2 years")."""
+        best: tuple[tuple[int, int], str, tuple[int, int]] | None = None
         reach = self._rules.cue_window if quantity.unit else _UNITLESS_REACH
         for finding in candidates:
             pattern = self._cues.get(finding)
@@ -225,8 +241,9 @@ class MeasurementReader:
                 distance = _distance(match.start(), match.end(), quantity)
                 if quantity.unit is None and match.end() > quantity.start:
                     continue  # a bare number follows its cue: "CRP 85"
-                if distance <= reach and (best is None or distance < best[0]):
-                    best = (distance, finding, (match.start(), match.end()))
+                length = match.end() - match.start()
+                if distance <= reach and (best is None or (distance, -length) < best[0]):
+                    best = ((distance, -length), finding, (match.start(), match.end()))
         return None if best is None else (best[1], best[2])
 
     def _without_cue(self, quantity: _Quantity, candidates: dict[str, float]) -> str | None:

@@ -9,10 +9,16 @@ from hipdx._types import Setting
 from hipdx.exceptions import InvalidCaseError
 from hipdx.inference.answers import AGE_FINDING, SEX_FINDINGS
 from hipdx.inference.case import Case
-from hipdx.intake._context import context_words, examiner_result, side_of, status_of
+from hipdx.intake._context import (
+    context_words,
+    examiner_result,
+    inner_negation,
+    side_of,
+    status_of,
+)
 from hipdx.intake._lexicon import build_lexicon
 from hipdx.intake._measurements import MeasurementReader, measurement_rules
-from hipdx.intake._models import Measurement, Mention, ParsedCase, Span, Status
+from hipdx.intake._models import Measurement, Mention, ParsedCase, Side, Span, Status
 from hipdx.intake._pipeline import SPAN_GROUP, build_pipeline
 from hipdx.intake._resolve import counts, resolve
 from hipdx.issues import error
@@ -40,7 +46,16 @@ class Parser:
         """Everything the text says about the findings of the knowledge base."""
         _check(text)
         doc = self._nlp(text)
-        mentions = _prune_contained([self._mention(s) for s in doc.spans[SPAN_GROUP]])
+        spans = list(doc.spans[SPAN_GROUP])
+        tests = frozenset(
+            index
+            for span in spans
+            if self.kb.finding(span.label_).kind is FindingKind.EXAM
+            for index in range(span.start, span.end)
+        )
+        mentions = _prune_contained([self._mention(s, tests) for s in spans])
+        mentions = self._anatomy_is_not_pain(doc, mentions)
+        mentions.extend(self._bilateral(text, mentions))
         measurements: list[Measurement] = []
         unmapped: list[Span] = []
         for sentence in doc.sents:
@@ -76,12 +91,26 @@ class Parser:
             if sex is not None and self.kb.has_finding(sex.finding)
         ]
 
-    def _mention(self, span: Any) -> Mention:
+    def _mention(self, span: Any, tests: frozenset[int]) -> Mention:
         finding = self.kb.finding(span.label_)
         status, trigger = status_of(span)
-        if status is Status.HISTORICAL and finding.id in SEX_FINDINGS.values():
-            status, trigger = Status.PRESENT, None  # "a man treated ... years ago" is a man now
-        result = examiner_result(span, self._words) if finding.kind is FindingKind.EXAM else None
+        if status is Status.HISTORICAL and (
+            finding.id in SEX_FINDINGS.values()  # "a man treated ... years ago" is a man now
+            or finding.clinician.lower().startswith(self._words.history_findings)
+        ):
+            status, trigger = Status.PRESENT, None
+        family = self._words.family_findings
+        if status is Status.FAMILY and any(w in finding.clinician.lower() for w in family):
+            status, trigger = Status.PRESENT, None  # "his father has ankylosing spondylitis"
+        negation = inner_negation(span, self._words)
+        if negation is not None and status is Status.PRESENT:
+            status, trigger = Status.ABSENT, negation
+        others = tests - set(range(span.start, span.end))
+        result = (
+            examiner_result(span, self._words, others)
+            if finding.kind is FindingKind.EXAM and negation is None
+            else None
+        )
         if result is not None and status in (Status.PRESENT, Status.ABSENT):
             positive, trigger_span = result
             status = Status.PRESENT if positive else Status.ABSENT
@@ -95,6 +124,43 @@ class Parser:
             side=side_of(span, self._words) if finding.kind in _SIDED else None,
             test_result=result is not None,
         )
+
+    def _anatomy_is_not_pain(self, doc: Any, mentions: list[Mention]) -> list[Mention]:
+        """Drop a region named without a pain word in a sentence that reports imaging: "MRI of
+        the sacroiliac joints", "avulsion from the ischial tuberosity" name anatomy, not pain."""
+        imaging = {
+            (sentence.start_char, sentence.end_char)
+            for sentence in doc.sents
+            if any(
+                m.kind is FindingKind.IMAGING
+                and sentence.start_char <= m.span.start < sentence.end_char
+                for m in mentions
+            )
+        }
+        return [
+            m
+            for m in mentions
+            if m.kind is not FindingKind.REGION
+            or not any(start <= m.span.start < end for start, end in imaging)
+            or any(w in self._words.pain_words for w in m.span.text.lower().split())
+        ]
+
+    def _bilateral(self, text: str, mentions: list[Mention]) -> list[Mention]:
+        """A region said to be on both sides ("bilateral lower abdominal pain", "both
+        buttocks": the side word in the phrase or just before it) is also the "pain on both
+        sides" finding (named in the rules file), where the knowledge base has it."""
+        finding = self._words.bilateral_finding
+        if finding is None or not self.kb.has_finding(finding):
+            return []
+        both = self._words.sides[Side.BILATERAL]
+        return [
+            m.model_copy(update={"finding": finding, "trigger": None})
+            for m in mentions
+            if m.kind is FindingKind.REGION
+            and m.finding != finding
+            and m.status is Status.PRESENT
+            and both & {*text[: m.span.start].lower().split()[-1:], *m.span.text.lower().split()}
+        ]
 
 
 @lru_cache(maxsize=1)

@@ -12,6 +12,7 @@ import warnings
 from importlib import resources
 from typing import Any
 
+from hipdx.intake._context import context_words
 from hipdx.intake._lexicon import Lexicon
 
 #: Determiners that stand for each other inside a phrase.
@@ -19,6 +20,9 @@ _DETERMINERS = frozenset({"the", "my", "her", "his", "their", "your", "its"})
 #: Side words that may follow a determiner in the text but not in the phrase ("the hip" ~ "my
 #: right hip").
 _SIDES = ("left", "right")
+#: Prepositions that stand for each other inside a phrase ("haematoma in the iliacus" ~ "haematoma
+#: within the left iliacus").
+_PREPOSITIONS = frozenset({"in", "within"})
 #: Where the target matcher puts its matches (a span group, so matches may overlap).
 SPAN_GROUP = "hipdx_findings"
 
@@ -72,22 +76,48 @@ def _import_medspacy() -> tuple[Any, Any, Any]:
 
 def _token_pattern(nlp: Any, phrase: str) -> list[dict[str, Any]]:
     """Match the phrase's tokens case-insensitively, with light morphology: any possessive for
-    "the" ("the hip" ~ "my hip"), an optional side after it ("the hip" ~ "her left hip"), and
-    other forms of a last word or an -ing word."""
+    "the" ("the hip" ~ "my hip"), an optional side after a determiner or before the last word
+    ("the hip" ~ "her left hip", "oedematous ovary" ~ "oedematous right ovary"), "in" ~
+    "within", other forms of a last word or an -ing word, and the predicate flexibility of
+    `_copula`."""
     words = [token.lower_ for token in nlp.tokenizer(phrase)]
+    copulas = sorted(context_words().copulas)
     pattern: list[dict[str, Any]] = []
     for index, word in enumerate(words):
-        forms = _forms(word, last=index == len(words) - 1)
-        pattern.append({"LOWER": {"IN": forms}} if len(forms) > 1 else {"LOWER": word})
-        following = words[index + 1] if index + 1 < len(words) else None
-        if word in _DETERMINERS and index + 1 < len(words) and following not in _SIDES:
+        previous = words[index - 1] if index else None
+        last = index == len(words) - 1
+        sided = previous in _DETERMINERS or (last and index and previous not in copulas)
+        if sided and word not in _SIDES and previous not in _SIDES:
             pattern.append({"LOWER": {"IN": list(_SIDES)}, "OP": "?"})
+        if index and word in copulas:
+            pattern.extend(_copula(copulas))
+            continue
+        forms = _forms(word, last=index == len(words) - 1)
+        if previous in copulas:
+            forms = sorted({*forms, *(f"non{form}" for form in forms)})
+        pattern.append({"LOWER": {"IN": forms}} if len(forms) > 1 else {"LOWER": word})
     return pattern
+
+
+def _copula(copulas: list[str]) -> list[dict[str, Any]]:
+    """ "X is P" also as "X of the right hip was P", "X and Y were P", "X was markedly P", "X was
+    not P", "X was non-P": up to five words before the copula (no copula, negation or clause
+    break among them), any copula, an optional adverb, an optional negation."""
+    stops = [*copulas, "not", "no", "but", "however", "although", "while", "whereas", "."]
+    return [
+        {"LOWER": {"NOT_IN": stops}, "IS_PUNCT": False, "OP": "{0,5}"},
+        {"LOWER": {"IN": copulas}},
+        {"LOWER": {"REGEX": "^[a-z]{3,}ly$"}, "OP": "?"},
+        {"LOWER": {"IN": sorted(context_words().copula_negations)}, "OP": "?"},
+        {"ORTH": "-", "OP": "?"},
+    ]
 
 
 def _forms(word: str, *, last: bool) -> list[str]:
     if word in _DETERMINERS:
         return sorted(_DETERMINERS)
+    if word in _PREPOSITIONS:
+        return sorted(_PREPOSITIONS)
     forms = {word}
     if word.isalpha() and word.endswith("ing") and len(word) > 5:
         stem = word[:-3]

@@ -154,3 +154,15 @@ def test_the_committed_knowledge_document_is_current(tmp_path: Path) -> None:
     out = tmp_path / "kb.md"
     assert runner.invoke(app, ["kb", "doc", "--out", str(out)]).exit_code == 0
     assert out.read_text() == (ROOT / "docs" / "knowledge-base.md").read_text()
+
+
+def test_kb_check_names_the_bracketed_id_path_of_an_error(tmp_path: Path) -> None:
+    tiny = (ROOT / "tests" / "fixtures" / "tiny_kb" / "tiny.yaml").read_text()
+    broken = tiny.replace(
+        "sensitivity: 0.8, specificity: 0.6", "sensitivity: 1.2, specificity: 0.6"
+    )
+    assert broken != tiny
+    (tmp_path / "tiny.yaml").write_text(broken)
+    result = runner.invoke(app, ["kb", "check", "--root", str(tmp_path)], terminal_width=300)
+    assert result.exit_code == 1
+    assert "conditions[cond_a].evidence[f_pain].sensitivity" in result.output

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hipdx.issues import errors_in
+from hipdx.issues import IssueLevel, errors_in
 from hipdx.knowledge_base import check_knowledge
 
 TINY = Path(__file__).parent / "fixtures" / "tiny_kb" / "tiny.yaml"
@@ -168,3 +168,42 @@ def test_the_version_is_a_hash_of_the_content(tmp_path: Path) -> None:
     second, _ = check_knowledge(tmp_path)
     assert first is not None and second is not None
     assert first.version != second.version and len(first.version) == 12
+
+
+def _pain_rows(specificities: tuple[float, float, float]) -> Edit:
+    def edit(d: dict) -> None:  # type: ignore[type-arg]
+        for condition, specificity in zip(d["conditions"], specificities, strict=True):
+            rows = [r for r in condition.get("evidence", []) if r["finding"] != "f_pain"]
+            rows.append(
+                {
+                    "finding": "f_pain",
+                    "sensitivity": 0.8,
+                    "specificity": specificity,
+                    "grade": "expert-estimate",
+                    "note": "test fixture row",
+                }
+            )
+            condition["evidence"] = rows
+
+    return edit
+
+
+def _warnings_after(tmp_path: Path, edit: Edit) -> list[str]:
+    data = yaml.safe_load(TINY.read_text())
+    edit(data)
+    (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    _, issues = check_knowledge(tmp_path)
+    return [str(i) for i in issues if i.level is IssueLevel.WARNING]
+
+
+def test_a_specificity_from_a_narrow_comparator_is_pointed_out(tmp_path: Path) -> None:
+    """Every row's 1 - specificity estimates the finding's rate among the same other
+    presenters; one row far from the rest was probably measured in a referred cohort."""
+    warnings = _warnings_after(tmp_path, _pain_rows((0.8, 0.85, 0.3)))
+    assert len(warnings) == 1
+    assert "conditions[cond_c].evidence[f_pain].specificity" in warnings[0]
+    assert "70% of other presenters" in warnings[0]
+
+
+def test_consistent_specificities_raise_no_comparator_warning(tmp_path: Path) -> None:
+    assert _warnings_after(tmp_path, _pain_rows((0.8, 0.85, 0.75))) == []

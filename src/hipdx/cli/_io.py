@@ -9,6 +9,7 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from hipdx.issues import Issue
 
@@ -26,10 +27,10 @@ def stderr() -> Console:
 
 def fail(message: str, issues: list[Issue] | None = None, code: int = 2) -> NoReturn:
     console = stderr()
-    console.print(f"[bold red]error:[/] {message}")
+    console.print(f"[bold red]error:[/] {escape(message)}")
     for issue in issues or []:
-        fix = f" [dim](fix: {issue.fix})[/]" if issue.fix else ""
-        console.print(f"  - {issue.where}: {issue.message}{fix}")
+        fix = f" [dim](fix: {escape(issue.fix)})[/]" if issue.fix else ""
+        console.print(f"  - {escape(f'{issue.where}: {issue.message}')}{fix}")
     raise typer.Exit(code)
 
 

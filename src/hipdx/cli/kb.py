@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from hipdx._types import Grade
@@ -31,10 +32,10 @@ def check(root: RootOption = None) -> None:
     console = stderr()
     for issue in issues:
         style = "red" if issue.level is IssueLevel.ERROR else "yellow"
-        fix = f" (fix: {issue.fix})" if issue.fix else ""
-        console.print(
-            f"[{style}]{issue.level.value}[/]: {issue.where}: {issue.message}{fix}", highlight=False
+        text = escape(
+            f"{issue.where}: {issue.message}" + (f" (fix: {issue.fix})" if issue.fix else "")
         )
+        console.print(f"[{style}]{issue.level.value}[/]: {text}", highlight=False)
     errors = errors_in(issues)
     if errors or knowledge is None:
         console.print(f"[bold red]{len(errors)} error(s)[/]")

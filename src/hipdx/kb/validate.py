@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from collections import Counter
+import statistics
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 
 from hipdx._suggest import did_you_mean
@@ -16,6 +17,15 @@ from hipdx.kb.schema import Condition, EvidenceRow, FindingGroup, Provenance, Th
 #: Summed P(member | condition) over a group may exceed 1 by rounding only.
 _GROUP_SUM_TOLERANCE = 1e-6
 
+#: A row's false-positive rate (1 - specificity) estimates how often the finding occurs among all
+#: the other presenters, so it should be close across the conditions that give the same finding.
+#: A rate this many times off the finding's median rate, and this far off in absolute terms, is
+#: reported: usually a specificity measured against a narrow comparator (surgical or referred
+#: cohorts, other women with early-pregnancy pain) rather than the presenting population.
+_COMPARATOR_RATIO = 3.0
+_COMPARATOR_GAP = 0.10
+_COMPARATOR_MIN_ROWS = 3
+
 
 def validate(kb: KnowledgeBase) -> list[Issue]:
     """All problems in ``kb``; an empty list means it may be compiled and used."""
@@ -27,6 +37,7 @@ def validate(kb: KnowledgeBase) -> list[Issue]:
         _icd_codes,
         _groups,
         _conditions,
+        _comparators,
         _triage_policy,
     )
     return [issue for check in checks for issue in check(kb)]
@@ -287,6 +298,30 @@ def _group_sums(
                     f"{where}.evidence (group {group_id})",
                     f"{label} sums to {total:.3f} over the answers of an exclusive group",
                     "the answers exclude each other, so their probabilities must sum to at most 1",
+                )
+
+
+def _comparators(kb: KnowledgeBase) -> Iterator[Issue]:
+    rates: defaultdict[str, list[tuple[Condition, float]]] = defaultdict(list)
+    for condition in kb.conditions:
+        for row in condition.evidence:
+            if row.specificity is not None:
+                rates[row.finding].append((condition, 1.0 - row.specificity))
+    for finding_id, rows in rates.items():
+        if len(rows) < _COMPARATOR_MIN_ROWS:
+            continue
+        median = statistics.median(rate for _, rate in rows)
+        for condition, rate in rows:
+            ratio = max(rate, 1e-3) / max(median, 1e-3)
+            off = ratio > _COMPARATOR_RATIO or ratio < 1 / _COMPARATOR_RATIO
+            if off and abs(rate - median) > _COMPARATOR_GAP:
+                yield warning(
+                    f"{kb.where('conditions', condition.id)}: "
+                    f"conditions[{condition.id}].evidence[{finding_id}].specificity",
+                    f"implies the finding in {rate:.0%} of other presenters; the other "
+                    f"{len(rows) - 1} rows for '{finding_id}' imply {median:.0%} (median)",
+                    "check that the specificity was measured against the presenting population, "
+                    "not a narrow comparator; if it was not, estimate it and say so in the note",
                 )
 
 

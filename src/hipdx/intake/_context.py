@@ -51,14 +51,19 @@ def context_words() -> ContextWords:
 
 
 def status_of(span: Any) -> tuple[Status, Span | None]:
-    """The ConText status of a matched span and the trigger that set it. A trigger inside the
-    span itself ("can't bear weight") is part of the finding, not context; a trigger cut off
-    from the span by a terminating modifier does not reach it (see `_cut_off`)."""
-    modifiers = list(span.doc._.context_graph.modifiers)
+    """The ConText status of a matched span and the trigger that set it. A trigger inside a
+    matched span ("can't bear weight", or "improves with exercise but not with rest" before
+    "naproxen helps") is part of that finding's wording, not context for any finding; a trigger
+    cut off from the span by a terminating modifier does not reach it (see `_cut_off`)."""
+    graph = span.doc._.context_graph
+    modifiers = list(graph.modifiers)
+    targets = [(t.start, t.end) for t in graph.targets]
     for category, status in _CATEGORIES:
         for modifier in span._.modifiers:
             start, end = modifier.modifier_span
-            if modifier.category != category or span.start <= start < end <= span.end:
+            if modifier.category != category or any(
+                t_start <= start < end <= t_end for t_start, t_end in targets
+            ):
                 continue
             if _cut_off(modifier, span, modifiers):
                 continue

@@ -53,6 +53,8 @@ class _Rules(BaseModel):
     shorthand_ages: list[str] = []
     time_points: list[str] = []
     onset_words: list[str] = []
+    latency_words: list[str] = []
+    followers: dict[str, list[str]] = {}
 
 
 @lru_cache(maxsize=1)
@@ -109,6 +111,15 @@ class MeasurementReader:
             re.compile(r"\s*(?:" + points + r")\b", re.IGNORECASE) if points else None
         )
         self._onset = _phrase_pattern(tuple(rules.onset_words)) if rules.onset_words else None
+        latency = "|".join(re.escape(word) for word in rules.latency_words)
+        self._latency = (
+            re.compile(r"\b(?:" + latency + r")\s*$", re.IGNORECASE) if latency else None
+        )
+        self._followers = {
+            finding: re.compile(r"\s*(?:" + "|".join(patterns) + r")", re.IGNORECASE)
+            for finding, patterns in rules.followers.items()
+            if patterns
+        }
 
     def read(self, text: str, start: int, end: int) -> list[Measurement]:
         """The measurements in ``text[start:end]`` (one sentence)."""
@@ -163,6 +174,12 @@ class MeasurementReader:
             unit = self._alias_unit[alias.lower()] if alias else None
             if unit and self._is_time_point(sentence, match.start(), match.end()):
                 continue  # "five years ago", "six weeks later": a point in time, not an amount
+            if (
+                unit
+                and self._latency is not None
+                and self._latency.search(sentence, 0, match.start())
+            ):
+                continue  # "naproxen helps within a day": how soon something acts, not an amount
             quantities.append(_Quantity(float(value), unit, match.start(), match.end()))
         return quantities
 
@@ -232,6 +249,9 @@ class MeasurementReader:
         best: tuple[tuple[int, int], str, tuple[int, int]] | None = None
         reach = self._rules.cue_window if quantity.unit else _UNITLESS_REACH
         for finding in candidates:
+            follower = self._followers.get(finding)
+            if quantity.unit and follower and (after := follower.match(sentence, quantity.end)):
+                return finding, (after.start(), after.end())  # "2 years of low back pain"
             pattern = self._cues.get(finding)
             if pattern is None:
                 continue

@@ -94,9 +94,11 @@ def interview_step(
     posterior = compute_posterior(kb, answers, patient.setting, patient.age, patient.sex)
     probabilities = posterior.probabilities
     flags = fired_red_flags(kb, answers)
-    suggestions = rank_questions(bank, answers, probabilities, asker=asker, k=k, exclude=skipped)
-    limit = budget if budget is not None else bank.policy.question_budget.value
     triage = decide(kb, probabilities, flags)
+    suggestions = rank_questions(
+        bank, answers, probabilities, asker=asker, k=k, exclude=skipped, level=triage.level
+    )
+    limit = budget if budget is not None else bank.policy.question_budget.value
     holds: list[SafetyHold] = []
 
     def hold() -> SafetyHold | None:
@@ -112,7 +114,13 @@ def interview_step(
     if holds:  # ask the best of the questions that could still raise the triage level first
         only = frozenset(q.id for q in bank.questions) - frozenset(holds[0].questions)
         first = rank_questions(
-            bank, answers, probabilities, asker=asker, k=1, exclude=skipped | only
+            bank,
+            answers,
+            probabilities,
+            asker=asker,
+            k=1,
+            exclude=skipped | only,
+            level=triage.level,
         )
         rest = tuple(s for s in suggestions if s.question not in {f.question for f in first})
         suggestions = (first + rest)[: max(k, 1)]

@@ -262,3 +262,18 @@ def test_a_rare_red_flag_symptom_that_no_row_describes_is_expected_at_the_red_fl
     )
     expected = policy.red_flag_finding_rate.value
     assert bank.answer_probability[weakness, :, 0] == pytest.approx(expected)
+
+
+def test_a_man_with_groin_pain_is_not_screened_for_pregnancy(
+    kb: CompiledKB, policy: InterviewPolicy
+) -> None:
+    """The pregnancy red flags suggest only ectopic pregnancy, which a man cannot have: asking
+    him whether he could be pregnant earns no screening gain. A woman is screened."""
+
+    def pregnancy(sex: str) -> Suggestion:
+        case = {"age": 34, "sex": sex, "findings": {"pain_groin": True}}
+        ranked = _suggest(kb, policy, case, Asker.CLINICIAN, k=400)
+        return next(s for s in ranked if s.question == "pregnancy_possible")
+
+    assert pregnancy("male").red_flag_gain == 0
+    assert pregnancy("female").red_flag_gain > 0

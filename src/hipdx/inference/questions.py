@@ -235,18 +235,32 @@ def expected_gains(bank: QuestionBank, probabilities: FloatArray) -> Gains:
     return Gains(score, differential, danger, np.zeros_like(score), p_answer, after)
 
 
+def triage_raising_flags(
+    bank: QuestionBank, probabilities: FloatArray, level: TriageLevel | None
+) -> tuple[RedFlag, ...]:
+    """The red flags whose firing would change what is done: above ``level`` (all when None),
+    and not suggesting only conditions this patient cannot have (an ectopic pregnancy in a man:
+    probability 0 for the sex or age)."""
+    impossible = {c for c, p in zip(bank.condition_ids, probabilities, strict=False) if p <= 0}
+    return tuple(
+        flag
+        for flag in bank.red_flags
+        if (level is None or flag.level.rank > level.rank)
+        and not (flag.suggests and impossible.issuperset(flag.suggests))
+    )
+
+
 def with_screening(
     bank: QuestionBank,
     gains: Gains,
     answers: Answers,
     open_: BoolArray,
-    level: TriageLevel | None = None,
+    flags: tuple[RedFlag, ...] | None = None,
 ) -> Gains:
     """``gains`` with the weighted red-flag screening gain (`hipdx.inference.screening`) added,
-    over the red flags that could still raise the triage: those above ``level`` (all when None).
-    A flag at or below the current level changes nothing that is done, so it is not screened."""
+    over ``flags`` (by default every red flag; see `triage_raising_flags`)."""
     findings = [q.findings for q in bank.questions]
-    flags = tuple(f for f in bank.red_flags if level is None or f.level.rank > level.rank)
+    flags = bank.red_flags if flags is None else flags
     red_flag = screening_gains(flags, answers, findings, gains.answer_probability, open_)
     score = gains.score + bank.policy.red_flag_weight.value * red_flag
     return replace(gains, score=score, red_flag=red_flag)
@@ -282,10 +296,11 @@ def rank_questions(
     level: TriageLevel | None = None,
 ) -> tuple[Suggestion, ...]:
     """The ``k`` open questions with the largest score, best first, each with its reasons.
-    ``level`` is the current triage level: only red flags above it are screened."""
+    ``level`` is the current triage level: only red flags that could raise it are screened."""
     mask = candidates(bank, answers, asker)
     mask &= np.array([q.id not in exclude for q in bank.questions], dtype=bool)
-    gains = with_screening(bank, expected_gains(bank, probabilities), answers, mask, level)
+    flags = triage_raising_flags(bank, probabilities, level)
+    gains = with_screening(bank, expected_gains(bank, probabilities), answers, mask, flags)
     order = [i for i in np.argsort(-gains.score, kind="stable") if mask[i]][:k]
     return tuple(_suggestion(bank, gains, probabilities, int(i)) for i in order)
 

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict
 
 from hipdx._types import Asker, TriageLevel
 from hipdx.inference.answers import Answers
-from hipdx.inference.questions import QuestionBank, candidates
+from hipdx.inference.questions import QuestionBank, candidates, triage_raising_flags
 from hipdx.inference.screening import rule_probability
 from hipdx.kb.compiled import BoolArray, CompiledKB, FloatArray
 from hipdx.kb.rules import Lookup, evaluate, rule_findings
@@ -107,9 +107,8 @@ def _holding_red_flags(
     floor = bank.policy.triage_rise_probability.value
     return [
         flag
-        for flag in kb.knowledge.red_flags
-        if flag.level.rank > level.rank
-        and evaluate(flag.when, answers.known) is None
+        for flag in triage_raising_flags(bank, probabilities, level)
+        if evaluate(flag.when, answers.known) is None
         and can_fire(flag.when, answers.known, askable)
         and (
             bool(probable_ids.intersection(flag.suggests))

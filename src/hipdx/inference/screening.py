@@ -10,6 +10,7 @@ summed over the undecided red flags.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -34,10 +35,10 @@ def rule_probability(
             return absent[rule.absent]
         return 1.0 - present.get(rule.absent, 0.0)
     if isinstance(rule, AllOf):
-        return float(np.prod([rule_probability(part, present, absent) for part in rule.all]))
+        return math.prod(rule_probability(part, present, absent) for part in rule.all)
     if isinstance(rule, AnyOf):
         parts = [1 - rule_probability(part, present, absent) for part in rule.any]
-        return 1.0 - float(np.prod(parts))
+        return 1.0 - math.prod(parts)
     counts = np.zeros(len(rule.of) + 1)
     counts[0] = 1.0
     for part in rule.of:
@@ -100,4 +101,4 @@ def _present_probabilities(
 
 def _binary_entropy(p: float) -> float:
     p = min(max(p, 0.0), 1.0)
-    return float(-sum(x * np.log2(x) for x in (p, 1 - p) if x > 0))
+    return -sum(x * math.log2(x) for x in (p, 1 - p) if x > 0)

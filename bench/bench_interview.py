@@ -204,12 +204,20 @@ def speed(repeat: int) -> dict[str, Any]:
         repeat,
     )
     t_loop = median_time(lambda: loop_gains(kb, bank, answers, case), max(3, repeat // 20))
+    packaged = hipdx.load_knowledge()
+    sciatica = Case(
+        age=44, sex=Sex.MALE, findings={"pain_low_back": True, "bilateral_sciatica": True}
+    )
+    t_packaged = median_time(
+        lambda: hipdx.next_questions(sciatica, k=3, knowledge=packaged), repeat
+    )
     return {
         "knowledge_base": f"synthetic: {len(kb.condition_ids)} conditions, "
         f"{len(kb.knowledge.findings)} findings ({len(bank.questions)} questions)",
         "next_question_ms": t_rank * 1e3,
         "next_questions_api_ms": t_api * 1e3,
         "loop_baseline_ms": t_loop * 1e3,
+        "next_questions_packaged_ms": t_packaged * 1e3,
         "ratio": t_loop / t_rank,
     }
 
@@ -771,6 +779,9 @@ def main() -> None:
         print(f"  vectorised rank_questions     {s['next_question_ms']:8.2f} ms")
         print(f"  hipdx.next_questions (all in) {s['next_questions_api_ms']:8.2f} ms")
         print(f"  loop baseline (posterior per answer) {s['loop_baseline_ms']:8.2f} ms")
+        print(
+            f"  hipdx.next_questions on the packaged KB {s['next_questions_packaged_ms']:8.2f} ms"
+        )
         print(f"  ratio loop / vectorised: {s['ratio']:.0f}x")
     print()
     print(table("Simulated patients (answers drawn from the KB)", results["simulated"]))

@@ -11,9 +11,11 @@ The reasons, checked in this order:
    ``leader_probability``.
 4. ``nothing_worth_asking``: no open question scores ``minimum_gain`` or more (or none is left).
 
-Reasons 1, 3 and 4 are held back by the safety hold (`hipdx.inference.safety`): while an urgent or
-emergency must-not-miss condition holds ``safety_probability`` or more and an open question could
-still raise the triage level, the interview goes on and asks the best-scoring such question.
+Reasons 1, 3 and 4 are held back by the safety hold (`hipdx.inference.safety`): while an open
+question could still raise the triage level (a red flag above it that would fire with
+``triage_rise_probability`` or more, or one that suggests a probable urgent or emergency
+must-not-miss condition, or an answer that would cross a must-not-miss triage threshold), the
+interview goes on and asks the best-scoring such question.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 import hipdx
-from hipdx import Asker
+from hipdx import Asker, TriageLevel
 from hipdx.inference.answers import encode
 from hipdx.inference.case import Case
 from hipdx.inference.posterior import compute_posterior
@@ -227,3 +227,53 @@ def test_the_public_api_ranks_questions_for_the_packaged_knowledge() -> None:
     patient = hipdx.next_questions({"age": 40}, asker="patient", k=20)
     kb = hipdx.load_knowledge()
     assert all(kb.finding(s.findings[0]).asker == "patient" for s in patient)
+
+
+def test_a_red_flag_already_matched_by_the_triage_level_earns_no_screening_gain(
+    tiny_kb: CompiledKB, policy: InterviewPolicy
+) -> None:
+    """With pain present, fever would fire "fever with pain" (urgent). Once the triage is urgent
+    anyway, the answer would change nothing that is done: fever earns no screening gain."""
+    case = Case.model_validate({"findings": {"f_pain": True}})
+    answers, _ = encode(case, tiny_kb)
+    probabilities = compute_posterior(tiny_kb, answers, case.setting, None, None).probabilities
+    bank = build_question_bank(tiny_kb, policy)
+
+    def fever(level: TriageLevel) -> Suggestion:
+        ranked = rank_questions(
+            bank, answers, probabilities, asker=Asker.PATIENT, k=10, level=level
+        )
+        return next(s for s in ranked if s.question == "f_fever")
+
+    assert fever(TriageLevel.ROUTINE).red_flag_gain > 0
+    assert fever(TriageLevel.URGENT).red_flag_gain == 0
+
+
+def test_a_rare_red_flag_symptom_that_no_row_describes_is_expected_at_the_red_flag_rate(
+    kb: CompiledKB, policy: InterviewPolicy
+) -> None:
+    """Progressive weakness has no evidence row: the interview expects it in 3 patients in 100
+    (`red_flag_finding_rate`), not at the 15% of an ordinary symptom, so a rare symptom that
+    rows describe (saddle numbness, 1%) is not crowded out of the screening."""
+    bank = build_question_bank(kb, policy)
+    weakness = bank.index("progressive_weakness")
+    assert not any(
+        row.finding == "progressive_weakness" for c in kb.knowledge.conditions for row in c.evidence
+    )
+    expected = policy.red_flag_finding_rate.value
+    assert bank.answer_probability[weakness, :, 0] == pytest.approx(expected)
+
+
+def test_a_man_with_groin_pain_is_not_screened_for_pregnancy(
+    kb: CompiledKB, policy: InterviewPolicy
+) -> None:
+    """The pregnancy red flags suggest only ectopic pregnancy, which a man cannot have: asking
+    him whether he could be pregnant earns no screening gain. A woman is screened."""
+
+    def pregnancy(sex: str) -> Suggestion:
+        case = {"age": 34, "sex": sex, "findings": {"pain_groin": True}}
+        ranked = _suggest(kb, policy, case, Asker.CLINICIAN, k=400)
+        return next(s for s in ranked if s.question == "pregnancy_possible")
+
+    assert pregnancy("male").red_flag_gain == 0
+    assert pregnancy("female").red_flag_gain > 0

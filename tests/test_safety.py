@@ -14,6 +14,7 @@ from hipdx.inference.questions import build_question_bank, interview_policy
 from hipdx.inference.safety import can_fire
 from hipdx.inference.stopping import InterviewStep, Patient, StopReason, interview_step
 from hipdx.kb.compiled import CompiledKB
+from hipdx.kb.rules import rule_findings
 from hipdx.kb.schema import InterviewPolicy
 
 
@@ -99,8 +100,8 @@ def test_a_question_that_could_push_must_not_miss_mass_over_a_threshold_holds_th
     tiny_kb: CompiledKB, kb: CompiledKB
 ) -> None:
     """Tiny KB: B (urgent) and C (emergency), both must-not-miss, at 10% each; the urgent
-    threshold is 30%. Its red flag suggests no condition, so it holds nothing; but a positive test
-    (B x4) would lift B + C to 0.5 / 1.3 = 38%, so the test is still to be asked."""
+    threshold is 30%. No red flag mentions the test; but a positive test (B x4) would lift
+    B + C to 0.5 / 1.3 = 38%, so the test is still to be asked."""
     step = _step(
         tiny_kb,
         _eager(interview_policy(kb)),
@@ -110,7 +111,8 @@ def test_a_question_that_could_push_must_not_miss_mass_over_a_threshold_holds_th
         sex=None,
     )
     assert step.stop is None and step.hold is not None
-    assert step.hold.red_flags == ()
+    flags = {f.id: f for f in tiny_kb.knowledge.red_flags}
+    assert all("f_test" not in rule_findings(flags[r].when) for r in step.hold.red_flags)
     assert "f_test" in step.hold.questions
     assert step.question is not None and step.question.question in step.hold.questions
 
@@ -130,11 +132,12 @@ def test_a_question_the_asker_cannot_answer_does_not_hold_the_interview(
     assert step.hold is None or "f_test" not in step.hold.questions
 
 
-def test_without_a_probable_dangerous_condition_the_leader_rule_stops_as_before(
+def test_without_a_probable_dangerous_condition_or_a_possible_red_flag_the_leader_rule_stops(
     tiny_kb: CompiledKB, kb: CompiledKB
 ) -> None:
-    """An adult man: B (women only) and C (children only) do not apply, so nothing holds."""
-    step = _step(tiny_kb, _eager(interview_policy(kb)), {}, age=40, sex=Sex.MALE)
+    """An adult man: B (women only) and C (children only) do not apply; without fever the red
+    flag "fever with pain" can no longer fire, so nothing holds."""
+    step = _step(tiny_kb, _eager(interview_policy(kb)), {"f_fever": False}, age=40, sex=Sex.MALE)
     assert step.hold is None
     assert step.stop is not None and step.stop.reason is StopReason.LEADER_CLEAR
 
@@ -154,3 +157,63 @@ def test_a_red_flag_can_fire_only_through_findings_that_can_still_be_asked(
 ) -> None:
     flag = next(f for f in kb.knowledge.red_flags if f.id == "fever_hip_held_flexed")
     assert can_fire(flag.when, known.get, askable) is fires
+
+
+def _with_policy(policy: InterviewPolicy, name: str, value: float) -> InterviewPolicy:
+    number = getattr(policy, name).model_copy(update={"value": value})
+    return policy.model_copy(update={name: number})
+
+
+def test_a_red_flag_that_could_still_fire_holds_the_interview_even_when_nothing_suggests_it(
+    tiny_kb: CompiledKB, kb: CompiledKB
+) -> None:
+    """An adult man with pain: no dangerous condition applies, but fever (predicted in about
+    one patient in ten) would fire "fever with pain", an urgent red flag. The full
+    questionnaire would send him the same day if he had a fever, so the interview asks first."""
+    step = _step(tiny_kb, _eager(interview_policy(kb)), {"f_pain": True}, age=40, sex=Sex.MALE)
+    assert step.stop is None and step.hold is not None
+    assert step.hold.conditions == ()
+    assert step.hold.red_flags == ("rf_fever_pain",)
+    assert step.question is not None and step.question.question == "f_fever"
+
+
+def test_a_red_flag_less_likely_than_the_policy_s_floor_does_not_hold_the_interview(
+    tiny_kb: CompiledKB, kb: CompiledKB
+) -> None:
+    """The same man, under a policy that screens only red flags at least as likely as 50%."""
+    policy = _with_policy(_eager(interview_policy(kb)), "triage_rise_probability", 0.5)
+    step = _step(tiny_kb, policy, {"f_pain": True}, age=40, sex=Sex.MALE)
+    assert step.hold is None
+    assert step.stop is not None and step.stop.reason is StopReason.LEADER_CLEAR
+
+
+def test_a_patient_whose_answers_leave_cauda_equina_possible_is_asked_about_saddle_numbness_and_bladder_before_the_interview_stops(  # noqa: E501
+    kb: CompiledKB,
+) -> None:
+    """A 44-year-old man with low back pain and sciatica in both legs: the urgent red flag
+    fires, but cauda equina (an emergency) is still possible. Whatever the leader, the
+    interview goes on until saddle numbness and bladder or bowel problems are asked."""
+    policy = _eager(interview_policy(kb))
+    findings: dict[str, Any] = {"pain_low_back": True, "bilateral_sciatica": True}
+    asked: list[str] = []
+    for _ in range(20):
+        step = _step(kb, policy, findings, asker=Asker.CLINICIAN, age=44, sex=Sex.MALE)
+        if step.question is None:
+            break
+        assert step.hold is not None and "cauda_equina_signs" in step.hold.red_flags
+        asked.append(step.question.question)
+        findings[step.question.question] = False
+    assert step.triage.level is TriageLevel.URGENT
+    assert {"saddle_anaesthesia", "bladder_bowel_dysfunction"} <= set(asked)
+
+
+def test_once_saddle_numbness_and_bladder_are_answered_no_the_sciatica_patient_may_stop(
+    kb: CompiledKB,
+) -> None:
+    """The same man, with every cauda equina sign a clinician can check answered no: the
+    emergency flag can no longer fire, so it no longer holds the interview."""
+    signs = ("saddle_anaesthesia", "bladder_bowel_dysfunction", "reduced_anal_tone")
+    findings: dict[str, Any] = {"pain_low_back": True, "bilateral_sciatica": True}
+    findings |= dict.fromkeys(signs, False)
+    step = _step(kb, _eager(interview_policy(kb)), findings, asker=Asker.CLINICIAN, age=44)
+    assert step.hold is None or "cauda_equina_signs" not in step.hold.red_flags

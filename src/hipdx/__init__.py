@@ -75,13 +75,17 @@ def next_questions(
     from hipdx.inference.engine import answers_of
     from hipdx.inference.posterior import compute_posterior
     from hipdx.inference.questions import build_question_bank, rank_questions
+    from hipdx.inference.triage import decide, fired_red_flags
 
     parsed = case if isinstance(case, Case) else Case.model_validate(case)
     kb = knowledge or packaged_knowledge()
     answers = answers_of(parsed, kb)
-    posterior = compute_posterior(kb, answers, parsed.setting, parsed.age, parsed.sex)
+    probabilities = compute_posterior(
+        kb, answers, parsed.setting, parsed.age, parsed.sex
+    ).probabilities
+    level = decide(kb, probabilities, fired_red_flags(kb, answers)).level
     bank = build_question_bank(kb)
-    return rank_questions(bank, answers, posterior.probabilities, asker=Asker(asker), k=k)
+    return rank_questions(bank, answers, probabilities, asker=Asker(asker), k=k, level=level)
 
 
 def parse(text: str, *, setting: Setting = Setting.PRIMARY_CARE) -> ParsedCase:

@@ -31,11 +31,12 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
-from hipdx._types import Asker
+from hipdx._types import Asker, TriageLevel
 from hipdx.exceptions import KnowledgeBaseError
 from hipdx.inference.answers import Answers
 from hipdx.inference.screening import screening_gains
 from hipdx.kb.compiled import BoolArray, CompiledKB, FloatArray
+from hipdx.kb.rules import rule_findings
 from hipdx.kb.schema import InterviewPolicy, RedFlag
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -134,8 +135,10 @@ def interview_policy(kb: CompiledKB) -> InterviewPolicy:
 def build_question_bank(kb: CompiledKB, policy: InterviewPolicy | None = None) -> QuestionBank:
     """The arrays of every question of ``kb`` (its own interview policy by default)."""
     policy = policy or interview_policy(kb)
-    default = policy.background_rate.value
-    blocks = [_finding_block(kb, default), *(_group_block(kb, g) for g in range(len(kb.groups)))]
+    blocks = [
+        _finding_block(kb, _default_rates(kb, policy)),
+        *(_group_block(kb, g) for g in range(len(kb.groups))),
+    ]
     width = max(block[1].shape[2] for block in blocks)
     questions = tuple(q for block in blocks for q in block[0])
     log_lr = np.concatenate([_pad(block[1], width) for block in blocks])
@@ -156,7 +159,15 @@ def build_question_bank(kb: CompiledKB, policy: InterviewPolicy | None = None) -
 _Block = tuple[list[Question], FloatArray, FloatArray]
 
 
-def _finding_block(kb: CompiledKB, default: float) -> _Block:
+def _default_rates(kb: CompiledKB, policy: InterviewPolicy) -> FloatArray:
+    """Per finding, its rate in others when no evidence row implies one: ``background_rate``, or
+    ``red_flag_finding_rate`` for a finding a red-flag rule mentions (a rare symptom)."""
+    flagged = {f for flag in kb.knowledge.red_flags for f in rule_findings(flag.when)}
+    rare, usual = policy.red_flag_finding_rate.value, policy.background_rate.value
+    return np.array([rare if f in flagged else usual for f in kb.finding_ids], dtype=np.float64)
+
+
+def _finding_block(kb: CompiledKB, default: FloatArray) -> _Block:
     """Independent findings: answers (present, absent), shape (findings, conditions + 1, 2)."""
     log_lr = np.stack([kb.log_lr_present.T, kb.log_lr_absent.T], axis=2)
     log_lr = np.concatenate([log_lr, np.zeros((log_lr.shape[0], 1, 2))], axis=1)
@@ -170,7 +181,7 @@ def _finding_block(kb: CompiledKB, default: float) -> _Block:
 
 
 def implied_background(
-    log_lr_present: FloatArray, log_lr_absent: FloatArray, default: float
+    log_lr_present: FloatArray, log_lr_absent: FloatArray, default: float | FloatArray
 ) -> FloatArray:
     """Per finding, the mean over its rows of the rate in others, (1 - LR-) / (LR+ - LR-)."""
     lr_pos, lr_neg = np.exp(log_lr_present), np.exp(log_lr_absent)
@@ -224,10 +235,33 @@ def expected_gains(bank: QuestionBank, probabilities: FloatArray) -> Gains:
     return Gains(score, differential, danger, np.zeros_like(score), p_answer, after)
 
 
-def with_screening(bank: QuestionBank, gains: Gains, answers: Answers, open_: BoolArray) -> Gains:
-    """``gains`` with the weighted red-flag screening gain (`hipdx.inference.screening`) added."""
+def triage_raising_flags(
+    bank: QuestionBank, probabilities: FloatArray, level: TriageLevel | None
+) -> tuple[RedFlag, ...]:
+    """The red flags whose firing would change what is done: above ``level`` (all when None),
+    and not suggesting only conditions this patient cannot have (an ectopic pregnancy in a man:
+    probability 0 for the sex or age)."""
+    impossible = {c for c, p in zip(bank.condition_ids, probabilities, strict=False) if p <= 0}
+    return tuple(
+        flag
+        for flag in bank.red_flags
+        if (level is None or flag.level.rank > level.rank)
+        and not (flag.suggests and impossible.issuperset(flag.suggests))
+    )
+
+
+def with_screening(
+    bank: QuestionBank,
+    gains: Gains,
+    answers: Answers,
+    open_: BoolArray,
+    flags: tuple[RedFlag, ...] | None = None,
+) -> Gains:
+    """``gains`` with the weighted red-flag screening gain (`hipdx.inference.screening`) added,
+    over ``flags`` (by default every red flag; see `triage_raising_flags`)."""
     findings = [q.findings for q in bank.questions]
-    red_flag = screening_gains(bank.red_flags, answers, findings, gains.answer_probability, open_)
+    flags = bank.red_flags if flags is None else flags
+    red_flag = screening_gains(flags, answers, findings, gains.answer_probability, open_)
     score = gains.score + bank.policy.red_flag_weight.value * red_flag
     return replace(gains, score=score, red_flag=red_flag)
 
@@ -259,11 +293,14 @@ def rank_questions(
     asker: Asker,
     k: int,
     exclude: frozenset[str] = frozenset(),
+    level: TriageLevel | None = None,
 ) -> tuple[Suggestion, ...]:
-    """The ``k`` open questions with the largest score, best first, each with its reasons."""
+    """The ``k`` open questions with the largest score, best first, each with its reasons.
+    ``level`` is the current triage level: only red flags that could raise it are screened."""
     mask = candidates(bank, answers, asker)
     mask &= np.array([q.id not in exclude for q in bank.questions], dtype=bool)
-    gains = with_screening(bank, expected_gains(bank, probabilities), answers, mask)
+    flags = triage_raising_flags(bank, probabilities, level)
+    gains = with_screening(bank, expected_gains(bank, probabilities), answers, mask, flags)
     order = [i for i in np.argsort(-gains.score, kind="stable") if mask[i]][:k]
     return tuple(_suggestion(bank, gains, probabilities, int(i)) for i in order)
 

@@ -1,17 +1,22 @@
-"""The safety hold: why the interview may not stop yet although the leader is clear.
+"""The safety hold: why the interview may not stop yet although it could.
 
 Issue 5's safety target: the adaptive interview never misses an emergency that the full
-questionnaire would catch. So "leader clear" and "nothing worth asking" do not end the interview
-while an urgent or emergency must-not-miss condition still holds at least the policy's
-``safety_probability`` and an open question could still raise the triage level:
+questionnaire would catch. So a fired red flag, "leader clear" and "nothing worth asking" do not
+end the interview (the question budget does) while an open question could still raise the
+triage level:
 
-* a red-flag rule above the current level that suggests such a condition and can still fire
-  (every finding it still needs can be asked by this asker), or
-* an answer to an open question that would lift the must-not-miss mass of an urgent or emergency
-  threshold (triage.yaml) above its threshold when the current level is below it.
+* a red-flag rule above the current level that is undecided, can still fire through questions
+  this asker can answer (`can_fire`), and either suggests an urgent or emergency must-not-miss
+  condition that holds at least ``safety_probability``, or would fire with probability
+  ``triage_rise_probability`` or more if every open question were asked (predicted from the
+  answers so far with the question bank's answer model: a chance finding sets the triage as
+  surely as an expected one); or
+* while such a condition is that probable, an answer to an open question that would lift the
+  must-not-miss mass of an urgent or emergency threshold (triage.yaml) above its threshold when
+  the current level is below it.
 
 The second check is one array operation over every question and answer (the engine's own update,
-as in `expected_gains`); it runs only when the interview would otherwise stop.
+as in `expected_gains`); the hold runs only when the interview would otherwise stop.
 """
 
 from __future__ import annotations
@@ -21,22 +26,22 @@ from pydantic import BaseModel, ConfigDict
 
 from hipdx._types import Asker, TriageLevel
 from hipdx.inference.answers import Answers
-from hipdx.inference.questions import QuestionBank, candidates
+from hipdx.inference.questions import QuestionBank, candidates, triage_raising_flags
+from hipdx.inference.screening import rule_probability
 from hipdx.kb.compiled import BoolArray, CompiledKB, FloatArray
 from hipdx.kb.rules import Lookup, evaluate, rule_findings
-from hipdx.kb.schema import Absent, AllOf, AnyOf, Rule
+from hipdx.kb.schema import Absent, AllOf, AnyOf, RedFlag, Rule
 
 
 class SafetyHold(BaseModel):
-    """The interview goes on: dangerous conditions still probable, and questions that could
-    raise the triage level."""
+    """The interview goes on: questions whose answers could still raise the triage level."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     conditions: tuple[str, ...]  # urgent / emergency must-not-miss at or above the threshold
     probability: float  # their total probability
     threshold: float  # the policy's safety_probability
-    red_flags: tuple[str, ...]  # red flags that suggest them and can still fire
+    red_flags: tuple[str, ...]  # red flags above the triage level that hold the interview
     questions: tuple[str, ...]  # open questions that could raise the triage level
 
 
@@ -51,27 +56,13 @@ def safety_hold(
     skipped: frozenset[str] = frozenset(),
 ) -> SafetyHold | None:
     """The hold on stopping at this point of the interview, or None when stopping is safe."""
-    threshold = bank.policy.safety_probability.value
-    conditions = probabilities[:-1]
-    dangerous = kb.must_not_miss & (kb.urgency_rank >= TriageLevel.URGENT.rank)
-    probable = dangerous & (conditions >= threshold)
-    if not probable.any():
-        return None
     open_ = candidates(bank, answers, asker)
     open_ &= np.array([q.id not in skipped for q in bank.questions], dtype=bool)
-    askable = {f for q, o in zip(bank.questions, open_, strict=True) if o for f in q.findings}
-    probable_ids = {kb.condition_ids[i] for i in np.flatnonzero(probable)}
-    flags: list[str] = []
-    needed: set[str] = set()
-    for flag in kb.knowledge.red_flags:
-        if flag.level.rank <= level.rank or not probable_ids.intersection(flag.suggests):
-            continue
-        if evaluate(flag.when, answers.known) is None and can_fire(
-            flag.when, answers.known, askable
-        ):
-            flags.append(flag.id)
-            needed.update(f for f in rule_findings(flag.when) if f in askable)
-    raising = _threshold_raisers(kb, bank, probabilities, level) & open_
+    probable = _probable_dangerous(kb, bank, probabilities)
+    flags = _holding_red_flags(kb, bank, answers, probabilities, level, open_, probable)
+    needed = {f for flag in flags for f in rule_findings(flag.when)}
+    raising = open_.copy()
+    raising &= _threshold_raisers(kb, bank, probabilities, level) if probable.any() else False
     questions = tuple(
         q.id
         for index, q in enumerate(bank.questions)
@@ -79,15 +70,73 @@ def safety_hold(
     )
     if not questions:
         return None
+    conditions = probabilities[:-1]
     return SafetyHold(
         conditions=tuple(
             kb.condition_ids[i] for i in np.argsort(-np.where(probable, conditions, -1.0))
         )[: int(probable.sum())],
         probability=float(conditions[probable].sum()),
-        threshold=threshold,
-        red_flags=tuple(flags),
+        threshold=bank.policy.safety_probability.value,
+        red_flags=tuple(flag.id for flag in flags),
         questions=questions,
     )
+
+
+def _probable_dangerous(kb: CompiledKB, bank: QuestionBank, probabilities: FloatArray) -> BoolArray:
+    """Urgent or emergency must-not-miss conditions at ``safety_probability`` or more."""
+    dangerous = kb.must_not_miss & (kb.urgency_rank >= TriageLevel.URGENT.rank)
+    threshold = bank.policy.safety_probability.value
+    return np.asarray(dangerous & (probabilities[:-1] >= threshold), dtype=np.bool_)
+
+
+def _holding_red_flags(
+    kb: CompiledKB,
+    bank: QuestionBank,
+    answers: Answers,
+    probabilities: FloatArray,
+    level: TriageLevel,
+    open_: BoolArray,
+    probable: BoolArray,
+) -> list[RedFlag]:
+    """Red flags above ``level`` that are undecided and can still fire through open questions,
+    and either suggest a probable dangerous condition or would fire (predicted from the answers
+    so far, every open question asked) with ``triage_rise_probability`` or more."""
+    askable = {f for q, o in zip(bank.questions, open_, strict=True) if o for f in q.findings}
+    probable_ids = {kb.condition_ids[i] for i in np.flatnonzero(probable)}
+    present, absent = _predicted(bank, answers, probabilities, open_)
+    floor = bank.policy.triage_rise_probability.value
+    return [
+        flag
+        for flag in triage_raising_flags(bank, probabilities, level)
+        if evaluate(flag.when, answers.known) is None
+        and can_fire(flag.when, answers.known, askable)
+        and (
+            bool(probable_ids.intersection(flag.suggests))
+            or rule_probability(flag.when, present, absent) >= floor
+        )
+    ]
+
+
+def _predicted(
+    bank: QuestionBank, answers: Answers, probabilities: FloatArray, open_: BoolArray
+) -> tuple[dict[str, float], dict[str, float]]:
+    """P(present) and P(established absent) of every finding if every open question were asked:
+    1 / 0 for what is answered, the predicted answer for an open question, 0 / 0 otherwise."""
+    p_answer = np.einsum("c,qca->qa", probabilities, bank.answer_probability)
+    present = dict.fromkeys(answers.present, 1.0) | dict.fromkeys(answers.absent, 0.0)
+    absent = {f: 1.0 - p for f, p in present.items()}
+    for index in np.flatnonzero(open_):
+        question = bank.questions[index]
+        if len(question.findings) == 1:
+            chance = {question.findings[0]: float(p_answer[index, 0])}
+        else:
+            chance = {f: float(p_answer[index, a]) for a, f in enumerate(question.findings)}
+        for finding, p in chance.items():
+            present.setdefault(finding, p)
+            absent.setdefault(finding, 1.0 - p)
+    known = set(present)
+    unasked = {f for q in bank.questions for f in q.findings} - known
+    return present | dict.fromkeys(unasked, 0.0), absent | dict.fromkeys(unasked, 0.0)
 
 
 def can_fire(rule: Rule, known: Lookup, askable: set[str]) -> bool:

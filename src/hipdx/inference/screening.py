@@ -10,6 +10,7 @@ summed over the undecided red flags.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -20,20 +21,28 @@ from hipdx.kb.rules import evaluate, rule_findings
 from hipdx.kb.schema import Absent, AllOf, AnyOf, RedFlag, Rule
 
 
-def rule_probability(rule: Rule, present: Mapping[str, float]) -> float:
-    """P(rule holds) when each finding is present with its probability, independently."""
+def rule_probability(
+    rule: Rule, present: Mapping[str, float], absent: Mapping[str, float] | None = None
+) -> float:
+    """P(rule holds) when each finding is present with its probability, independently.
+
+    ``absent`` gives P(the finding is established absent) where that is not 1 - present (a
+    finding nobody can ask is neither present nor absent: 0 and 0)."""
     if isinstance(rule, str):
         return present.get(rule, 0.0)
     if isinstance(rule, Absent):
+        if absent is not None and rule.absent in absent:
+            return absent[rule.absent]
         return 1.0 - present.get(rule.absent, 0.0)
     if isinstance(rule, AllOf):
-        return float(np.prod([rule_probability(part, present) for part in rule.all]))
+        return math.prod(rule_probability(part, present, absent) for part in rule.all)
     if isinstance(rule, AnyOf):
-        return 1.0 - float(np.prod([1 - rule_probability(part, present) for part in rule.any]))
+        parts = [1 - rule_probability(part, present, absent) for part in rule.any]
+        return 1.0 - math.prod(parts)
     counts = np.zeros(len(rule.of) + 1)
     counts[0] = 1.0
     for part in rule.of:
-        p = rule_probability(part, present)
+        p = rule_probability(part, present, absent)
         counts[1:] = counts[1:] * (1 - p) + counts[:-1] * p
         counts[0] *= 1 - p
     return float(counts[rule.at_least :].sum())
@@ -92,4 +101,4 @@ def _present_probabilities(
 
 def _binary_entropy(p: float) -> float:
     p = min(max(p, 0.0), 1.0)
-    return float(-sum(x * np.log2(x) for x in (p, 1 - p) if x > 0))
+    return -sum(x * math.log2(x) for x in (p, 1 - p) if x > 0)

@@ -11,9 +11,11 @@ The reasons, checked in this order:
    ``leader_probability``.
 4. ``nothing_worth_asking``: no open question scores ``minimum_gain`` or more (or none is left).
 
-Reasons 1, 3 and 4 are held back by the safety hold (`hipdx.inference.safety`): while an urgent or
-emergency must-not-miss condition holds ``safety_probability`` or more and an open question could
-still raise the triage level, the interview goes on and asks the best-scoring such question.
+Reasons 1, 3 and 4 are held back by the safety hold (`hipdx.inference.safety`): while an open
+question could still raise the triage level (a red flag above it that would fire with
+``triage_rise_probability`` or more, or one that suggests a probable urgent or emergency
+must-not-miss condition, or an answer that would cross a must-not-miss triage threshold), the
+interview goes on and asks the best-scoring such question.
 """
 
 from __future__ import annotations
@@ -94,9 +96,11 @@ def interview_step(
     posterior = compute_posterior(kb, answers, patient.setting, patient.age, patient.sex)
     probabilities = posterior.probabilities
     flags = fired_red_flags(kb, answers)
-    suggestions = rank_questions(bank, answers, probabilities, asker=asker, k=k, exclude=skipped)
-    limit = budget if budget is not None else bank.policy.question_budget.value
     triage = decide(kb, probabilities, flags)
+    suggestions = rank_questions(
+        bank, answers, probabilities, asker=asker, k=k, exclude=skipped, level=triage.level
+    )
+    limit = budget if budget is not None else bank.policy.question_budget.value
     holds: list[SafetyHold] = []
 
     def hold() -> SafetyHold | None:
@@ -112,7 +116,13 @@ def interview_step(
     if holds:  # ask the best of the questions that could still raise the triage level first
         only = frozenset(q.id for q in bank.questions) - frozenset(holds[0].questions)
         first = rank_questions(
-            bank, answers, probabilities, asker=asker, k=1, exclude=skipped | only
+            bank,
+            answers,
+            probabilities,
+            asker=asker,
+            k=1,
+            exclude=skipped | only,
+            level=triage.level,
         )
         rest = tuple(s for s in suggestions if s.question not in {f.question for f in first})
         suggestions = (first + rest)[: max(k, 1)]

@@ -261,6 +261,8 @@ class InterviewPolicy(_Model):
     background_rate: Prior
     question_budget: PolicyCount
     safety_probability: Prior
+    red_flag_finding_rate: Prior
+    triage_rise_probability: Prior
 
 
 class KnowledgeFile(_Model):

@@ -102,3 +102,30 @@ def test_a_malformed_vignette_file_is_a_clear_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["eval", str(file)])
     assert result.exit_code == 2
     assert "expected" in result.output
+
+
+def test_flat_priors_start_every_condition_equal_and_keep_the_other_cause_share() -> None:
+    import math
+
+    import numpy as np
+
+    from hipdx._types import Setting
+    from hipdx.kb.compiled import with_flat_priors
+    from hipdx.knowledge_base import packaged_knowledge
+
+    kb = packaged_knowledge()
+    flat = with_flat_priors(kb)
+    for setting in Setting:
+        priors = np.exp(flat.log_prior[setting])
+        assert np.allclose(priors[:-1], priors[0])
+        assert math.isclose(priors[-1], math.exp(kb.log_prior[setting][-1]))
+        assert math.isclose(float(priors.sum()), 1.0)
+    assert flat.log_lr_present is kb.log_lr_present  # the evidence is untouched
+
+
+def test_eval_labels_a_flat_prior_run_as_an_analysis() -> None:
+    result = runner.invoke(
+        app, ["eval", SLICE, "--structured", "--flat-priors"], terminal_width=200
+    )
+    assert result.exit_code == 0, result.output
+    assert "flat priors (analysis)" in result.output

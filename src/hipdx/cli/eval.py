@@ -47,9 +47,18 @@ def eval_command(
             "--structured", help="Use the vignettes' coded findings instead of parsing their text."
         ),
     ] = False,
+    flat_priors: Annotated[
+        bool,
+        typer.Option(
+            "--flat-priors",
+            help="Analysis only: give every condition the same prior, to see how much of the "
+            "ranking comes from the setting priors (case reports are chosen for rarity).",
+        ),
+    ] = False,
 ) -> None:
     """Top-k accuracy, MRR, triage errors and Brier score, presentation only and with workup."""
     import hipdx
+    from hipdx.kb.compiled import with_flat_priors
     from hipdx.knowledge_base import packaged_knowledge
 
     if not file.is_file():
@@ -64,7 +73,8 @@ def eval_command(
         builder: CaseBuilder = structured_case
     else:
         builder = text_case(lambda text: hipdx.parse(text).case)
-    report = Evaluation(packaged_knowledge(), builder, version=hipdx.__version__).run(vignettes)
+    kb = with_flat_priors(packaged_knowledge()) if flat_priors else packaged_knowledge()
+    report = Evaluation(kb, builder, version=hipdx.__version__).run(vignettes)
     if plot is not None:
         from hipdx.evaluation.plot import plot_top_k
 
@@ -72,7 +82,10 @@ def eval_command(
     if as_json:
         typer.echo(json.dumps(report.summary(), indent=2))
         return
-    render_report(stdout(), report, source="structured findings" if structured else "parsed text")
+    source = "structured findings" if structured else "parsed text"
+    render_report(
+        stdout(), report, source=source + (", flat priors (analysis)" if flat_priors else "")
+    )
 
 
 def render_report(console: Console, report: Report, *, source: str) -> None:

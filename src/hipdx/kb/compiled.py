@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -157,6 +157,22 @@ def _distribution(
     if unrowed.any():
         known[unrowed] = max(1.0 - float(np.nansum(known)), 1e-9) / int(unrowed.sum())
     return np.asarray(known / known.sum(), dtype=np.float64)
+
+
+def with_flat_priors(kb: CompiledKB) -> CompiledKB:
+    """The same knowledge with every condition equally likely beforehand (the other-cause class
+    keeps its share). An analysis tool: on case reports, which are published because they are
+    rare, it shows how much of the ranking comes from the setting priors and how much from the
+    evidence. Not for use on patients: real presentations follow the priors."""
+
+    def flat(log_prior: FloatArray) -> FloatArray:
+        other = math.exp(float(log_prior[-1]))
+        conditions = len(log_prior) - 1
+        values = np.full(len(log_prior), math.log((1.0 - other) / conditions))
+        values[-1] = log_prior[-1]
+        return values
+
+    return replace(kb, log_prior={s: flat(v) for s, v in kb.log_prior.items()})
 
 
 def _log_priors(kb: KnowledgeBase, setting: Setting) -> FloatArray:

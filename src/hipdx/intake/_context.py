@@ -42,6 +42,8 @@ class ContextWords(BaseModel):
     pain_words: frozenset[str] = frozenset()
     history_findings: tuple[str, ...] = ()
     family_findings: tuple[str, ...] = ()
+    region_in_phrase_kinds: frozenset[str] = frozenset()
+    current_only_findings: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=1)

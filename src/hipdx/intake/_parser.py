@@ -16,7 +16,7 @@ from hipdx.intake._context import (
     side_of,
     status_of,
 )
-from hipdx.intake._lexicon import build_lexicon
+from hipdx.intake._lexicon import build_lexicon, lexicon_rules
 from hipdx.intake._measurements import MeasurementReader, measurement_rules
 from hipdx.intake._models import Measurement, Mention, ParsedCase, Side, Span, Status
 from hipdx.intake._pipeline import SPAN_GROUP, build_pipeline
@@ -38,7 +38,9 @@ class Parser:
         rules = measurement_rules()
         self._words = context_words()
         self.kb = kb
-        self.lexicon = build_lexicon(kb, rules.cues, self._words.strip_prefixes)
+        self.lexicon = build_lexicon(
+            kb, rules.cues, self._words.strip_prefixes, lexicon_rules().shared_phrases
+        )
         self._measure = MeasurementReader(kb, self.lexicon.cues, rules)
         self._nlp: Any = build_pipeline(self.lexicon)
 
@@ -67,7 +69,9 @@ class Parser:
                 unmapped.append(_span(text, sentence.start_char, sentence.end_char))
         mentions.sort(key=lambda m: (m.span.start, m.span.end))
         base = Case(setting=setting, text=text)
-        case, conflicts = resolve(self.kb, mentions, measurements, base)
+        case, conflicts = resolve(
+            self.kb, mentions, measurements, base, self._words.current_only_findings
+        )
         return ParsedCase(
             text=text,
             case=case,
@@ -201,12 +205,14 @@ def _prune_contained(mentions: list[Mention]) -> list[Mention]:
     range of motion"), and repeats of one finding at one place; keep text order. Regions are not
     exclusive, so a region inside a longer region stays ("flank" and "groin" inside "flank pain
     radiating to the groin"), unless the longer one only puts a word before it ("posterior thigh
-    pain" is not "thigh pain")."""
+    pain" is not "thigh pain"). A painful region named, as present, inside a patient-reported
+    finding stays too (see `_region_in_phrase`)."""
     kept = []
     for mention in mentions:
         inside = any(
             other is not mention
             and not _both_regions(other, mention)
+            and not _region_in_phrase(other, mention)
             and other.span.start <= mention.span.start
             and mention.span.end <= other.span.end
             and (other.span.end - other.span.start) > (mention.span.end - mention.span.start)
@@ -227,6 +233,19 @@ def _both_regions(outer: Mention, inner: Mention) -> bool:
     if outer.span.end != inner.span.end or len(head) != 1:
         return True
     return any(head[0].lower() in words for words in context_words().sides.values())
+
+
+def _region_in_phrase(outer: Mention, inner: Mention) -> bool:
+    """A region with a pain word, affirmed inside a finding of a kind the rules list
+    (``region_in_phrase_kinds``): "alternating buttock pain" is also buttock pain. Only as
+    present: "no alternating buttock pain" says nothing about buttock pain."""
+    words = context_words()
+    return (
+        inner.kind is FindingKind.REGION
+        and inner.status is Status.PRESENT
+        and outer.kind.value in words.region_in_phrase_kinds
+        and any(w in words.pain_words for w in inner.span.text.lower().split())
+    )
 
 
 def _mark_used(mention: Mention, case: Case) -> Mention:

@@ -44,6 +44,7 @@ class ContextWords(BaseModel):
     family_findings: tuple[str, ...] = ()
     region_in_phrase_kinds: frozenset[str] = frozenset()
     current_only_findings: frozenset[str] = frozenset()
+    result_findings: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=1)

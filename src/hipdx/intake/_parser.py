@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -23,10 +25,12 @@ from hipdx.intake._pipeline import SPAN_GROUP, build_pipeline
 from hipdx.intake._resolve import counts, resolve
 from hipdx.issues import error
 from hipdx.kb.compiled import CompiledKB
-from hipdx.kb.schema import FindingKind
+from hipdx.kb.schema import Finding, FindingKind
 
 #: Kinds of finding that have a side (a pain region, a test, a scan finding).
 _SIDED = {FindingKind.REGION, FindingKind.SYMPTOM, FindingKind.EXAM, FindingKind.IMAGING}
+#: Words that join coordinated regions before one pain word ("perineal and suprapubic pain").
+_CONJUNCTIONS = frozenset({"and", "or", ",", "/", "&"})
 #: The longest text accepted, in characters (the same limit as `Case.text`).
 MAX_TEXT_CHARS = 100_000
 
@@ -43,6 +47,21 @@ class Parser:
         )
         self._measure = MeasurementReader(kb, self.lexicon.cues, rules)
         self._nlp: Any = build_pipeline(self.lexicon)
+        pain_words = self._words.pain_words
+        #: Findings whose wording opens with a pain word ("Pain that began around the umbilicus
+        #: and moved to the right lower quadrant"): a region named in their phrase is where the
+        #: pain is.
+        self._painful = frozenset(
+            f.id
+            for f in kb.knowledge.findings
+            if f.kind.value in self._words.region_in_phrase_kinds
+            and _first_word(f.clinician) in pain_words
+        )
+        self._regions = {
+            _token_key(self._nlp, term.phrase): term.finding
+            for term in self.lexicon.terms
+            if kb.finding(term.finding).kind is FindingKind.REGION
+        }
 
     def parse(self, text: str, *, setting: Setting = Setting.PRIMARY_CARE) -> ParsedCase:
         """Everything the text says about the findings of the knowledge base."""
@@ -55,8 +74,9 @@ class Parser:
             if self.kb.finding(span.label_).kind is FindingKind.EXAM
             for index in range(span.start, span.end)
         )
-        mentions = _prune_contained([self._mention(s, tests) for s in spans])
+        mentions = _prune_contained([self._mention(s, tests) for s in spans], self._painful)
         mentions = self._anatomy_is_not_pain(doc, mentions)
+        mentions.extend(self._coordinated(doc, mentions))
         mentions.extend(self._bilateral(text, mentions))
         measurements: list[Measurement] = []
         unmapped: list[Span] = []
@@ -110,15 +130,18 @@ class Parser:
         if negation is not None and status is Status.PRESENT:
             status, trigger = Status.ABSENT, negation
         others = tests - set(range(span.start, span.end))
+        needs_result = self._needs_result(finding, span)
         result = (
             examiner_result(span, self._words, others)
-            if finding.kind is FindingKind.EXAM and negation is None
+            if (finding.kind is FindingKind.EXAM or needs_result) and negation is None
             else None
         )
         if result is not None and status in (Status.PRESENT, Status.ABSENT):
             positive, trigger_span = result
             status = Status.PRESENT if positive else Status.ABSENT
             trigger = None if positive else trigger_span
+        elif needs_result and status is Status.PRESENT:
+            status = Status.UNCERTAIN  # "a pregnancy test was sent": no result yet
         return Mention(
             finding=finding.id,
             kind=finding.kind,
@@ -127,6 +150,17 @@ class Parser:
             trigger=trigger,
             side=side_of(span, self._words) if finding.kind in _SIDED else None,
             test_result=result is not None,
+        )
+
+    def _needs_result(self, finding: Finding, span: Any) -> bool:
+        """A laboratory finding that is a test's positive result (``result_findings`` words in
+        its wording), named without a result word ("pregnancy test", "beta-hCG"): only a result
+        near it ("the pregnancy test was negative") says anything."""
+        words = self._words
+        return (
+            finding.kind is FindingKind.LAB
+            and any(w in words.result_findings for w in finding.clinician.lower().split())
+            and not any(t.lower_ in words.positive | words.negative for t in span)
         )
 
     def _anatomy_is_not_pain(self, doc: Any, mentions: list[Mention]) -> list[Mention]:
@@ -148,6 +182,62 @@ class Parser:
             or not any(start <= m.span.start < end for start, end in imaging)
             or any(w in self._words.pain_words for w in m.span.text.lower().split())
         ]
+
+    def _coordinated(self, doc: Any, mentions: list[Mention]) -> list[Mention]:
+        """Regions coordinated before one pain word: "perineal and suprapubic pain", "groin,
+        buttock and lateral hip pain". Each word group before an "and" / "or" / comma that, with
+        the head's pain word, is a region phrase ("perineal pain") is that region, with the
+        head's status."""
+        found: list[Mention] = []
+        for head in mentions:
+            span = doc.char_span(head.span.start, head.span.end, alignment_mode="expand")
+            if head.kind is not FindingKind.REGION or span is None:
+                continue
+            if span[-1].lower_ not in self._words.pain_words:
+                continue
+            for start, end, finding in self._conjuncts(doc, span.start, span[-1].lower_):
+                if any(
+                    m.finding == finding
+                    and m.span.start < doc[end - 1].idx + len(doc[end - 1])
+                    and doc[start].idx < m.span.end
+                    for m in (*mentions, *found)
+                ):
+                    continue
+                conjunct = doc[start:end]
+                found.append(
+                    head.model_copy(
+                        update={
+                            "finding": finding,
+                            "span": _span(doc.text, conjunct.start_char, conjunct.end_char),
+                            "side": side_of(conjunct, self._words),
+                        }
+                    )
+                )
+        return found
+
+    def _conjuncts(self, doc: Any, head: int, pain: str) -> Iterator[tuple[int, int, str]]:
+        """(start, end, region) of each conjunct before token ``head``, nearest first, while
+        each, with the ``pain`` word, is a region phrase."""
+        first = doc[head].sent.start
+        while True:
+            end = head
+            while end > first and doc[end - 1].lower_ in _CONJUNCTIONS:
+                end -= 1
+            if end == head:
+                return
+            match = next(
+                (
+                    (end - size, self._regions[key])
+                    for size in (3, 2, 1)
+                    if end - size >= first
+                    and (key := _words_key(doc[end - size : end], pain)) in self._regions
+                ),
+                None,
+            )
+            if match is None:
+                return
+            head, finding = match
+            yield head, end, finding
 
     def _bilateral(self, text: str, mentions: list[Mention]) -> list[Mention]:
         """A region said to be on both sides ("bilateral lower abdominal pain", "both
@@ -200,19 +290,19 @@ def _check(text: str) -> None:
         )
 
 
-def _prune_contained(mentions: list[Mention]) -> list[Mention]:
+def _prune_contained(mentions: list[Mention], painful: frozenset[str]) -> list[Mention]:
     """Drop a match inside a longer match of another finding ("clicking" inside "clicking with
     range of motion"), and repeats of one finding at one place; keep text order. Regions are not
     exclusive, so a region inside a longer region stays ("flank" and "groin" inside "flank pain
     radiating to the groin"), unless the longer one only puts a word before it ("posterior thigh
-    pain" is not "thigh pain"). A painful region named, as present, inside a patient-reported
-    finding stays too (see `_region_in_phrase`)."""
+    pain" is not "thigh pain"). A region named, as present, inside a patient-reported finding
+    about pain (in ``painful``) stays too (see `_region_in_phrase`)."""
     kept = []
     for mention in mentions:
         inside = any(
             other is not mention
             and not _both_regions(other, mention)
-            and not _region_in_phrase(other, mention)
+            and not _region_in_phrase(other, mention, painful)
             and other.span.start <= mention.span.start
             and mention.span.end <= other.span.end
             and (other.span.end - other.span.start) > (mention.span.end - mention.span.start)
@@ -235,16 +325,20 @@ def _both_regions(outer: Mention, inner: Mention) -> bool:
     return any(head[0].lower() in words for words in context_words().sides.values())
 
 
-def _region_in_phrase(outer: Mention, inner: Mention) -> bool:
-    """A region with a pain word, affirmed inside a finding of a kind the rules list
-    (``region_in_phrase_kinds``): "alternating buttock pain" is also buttock pain. Only as
-    present: "no alternating buttock pain" says nothing about buttock pain."""
+def _region_in_phrase(outer: Mention, inner: Mention, painful: frozenset[str]) -> bool:
+    """A region affirmed inside a patient-reported finding (a kind in ``region_in_phrase_kinds``)
+    that is about pain: its own words ("alternating buttock pain") or the outer finding's wording
+    ("migrated to the right iliac fossa", a pain that moved) say so. Only as present: "no
+    alternating buttock pain" says nothing about buttock pain."""
     words = context_words()
     return (
         inner.kind is FindingKind.REGION
         and inner.status is Status.PRESENT
         and outer.kind.value in words.region_in_phrase_kinds
-        and any(w in words.pain_words for w in inner.span.text.lower().split())
+        and (
+            outer.finding in painful
+            or any(w in words.pain_words for w in inner.span.text.lower().split())
+        )
     )
 
 
@@ -264,6 +358,18 @@ def _mark_measurement(measurement: Measurement, case: Case) -> Measurement:
     else:
         used = case.findings.get(measurement.finding) == measurement.value
     return measurement.model_copy(update={"used": used}) if used else measurement
+
+
+def _first_word(text: str) -> str:
+    return next(iter(re.findall(r"[a-z]+", text.lower())), "")
+
+
+def _token_key(nlp: Any, phrase: str) -> str:
+    return " ".join(token.lower_ for token in nlp.tokenizer(phrase))
+
+
+def _words_key(tokens: Any, last: str) -> str:
+    return " ".join([*(token.lower_ for token in tokens), last])
 
 
 def _span(text: str, start: int, end: int) -> Span:

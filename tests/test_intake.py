@@ -59,6 +59,8 @@ def test_each_sentence_sets_what_it_says(case: dict[str, Any]) -> None:
         assert finding not in findings, (finding, findings)
     for finding in case.get("not_values", []):
         assert finding not in findings, (finding, findings)
+    for phrase in case.get("unmapped", []):
+        assert phrase in [s.text for s in parsed.unmapped], parsed.unmapped
     for finding, value in case.get("values", {}).items():
         assert findings.get(finding) == pytest.approx(value, abs=1e-3), (finding, findings)
     if "age" in case:

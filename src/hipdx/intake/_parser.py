@@ -87,6 +87,8 @@ class Parser:
             named = any(sentence.start_char <= m.span.start < sentence.end_char for m in mentions)
             if not found and not named and sentence.text.strip():
                 unmapped.append(_span(text, sentence.start_char, sentence.end_char))
+            elif named or found:
+                unmapped.extend(self._unmapped_pain(sentence, mentions))
         mentions.sort(key=lambda m: (m.span.start, m.span.end))
         base = Case(setting=setting, text=text)
         case, conflicts = resolve(
@@ -182,6 +184,36 @@ class Parser:
             or not any(start <= m.span.start < end for start, end in imaging)
             or any(w in self._words.pain_words for w in m.span.text.lower().split())
         ]
+
+    def _unmapped_pain(self, sentence: Any, mentions: list[Mention]) -> list[Span]:
+        """Pain phrases that name no finding, so that they are reported, not silently dropped:
+        "hip pain" in "Right hip pain for 3 months" (the knowledge base has groin, lateral hip,
+        buttock ... pain, but no generic hip pain). One or two words before a pain word, none of
+        them a side, a determiner or a modifier (``pain_modifiers``), none in a mention."""
+        words = self._words
+        skip = words.pain_modifiers | frozenset().union(*words.sides.values())
+        covered = {
+            token.i
+            for token in sentence
+            for m in mentions
+            if m.span.start < token.idx + len(token) and token.idx < m.span.end
+        }
+        found = []
+        for token in sentence:
+            if token.lower_ not in words.pain_words or token.i in covered:
+                continue
+            start = token.i
+            while (
+                start > max(sentence.start, token.i - 2)
+                and sentence.doc[start - 1].is_alpha
+                and sentence.doc[start - 1].lower_ not in skip
+                and start - 1 not in covered
+            ):
+                start -= 1
+            if start < token.i:
+                phrase = sentence.doc[start : token.i + 1]
+                found.append(_span(sentence.doc.text, phrase.start_char, phrase.end_char))
+        return found
 
     def _coordinated(self, doc: Any, mentions: list[Mention]) -> list[Mention]:
         """Regions coordinated before one pain word: "perineal and suprapubic pain", "groin,

@@ -80,6 +80,7 @@ class Parser:
         mentions.extend(self._bilateral(text, mentions))
         measurements: list[Measurement] = []
         unmapped: list[Span] = []
+        covered = _covered_tokens(doc, mentions)
         for sentence in doc.sents:
             found = self._measure.read(text, sentence.start_char, sentence.end_char)
             measurements.extend(found)
@@ -88,7 +89,7 @@ class Parser:
             if not found and not named and sentence.text.strip():
                 unmapped.append(_span(text, sentence.start_char, sentence.end_char))
             elif named or found:
-                unmapped.extend(self._unmapped_pain(sentence, mentions))
+                unmapped.extend(self._unmapped_pain(sentence, covered))
         mentions.sort(key=lambda m: (m.span.start, m.span.end))
         base = Case(setting=setting, text=text)
         case, conflicts = resolve(
@@ -185,20 +186,15 @@ class Parser:
             or any(w in self._words.pain_words for w in m.span.text.lower().split())
         ]
 
-    def _unmapped_pain(self, sentence: Any, mentions: list[Mention]) -> list[Span]:
+    def _unmapped_pain(self, sentence: Any, covered: set[int]) -> list[Span]:
         """Pain phrases that name no finding, so that they are reported, not silently dropped:
         "hip pain" in "Right hip pain for 3 months" (the knowledge base has groin, lateral hip,
         buttock ... pain, but no generic hip pain). One or two words before a pain word, none of
-        them a side, a determiner or a modifier (``pain_modifiers``), none in a mention."""
+        them a side, a determiner or a modifier (``pain_modifiers``), none in a mention (token
+        indices in ``covered``)."""
         words = self._words
         skip = words.pain_modifiers | frozenset().union(*words.sides.values())
-        covered = {
-            token.i
-            for token in sentence
-            for m in mentions
-            if m.span.start < token.idx + len(token) and token.idx < m.span.end
-        }
-        found = []
+        found: list[Span] = []
         for token in sentence:
             if token.lower_ not in words.pain_words or token.i in covered:
                 continue
@@ -390,6 +386,16 @@ def _mark_measurement(measurement: Measurement, case: Case) -> Measurement:
     else:
         used = case.findings.get(measurement.finding) == measurement.value
     return measurement.model_copy(update={"used": used}) if used else measurement
+
+
+def _covered_tokens(doc: Any, mentions: list[Mention]) -> set[int]:
+    """Indices of the tokens inside any mention."""
+    covered: set[int] = set()
+    for mention in mentions:
+        span = doc.char_span(mention.span.start, mention.span.end, alignment_mode="expand")
+        if span is not None:
+            covered.update(range(span.start, span.end))
+    return covered
 
 
 def _first_word(text: str) -> str:

@@ -45,6 +45,7 @@ class ContextWords(BaseModel):
     region_in_phrase_kinds: frozenset[str] = frozenset()
     current_only_findings: frozenset[str] = frozenset()
     result_findings: frozenset[str] = frozenset()
+    phrase_results: frozenset[str] = frozenset()
     pain_modifiers: frozenset[str] = frozenset()
 
 

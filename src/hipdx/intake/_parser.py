@@ -163,7 +163,9 @@ class Parser:
         return (
             finding.kind is FindingKind.LAB
             and any(w in words.result_findings for w in finding.clinician.lower().split())
-            and not any(t.lower_ in words.positive | words.negative for t in span)
+            and not any(
+                t.lower_ in words.positive | words.negative | words.phrase_results for t in span
+            )
         )
 
     def _anatomy_is_not_pain(self, doc: Any, mentions: list[Mention]) -> list[Mention]:
@@ -215,7 +217,7 @@ class Parser:
         """Regions coordinated before one pain word: "perineal and suprapubic pain", "groin,
         buttock and lateral hip pain". Each word group before an "and" / "or" / comma that, with
         the head's pain word, is a region phrase ("perineal pain") is that region, with the
-        head's status."""
+        head's status and its own side."""
         found: list[Mention] = []
         for head in mentions:
             span = doc.char_span(head.span.start, head.span.end, alignment_mode="expand")
@@ -224,14 +226,12 @@ class Parser:
             if span[-1].lower_ not in self._words.pain_words:
                 continue
             for start, end, finding in self._conjuncts(doc, span.start, span[-1].lower_):
+                conjunct = doc[start:end]
                 if any(
-                    m.finding == finding
-                    and m.span.start < doc[end - 1].idx + len(doc[end - 1])
-                    and doc[start].idx < m.span.end
+                    m.finding == finding and _overlaps(m.span, conjunct)
                     for m in (*mentions, *found)
                 ):
                     continue
-                conjunct = doc[start:end]
                 found.append(
                     head.model_copy(
                         update={
@@ -244,20 +244,20 @@ class Parser:
         return found
 
     def _conjuncts(self, doc: Any, head: int, pain: str) -> Iterator[tuple[int, int, str]]:
-        """(start, end, region) of each conjunct before token ``head``, nearest first, while
-        each, with the ``pain`` word, is a region phrase."""
-        first = doc[head].sent.start
-        while True:
+        """(start, end, region) of each conjunct before token ``head`` in its sentence, nearest
+        first, while each, with the ``pain`` word, is a region phrase."""
+        while not doc[head].is_sent_start:
             end = head
-            while end > first and doc[end - 1].lower_ in _CONJUNCTIONS:
+            while not doc[end].is_sent_start and doc[end - 1].lower_ in _CONJUNCTIONS:
                 end -= 1
-            if end == head:
+            if end == head or doc[end].is_sent_start:
                 return
             match = next(
                 (
                     (end - size, self._regions[key])
                     for size in (3, 2, 1)
-                    if end - size >= first
+                    if end - size >= 0
+                    and not any(doc[i].is_sent_start for i in range(end - size + 1, end))
                     and (key := _words_key(doc[end - size : end], pain)) in self._regions
                 ),
                 None,
@@ -396,6 +396,10 @@ def _covered_tokens(doc: Any, mentions: list[Mention]) -> set[int]:
         if span is not None:
             covered.update(range(span.start, span.end))
     return covered
+
+
+def _overlaps(span: Span, tokens: Any) -> bool:
+    return bool(span.start < tokens.end_char and tokens.start_char < span.end)
 
 
 def _first_word(text: str) -> str:

@@ -143,8 +143,9 @@ class Parser:
             positive, trigger_span = result
             status = Status.PRESENT if positive else Status.ABSENT
             trigger = None if positive else trigger_span
-        elif needs_result and status is Status.PRESENT:
-            status = Status.UNCERTAIN  # "a pregnancy test was sent": no result yet
+        elif needs_result and status in (Status.PRESENT, Status.ABSENT):
+            # "a pregnancy test was sent", "no pregnancy test was done": no result
+            status, trigger = Status.UNCERTAIN, None
         return Mention(
             finding=finding.id,
             kind=finding.kind,
@@ -158,7 +159,8 @@ class Parser:
     def _needs_result(self, finding: Finding, span: Any) -> bool:
         """A laboratory finding that is a test's positive result (``result_findings`` words in
         its wording), named without a result word ("pregnancy test", "beta-hCG"): only a result
-        near it ("the pregnancy test was negative") says anything."""
+        word near it ("the pregnancy test was negative", "pregnancy test: negative") says
+        anything; a negation is not a result ("no pregnancy test was done")."""
         words = self._words
         return (
             finding.kind is FindingKind.LAB

@@ -44,6 +44,7 @@ class ContextWords(BaseModel):
     family_findings: tuple[str, ...] = ()
     region_in_phrase_kinds: frozenset[str] = frozenset()
     current_only_findings: frozenset[str] = frozenset()
+    ongoing_triggers: frozenset[str] = frozenset()
     result_findings: frozenset[str] = frozenset()
     phrase_results: frozenset[str] = frozenset()
     result_passes: frozenset[str] = frozenset()

@@ -124,6 +124,7 @@ class Parser:
         if status is Status.HISTORICAL and (
             finding.id in SEX_FINDINGS.values()  # "a man treated ... years ago" is a man now
             or finding.clinician.lower().startswith(self._words.history_findings)
+            or self._ongoing(finding, trigger)
         ):
             status, trigger = Status.PRESENT, None
         family = self._words.family_findings
@@ -154,6 +155,16 @@ class Parser:
             trigger=trigger,
             side=side_of(span, self._words) if finding.kind in _SIDED else None,
             test_result=result is not None,
+        )
+
+    def _ongoing(self, finding: Finding, trigger: Span | None) -> bool:
+        """An activity "with a history of" it goes on ("a history of marathon running"); only a
+        word that puts it in the past ("used to", "previously", "as a child") ends it."""
+        words = self._words
+        return (
+            finding.id in words.current_only_findings
+            and trigger is not None
+            and bool(words.ongoing_triggers & set(trigger.text.lower().split()))
         )
 
     def _needs_result(self, finding: Finding, span: Any) -> bool:

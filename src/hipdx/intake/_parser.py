@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -22,6 +20,7 @@ from hipdx.intake._lexicon import build_lexicon, lexicon_rules
 from hipdx.intake._measurements import MeasurementReader, measurement_rules
 from hipdx.intake._models import Measurement, Mention, ParsedCase, Side, Span, Status
 from hipdx.intake._pipeline import SPAN_GROUP, build_pipeline
+from hipdx.intake._regions import RegionReader, covered_tokens
 from hipdx.intake._resolve import counts, resolve
 from hipdx.issues import error
 from hipdx.kb.compiled import CompiledKB
@@ -29,8 +28,6 @@ from hipdx.kb.schema import Finding, FindingKind
 
 #: Kinds of finding that have a side (a pain region, a test, a scan finding).
 _SIDED = {FindingKind.REGION, FindingKind.SYMPTOM, FindingKind.EXAM, FindingKind.IMAGING}
-#: Words that join coordinated regions before one pain word ("perineal and suprapubic pain").
-_CONJUNCTIONS = frozenset({"and", "or", ",", "/", "&"})
 #: The longest text accepted, in characters (the same limit as `Case.text`).
 MAX_TEXT_CHARS = 100_000
 
@@ -47,21 +44,7 @@ class Parser:
         )
         self._measure = MeasurementReader(kb, self.lexicon.cues, rules)
         self._nlp: Any = build_pipeline(self.lexicon)
-        pain_words = self._words.pain_words
-        #: Findings whose wording opens with a pain word ("Pain that began around the umbilicus
-        #: and moved to the right lower quadrant"): a region named in their phrase is where the
-        #: pain is.
-        self._painful = frozenset(
-            f.id
-            for f in kb.knowledge.findings
-            if f.kind.value in self._words.region_in_phrase_kinds
-            and _first_word(f.clinician) in pain_words
-        )
-        self._regions = {
-            _token_key(self._nlp, term.phrase): term.finding
-            for term in self.lexicon.terms
-            if kb.finding(term.finding).kind is FindingKind.REGION
-        }
+        self._regions = RegionReader(kb, self.lexicon, self._nlp, self._words)
 
     def parse(self, text: str, *, setting: Setting = Setting.PRIMARY_CARE) -> ParsedCase:
         """Everything the text says about the findings of the knowledge base."""
@@ -74,13 +57,13 @@ class Parser:
             if self.kb.finding(span.label_).kind is FindingKind.EXAM
             for index in range(span.start, span.end)
         )
-        mentions = _prune_contained([self._mention(s, tests) for s in spans], self._painful)
+        mentions = self._regions.prune_contained([self._mention(s, tests) for s in spans])
         mentions = self._anatomy_is_not_pain(doc, mentions)
-        mentions.extend(self._coordinated(doc, mentions))
+        mentions.extend(self._regions.coordinated(doc, mentions))
         mentions.extend(self._bilateral(text, mentions))
         measurements: list[Measurement] = []
         unmapped: list[Span] = []
-        covered = _covered_tokens(doc, mentions)
+        covered = covered_tokens(doc, mentions)
         for sentence in doc.sents:
             found = self._measure.read(text, sentence.start_char, sentence.end_char)
             measurements.extend(found)
@@ -89,7 +72,7 @@ class Parser:
             if not found and not named and sentence.text.strip():
                 unmapped.append(_span(text, sentence.start_char, sentence.end_char))
             elif named or found:
-                unmapped.extend(self._unmapped_pain(sentence, covered))
+                unmapped.extend(self._regions.unmapped_pain(sentence, covered))
         mentions.sort(key=lambda m: (m.span.start, m.span.end))
         base = Case(setting=setting, text=text)
         case, conflicts = resolve(
@@ -201,85 +184,6 @@ class Parser:
             or any(w in self._words.pain_words for w in m.span.text.lower().split())
         ]
 
-    def _unmapped_pain(self, sentence: Any, covered: set[int]) -> list[Span]:
-        """Pain phrases that name no finding, so that they are reported, not silently dropped:
-        "hip pain" in "Right hip pain for 3 months" (the knowledge base has groin, lateral hip,
-        buttock ... pain, but no generic hip pain). One or two words before a pain word, none of
-        them a side, a determiner or a modifier (``pain_modifiers``), none in a mention (token
-        indices in ``covered``)."""
-        words = self._words
-        skip = words.pain_modifiers | frozenset().union(*words.sides.values())
-        found: list[Span] = []
-        for token in sentence:
-            if token.lower_ not in words.pain_words or token.i in covered:
-                continue
-            start = token.i
-            while (
-                start > max(sentence.start, token.i - 2)
-                and sentence.doc[start - 1].is_alpha
-                and sentence.doc[start - 1].lower_ not in skip
-                and start - 1 not in covered
-            ):
-                start -= 1
-            if start < token.i:
-                phrase = sentence.doc[start : token.i + 1]
-                found.append(_span(sentence.doc.text, phrase.start_char, phrase.end_char))
-        return found
-
-    def _coordinated(self, doc: Any, mentions: list[Mention]) -> list[Mention]:
-        """Regions coordinated before one pain word: "perineal and suprapubic pain", "groin,
-        buttock and lateral hip pain". Each word group before an "and" / "or" / comma that, with
-        the head's pain word, is a region phrase ("perineal pain") is that region, with the
-        head's status and its own side."""
-        found: list[Mention] = []
-        for head in mentions:
-            span = doc.char_span(head.span.start, head.span.end, alignment_mode="expand")
-            if head.kind is not FindingKind.REGION or span is None:
-                continue
-            if span[-1].lower_ not in self._words.pain_words:
-                continue
-            for start, end, finding in self._conjuncts(doc, span.start, span[-1].lower_):
-                conjunct = doc[start:end]
-                if any(
-                    m.finding == finding and _overlaps(m.span, conjunct)
-                    for m in (*mentions, *found)
-                ):
-                    continue
-                found.append(
-                    head.model_copy(
-                        update={
-                            "finding": finding,
-                            "span": _span(doc.text, conjunct.start_char, conjunct.end_char),
-                            "side": side_of(conjunct, self._words),
-                        }
-                    )
-                )
-        return found
-
-    def _conjuncts(self, doc: Any, head: int, pain: str) -> Iterator[tuple[int, int, str]]:
-        """(start, end, region) of each conjunct before token ``head`` in its sentence, nearest
-        first, while each, with the ``pain`` word, is a region phrase."""
-        while not doc[head].is_sent_start:
-            end = head
-            while not doc[end].is_sent_start and doc[end - 1].lower_ in _CONJUNCTIONS:
-                end -= 1
-            if end == head or doc[end].is_sent_start:
-                return
-            match = next(
-                (
-                    (end - size, self._regions[key])
-                    for size in (3, 2, 1)
-                    if end - size >= 0
-                    and not any(doc[i].is_sent_start for i in range(end - size + 1, end))
-                    and (key := _words_key(doc[end - size : end], pain)) in self._regions
-                ),
-                None,
-            )
-            if match is None:
-                return
-            head, finding = match
-            yield head, end, finding
-
     def _bilateral(self, text: str, mentions: list[Mention]) -> list[Mention]:
         """A region said to be on both sides ("bilateral lower abdominal pain", "both
         buttocks": the side word in the phrase or just before it) is also the "pain on both
@@ -331,58 +235,6 @@ def _check(text: str) -> None:
         )
 
 
-def _prune_contained(mentions: list[Mention], painful: frozenset[str]) -> list[Mention]:
-    """Drop a match inside a longer match of another finding ("clicking" inside "clicking with
-    range of motion"), and repeats of one finding at one place; keep text order. Regions are not
-    exclusive, so a region inside a longer region stays ("flank" and "groin" inside "flank pain
-    radiating to the groin"), unless the longer one only puts a word before it ("posterior thigh
-    pain" is not "thigh pain"). A region named, as present, inside a patient-reported finding
-    about pain (in ``painful``) stays too (see `_region_in_phrase`)."""
-    kept = []
-    for mention in mentions:
-        inside = any(
-            other is not mention
-            and not _both_regions(other, mention)
-            and not _region_in_phrase(other, mention, painful)
-            and other.span.start <= mention.span.start
-            and mention.span.end <= other.span.end
-            and (other.span.end - other.span.start) > (mention.span.end - mention.span.start)
-            for other in mentions
-        )
-        if not inside:
-            kept.append(mention)
-    unique = {(m.finding, m.span.start): m for m in kept}
-    return sorted(unique.values(), key=lambda m: (m.span.start, m.span.end))
-
-
-def _both_regions(outer: Mention, inner: Mention) -> bool:
-    """Two regions, the outer not just one word put before the inner (a side word, as in "both
-    buttocks", does not count: both buttocks are buttocks)."""
-    if outer.kind is not FindingKind.REGION or inner.kind is not FindingKind.REGION:
-        return False
-    head = outer.span.text[: len(outer.span.text) - len(inner.span.text)].split()
-    if outer.span.end != inner.span.end or len(head) != 1:
-        return True
-    return any(head[0].lower() in words for words in context_words().sides.values())
-
-
-def _region_in_phrase(outer: Mention, inner: Mention, painful: frozenset[str]) -> bool:
-    """A region affirmed inside a patient-reported finding (a kind in ``region_in_phrase_kinds``)
-    that is about pain: its own words ("alternating buttock pain") or the outer finding's wording
-    ("migrated to the right iliac fossa", a pain that moved) say so. Only as present: "no
-    alternating buttock pain" says nothing about buttock pain."""
-    words = context_words()
-    return (
-        inner.kind is FindingKind.REGION
-        and inner.status is Status.PRESENT
-        and outer.kind.value in words.region_in_phrase_kinds
-        and (
-            outer.finding in painful
-            or any(w in words.pain_words for w in inner.span.text.lower().split())
-        )
-    )
-
-
 def _mark_used(mention: Mention, case: Case) -> Mention:
     if not counts(mention):
         return mention
@@ -399,32 +251,6 @@ def _mark_measurement(measurement: Measurement, case: Case) -> Measurement:
     else:
         used = case.findings.get(measurement.finding) == measurement.value
     return measurement.model_copy(update={"used": used}) if used else measurement
-
-
-def _covered_tokens(doc: Any, mentions: list[Mention]) -> set[int]:
-    """Indices of the tokens inside any mention."""
-    covered: set[int] = set()
-    for mention in mentions:
-        span = doc.char_span(mention.span.start, mention.span.end, alignment_mode="expand")
-        if span is not None:
-            covered.update(range(span.start, span.end))
-    return covered
-
-
-def _overlaps(span: Span, tokens: Any) -> bool:
-    return bool(span.start < tokens.end_char and tokens.start_char < span.end)
-
-
-def _first_word(text: str) -> str:
-    return next(iter(re.findall(r"[a-z]+", text.lower())), "")
-
-
-def _token_key(nlp: Any, phrase: str) -> str:
-    return " ".join(token.lower_ for token in nlp.tokenizer(phrase))
-
-
-def _words_key(tokens: Any, last: str) -> str:
-    return " ".join([*(token.lower_ for token in tokens), last])
 
 
 def _span(text: str, start: int, end: int) -> Span:

@@ -15,6 +15,7 @@ import yaml
 import hipdx
 from hipdx import InvalidCaseError, Sex
 from hipdx.intake import MAX_TEXT_CHARS, ParsedCase, Parser, Side, Status, default_parser, parse
+from hipdx.intake._lexicon import build_lexicon
 from hipdx.kb.compiled import CompiledKB
 
 CASES: list[dict[str, Any]] = yaml.safe_load(
@@ -59,6 +60,8 @@ def test_each_sentence_sets_what_it_says(case: dict[str, Any]) -> None:
         assert finding not in findings, (finding, findings)
     for finding in case.get("not_values", []):
         assert finding not in findings, (finding, findings)
+    for phrase in case.get("unmapped", []):
+        assert phrase in [s.text for s in parsed.unmapped], parsed.unmapped
     for finding, value in case.get("values", {}).items():
         assert findings.get(finding) == pytest.approx(value, abs=1e-3), (finding, findings)
     if "age" in case:
@@ -160,6 +163,17 @@ def test_the_lexicon_comes_from_the_knowledge_base_given(tiny_kb: CompiledKB) ->
     on it matches those words, and knows nothing of the packaged KB's findings (no groin)."""
     parsed = Parser(tiny_kb).parse("No fever. Groin pain. Sudden onset.")
     assert parsed.case.findings == {"f_fever": False, "f_pain": True, "f_sudden": True}
+
+
+def test_a_shared_phrase_names_each_of_its_findings_and_reports_unknown_ones(
+    tiny_kb: CompiledKB,
+) -> None:
+    """``resources/lexicon.yaml`` may give one phrase to several findings; a finding the KB
+    lacks is a lexicon warning, not an error."""
+    shared = {"hot and sore": ["f_fever", "f_pain", "f_missing"]}
+    lexicon = build_lexicon(tiny_kb, {}, (), shared)
+    assert {t.finding for t in lexicon.terms if t.phrase == "hot and sore"} == {"f_fever", "f_pain"}
+    assert [issue.where for issue in lexicon.issues] == ["lexicon.f_missing"]
 
 
 def test_the_default_parser_is_built_once_per_process() -> None:

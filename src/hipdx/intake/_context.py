@@ -42,6 +42,13 @@ class ContextWords(BaseModel):
     pain_words: frozenset[str] = frozenset()
     history_findings: tuple[str, ...] = ()
     family_findings: tuple[str, ...] = ()
+    region_in_phrase_kinds: frozenset[str] = frozenset()
+    current_only_findings: frozenset[str] = frozenset()
+    ongoing_triggers: frozenset[str] = frozenset()
+    result_findings: frozenset[str] = frozenset()
+    phrase_results: frozenset[str] = frozenset()
+    result_passes: frozenset[str] = frozenset()
+    pain_modifiers: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=1)
@@ -120,16 +127,22 @@ def examiner_result(
     ``tests``, reached through fillers only) do not count towards the distance, so one result
     word serves coordinated tests:
     "FABER and FADIR were negative", "the FAIR test and the seated piriformis stretch test were
-    positive"."""
+    positive". Clause breaks in ``result_passes`` are read across after the test, like fillers
+    ("FABER: negative", "urine pregnancy test: negative")."""
     sentence = span.sent
     best: tuple[int, bool, Any] | None = None
     for step in (-1, 1):
         index = span.start - 1 if step < 0 else span.end
+        passes = words.result_passes if step > 0 else frozenset()
         distance = 1
         while sentence.start <= index < sentence.end and distance <= _RESULT_REACH:
             token = span.doc[index]
             lower = token.lower_
-            if lower in words.clause_breaks and not (lower == "," and index + step in tests):
+            if (
+                lower in words.clause_breaks
+                and lower not in passes
+                and not (lower == "," and index + step in tests)
+            ):
                 break
             if lower in words.positive or lower in words.negative:
                 if best is None or distance < best[0]:
@@ -138,7 +151,7 @@ def examiner_result(
             if index in tests and distance > 1:
                 break  # another test, not coordinated with this one: its result is its own
             index += step
-            if lower not in words.result_fillers and index - step not in tests:
+            if lower not in words.result_fillers | passes and index - step not in tests:
                 distance += 1
     if best is None:
         return None

@@ -2,7 +2,9 @@
 
 Nothing here names a finding: new findings (with synonyms) are matched as soon as they are in
 the knowledge base. Boolean findings become match phrases; numeric findings become *cues* that
-tie a number in the text to them.
+tie a number in the text to them. A phrase names one finding (the first that lists it), unless
+``resources/lexicon.yaml`` shares it among several ("amenorrhoea": a possible pregnancy and
+low energy availability).
 """
 
 from __future__ import annotations
@@ -10,6 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
 
 from hipdx.issues import Issue, warning
 from hipdx.kb.compiled import CompiledKB
@@ -26,6 +33,21 @@ class Term:
     finding: str
 
 
+class LexiconRules(BaseModel):
+    """``resources/lexicon.yaml``: phrases that name more than one finding."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    shared_phrases: dict[str, list[str]] = Field(default_factory=dict)
+
+
+@lru_cache(maxsize=1)
+def lexicon_rules() -> LexiconRules:
+    """The packaged rules file, read once."""
+    data = resources.files("hipdx.intake").joinpath("resources/lexicon.yaml").read_text()
+    return LexiconRules.model_validate(yaml.safe_load(data))
+
+
 @dataclass(frozen=True)
 class Lexicon:
     terms: tuple[Term, ...]
@@ -34,9 +56,13 @@ class Lexicon:
 
 
 def build_lexicon(
-    kb: CompiledKB, extra_cues: dict[str, list[str]], strip_prefixes: tuple[str, ...] = ()
+    kb: CompiledKB,
+    extra_cues: dict[str, list[str]],
+    strip_prefixes: tuple[str, ...] = (),
+    shared: dict[str, list[str]] | None = None,
 ) -> Lexicon:
-    """Phrases for every boolean finding; cues for every numeric one."""
+    """Phrases for every boolean finding; cues for every numeric one. A ``shared`` phrase names
+    each of its findings (that the knowledge base has as boolean findings)."""
     owner: dict[str, str] = {}
     issues: list[Issue] = []
     for finding in kb.knowledge.findings:
@@ -48,13 +74,40 @@ def build_lexicon(
                 issues.append(_shared_phrase(phrase, owner[key], finding.id))
                 continue
             owner.setdefault(key, finding.id)
-    terms = tuple(Term(phrase, finding) for phrase, finding in owner.items())
+    shared_terms, shared_issues = _shared_terms(kb, shared or {})
+    named = {term.phrase.lower() for term in shared_terms}
+    terms = (
+        *(Term(phrase, finding) for phrase, finding in owner.items() if phrase not in named),
+        *shared_terms,
+    )
+    issues.extend(shared_issues)
     cues = {
         f.id: tuple(_cues(kb, f, extra_cues.get(f.id, [])))
         for f in kb.knowledge.findings
         if f.numeric is not None
     }
     return Lexicon(terms=terms, cues=cues, issues=tuple(issues))
+
+
+def _shared_terms(kb: CompiledKB, shared: dict[str, list[str]]) -> tuple[list[Term], list[Issue]]:
+    """One term per finding of each shared phrase; a finding the knowledge base lacks (or that
+    takes a number) is reported and left out."""
+    terms: list[Term] = []
+    issues: list[Issue] = []
+    for phrase, findings in shared.items():
+        for finding in findings:
+            if kb.has_finding(finding) and kb.finding(finding).numeric is None:
+                terms.append(Term(" ".join(phrase.split()), finding))
+            else:
+                issues.append(
+                    warning(
+                        f"lexicon.{finding}",
+                        f"the shared phrase '{phrase}' names '{finding}', which is not a "
+                        "boolean finding of the knowledge base",
+                        "name an existing boolean finding in resources/lexicon.yaml",
+                    )
+                )
+    return terms, issues
 
 
 def _phrases(finding: Finding, strip_prefixes: tuple[str, ...]) -> Iterator[str]:

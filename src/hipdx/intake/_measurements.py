@@ -24,7 +24,7 @@ from hipdx.kb.compiled import CompiledKB
 _WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "eighteen": 18, "twenty": 20,
-    "a": 1, "an": 1,
+    "a": 1, "an": 1, "half a": 0.5, "half an": 0.5,
 }  # fmt: skip
 _NUMBER = r"(?<![\w.])(\d+(?:\.\d+)?|" + "|".join(sorted(_WORDS, key=len, reverse=True)) + r")"
 #: How near (in characters) a cue must come before a number that has no unit.
@@ -55,6 +55,8 @@ class _Rules(BaseModel):
     onset_words: list[str] = []
     latency_words: list[str] = []
     followers: dict[str, list[str]] = {}
+    links: list[str] = []
+    activity_words: list[str] = []
 
 
 @lru_cache(maxsize=1)
@@ -114,6 +116,16 @@ class MeasurementReader:
         latency = "|".join(re.escape(word) for word in rules.latency_words)
         self._latency = (
             re.compile(r"\b(?:" + latency + r")\s*$", re.IGNORECASE) if latency else None
+        )
+        links = "|".join(re.escape(w) for w in sorted(rules.links, key=len, reverse=True))
+        self._links = re.compile(
+            r"(?:\s+|(?:" + links + r")(?![A-Za-z]))*" if links else r"\s*", re.IGNORECASE
+        )
+        activities = "|".join(re.escape(w) for w in rules.activity_words)
+        self._activity = (
+            re.compile(r"\b(?:" + activities + r")(?:\s+(?:" + links + r"))*\s*$", re.IGNORECASE)
+            if activities and links
+            else None
         )
         self._followers = {
             finding: re.compile(r"\s*(?:" + "|".join(patterns) + r")", re.IGNORECASE)
@@ -180,6 +192,8 @@ class MeasurementReader:
                 and self._latency.search(sentence, 0, match.start())
             ):
                 continue  # "naproxen helps within a day": how soon something acts, not an amount
+            if unit and self._activity and self._activity.search(sentence, 0, match.start()):
+                continue  # "after sitting for half an hour": how long an activity lasted
             quantities.append(_Quantity(float(value), unit, match.start(), match.end()))
         return quantities
 
@@ -246,12 +260,15 @@ class MeasurementReader:
     ) -> tuple[str, tuple[int, int]] | None:
         """The nearest cue of a candidate finding (the longer on a tie); a cue inside another
         number ("26-year-old") belongs to that number, not this one ("2 years")."""
-        best: tuple[tuple[int, int], str, tuple[int, int]] | None = None
-        reach = self._rules.cue_window if quantity.unit else _UNITLESS_REACH
         for finding in candidates:
             follower = self._followers.get(finding)
             if quantity.unit and follower and (after := follower.match(sentence, quantity.end)):
                 return finding, (after.start(), after.end())  # "2 years of low back pain"
+        if quantity.unit and (linked := self._linked_cue(sentence, quantity, candidates, others)):
+            return linked
+        best: tuple[tuple[int, int], str, tuple[int, int]] | None = None
+        reach = self._rules.cue_window if quantity.unit else _UNITLESS_REACH
+        for finding in candidates:
             pattern = self._cues.get(finding)
             if pattern is None:
                 continue
@@ -265,6 +282,30 @@ class MeasurementReader:
                 if distance <= reach and (best is None or (distance, -length) < best[0]):
                     best = ((distance, -length), finding, (match.start(), match.end()))
         return None if best is None else (best[1], best[2])
+
+    def _linked_cue(
+        self,
+        sentence: str,
+        quantity: _Quantity,
+        candidates: dict[str, float],
+        others: list[tuple[int, int]],
+    ) -> tuple[str, tuple[int, int]] | None:
+        """The earliest cue joined to the number by link words only (``links``): in "morning
+        stiffness lasting over an hour" the stiffness is what lasts the hour, though the duration
+        cue "over" is nearer; "pain for 12 hours" links only "for", a duration cue."""
+        best: tuple[str, tuple[int, int]] | None = None
+        window = quantity.start - self._rules.cue_window
+        for finding in candidates:
+            pattern = self._cues.get(finding)
+            if pattern is None:
+                continue
+            for match in pattern.finditer(sentence, max(window, 0), quantity.start):
+                if any(match.start() < end and start < match.end() for start, end in others):
+                    continue
+                joined = self._links.fullmatch(sentence, match.end(), quantity.start)
+                if joined and (best is None or match.start() < best[1][0]):
+                    best = finding, (match.start(), match.end())
+        return best
 
     def _without_cue(self, quantity: _Quantity, candidates: dict[str, float]) -> str | None:
         if quantity.unit is None or len(candidates) != 1:

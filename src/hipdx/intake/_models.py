@@ -81,5 +81,7 @@ class ParsedCase(_Record):
     mentions: tuple[Mention, ...]
     measurements: tuple[Measurement, ...]
     conflicts: tuple[Conflict, ...]
-    unmapped: tuple[Span, ...]  # sentences that named no finding and no measurement
+    # sentences that named no finding and no measurement, and pain phrases that named no finding
+    # ("hip pain")
+    unmapped: tuple[Span, ...]
     issues: tuple[Issue, ...]

@@ -16,14 +16,15 @@ from hipdx.intake._context import (
     side_of,
     status_of,
 )
-from hipdx.intake._lexicon import build_lexicon
+from hipdx.intake._lexicon import build_lexicon, lexicon_rules
 from hipdx.intake._measurements import MeasurementReader, measurement_rules
 from hipdx.intake._models import Measurement, Mention, ParsedCase, Side, Span, Status
 from hipdx.intake._pipeline import SPAN_GROUP, build_pipeline
+from hipdx.intake._regions import RegionReader, covered_tokens
 from hipdx.intake._resolve import counts, resolve
 from hipdx.issues import error
 from hipdx.kb.compiled import CompiledKB
-from hipdx.kb.schema import FindingKind
+from hipdx.kb.schema import Finding, FindingKind
 
 #: Kinds of finding that have a side (a pain region, a test, a scan finding).
 _SIDED = {FindingKind.REGION, FindingKind.SYMPTOM, FindingKind.EXAM, FindingKind.IMAGING}
@@ -38,9 +39,12 @@ class Parser:
         rules = measurement_rules()
         self._words = context_words()
         self.kb = kb
-        self.lexicon = build_lexicon(kb, rules.cues, self._words.strip_prefixes)
+        self.lexicon = build_lexicon(
+            kb, rules.cues, self._words.strip_prefixes, lexicon_rules().shared_phrases
+        )
         self._measure = MeasurementReader(kb, self.lexicon.cues, rules)
         self._nlp: Any = build_pipeline(self.lexicon)
+        self._regions = RegionReader(kb, self.lexicon, self._nlp, self._words)
 
     def parse(self, text: str, *, setting: Setting = Setting.PRIMARY_CARE) -> ParsedCase:
         """Everything the text says about the findings of the knowledge base."""
@@ -53,11 +57,13 @@ class Parser:
             if self.kb.finding(span.label_).kind is FindingKind.EXAM
             for index in range(span.start, span.end)
         )
-        mentions = _prune_contained([self._mention(s, tests) for s in spans])
+        mentions = self._regions.prune_contained([self._mention(s, tests) for s in spans])
         mentions = self._anatomy_is_not_pain(doc, mentions)
+        mentions.extend(self._regions.coordinated(doc, mentions))
         mentions.extend(self._bilateral(text, mentions))
         measurements: list[Measurement] = []
         unmapped: list[Span] = []
+        covered = covered_tokens(doc, mentions)
         for sentence in doc.sents:
             found = self._measure.read(text, sentence.start_char, sentence.end_char)
             measurements.extend(found)
@@ -65,9 +71,13 @@ class Parser:
             named = any(sentence.start_char <= m.span.start < sentence.end_char for m in mentions)
             if not found and not named and sentence.text.strip():
                 unmapped.append(_span(text, sentence.start_char, sentence.end_char))
+            elif named or found:
+                unmapped.extend(self._regions.unmapped_pain(sentence, covered))
         mentions.sort(key=lambda m: (m.span.start, m.span.end))
         base = Case(setting=setting, text=text)
-        case, conflicts = resolve(self.kb, mentions, measurements, base)
+        case, conflicts = resolve(
+            self.kb, mentions, measurements, base, self._words.current_only_findings
+        )
         return ParsedCase(
             text=text,
             case=case,
@@ -97,6 +107,7 @@ class Parser:
         if status is Status.HISTORICAL and (
             finding.id in SEX_FINDINGS.values()  # "a man treated ... years ago" is a man now
             or finding.clinician.lower().startswith(self._words.history_findings)
+            or self._ongoing(finding, trigger)
         ):
             status, trigger = Status.PRESENT, None
         family = self._words.family_findings
@@ -106,15 +117,19 @@ class Parser:
         if negation is not None and status is Status.PRESENT:
             status, trigger = Status.ABSENT, negation
         others = tests - set(range(span.start, span.end))
+        needs_result = self._needs_result(finding, span)
         result = (
             examiner_result(span, self._words, others)
-            if finding.kind is FindingKind.EXAM and negation is None
+            if (finding.kind is FindingKind.EXAM or needs_result) and negation is None
             else None
         )
         if result is not None and status in (Status.PRESENT, Status.ABSENT):
             positive, trigger_span = result
             status = Status.PRESENT if positive else Status.ABSENT
             trigger = None if positive else trigger_span
+        elif needs_result and status in (Status.PRESENT, Status.ABSENT):
+            # "a pregnancy test was sent", "no pregnancy test was done": no result
+            status, trigger = Status.UNCERTAIN, None
         return Mention(
             finding=finding.id,
             kind=finding.kind,
@@ -123,6 +138,30 @@ class Parser:
             trigger=trigger,
             side=side_of(span, self._words) if finding.kind in _SIDED else None,
             test_result=result is not None,
+        )
+
+    def _ongoing(self, finding: Finding, trigger: Span | None) -> bool:
+        """An activity "with a history of" it goes on ("a history of marathon running"); only a
+        word that puts it in the past ("used to", "previously", "as a child") ends it."""
+        words = self._words
+        return (
+            finding.id in words.current_only_findings
+            and trigger is not None
+            and bool(words.ongoing_triggers & set(trigger.text.lower().split()))
+        )
+
+    def _needs_result(self, finding: Finding, span: Any) -> bool:
+        """A laboratory finding that is a test's positive result (``result_findings`` words in
+        its wording), named without a result word ("pregnancy test", "beta-hCG"): only a result
+        word near it ("the pregnancy test was negative", "pregnancy test: negative") says
+        anything; a negation is not a result ("no pregnancy test was done")."""
+        words = self._words
+        return (
+            finding.kind is FindingKind.LAB
+            and any(w in words.result_findings for w in finding.clinician.lower().split())
+            and not any(
+                t.lower_ in words.positive | words.negative | words.phrase_results for t in span
+            )
         )
 
     def _anatomy_is_not_pain(self, doc: Any, mentions: list[Mention]) -> list[Mention]:
@@ -194,39 +233,6 @@ def _check(text: str) -> None:
                 )
             ],
         )
-
-
-def _prune_contained(mentions: list[Mention]) -> list[Mention]:
-    """Drop a match inside a longer match of another finding ("clicking" inside "clicking with
-    range of motion"), and repeats of one finding at one place; keep text order. Regions are not
-    exclusive, so a region inside a longer region stays ("flank" and "groin" inside "flank pain
-    radiating to the groin"), unless the longer one only puts a word before it ("posterior thigh
-    pain" is not "thigh pain")."""
-    kept = []
-    for mention in mentions:
-        inside = any(
-            other is not mention
-            and not _both_regions(other, mention)
-            and other.span.start <= mention.span.start
-            and mention.span.end <= other.span.end
-            and (other.span.end - other.span.start) > (mention.span.end - mention.span.start)
-            for other in mentions
-        )
-        if not inside:
-            kept.append(mention)
-    unique = {(m.finding, m.span.start): m for m in kept}
-    return sorted(unique.values(), key=lambda m: (m.span.start, m.span.end))
-
-
-def _both_regions(outer: Mention, inner: Mention) -> bool:
-    """Two regions, the outer not just one word put before the inner (a side word, as in "both
-    buttocks", does not count: both buttocks are buttocks)."""
-    if outer.kind is not FindingKind.REGION or inner.kind is not FindingKind.REGION:
-        return False
-    head = outer.span.text[: len(outer.span.text) - len(inner.span.text)].split()
-    if outer.span.end != inner.span.end or len(head) != 1:
-        return True
-    return any(head[0].lower() in words for words in context_words().sides.values())
 
 
 def _mark_used(mention: Mention, case: Case) -> Mention:

@@ -2,7 +2,9 @@
 
 Which mentions count (``counts``): present, absent, and for risk factors, imaging and labs also
 historical ones ("history of cancer", "a previous MRI showed a labral tear" are still true of the
-patient). Hypothetical, family and uncertain mentions are reported but set nothing.
+patient), except risk factors that are a current activity (``current_only``: "used to run
+marathons" is not running now). Hypothetical, family and uncertain mentions are reported but set
+nothing.
 
 When a finding is said both ways (``decide``):
 1. ``examiner_result``: an examination finding with an explicit result ("FADIR was negative")
@@ -29,11 +31,16 @@ from hipdx.kb.schema import FindingKind
 _HISTORY_COUNTS = {FindingKind.RISK_FACTOR, FindingKind.IMAGING, FindingKind.LAB}
 
 
-def counts(mention: Mention) -> bool:
-    """Whether a mention says something about the patient now."""
+def counts(mention: Mention, current_only: frozenset[str] = frozenset()) -> bool:
+    """Whether a mention says something about the patient now (a finding in ``current_only`` is
+    an activity: only a present or absent mention of it does)."""
     if mention.status in (Status.PRESENT, Status.ABSENT):
         return True
-    return mention.status is Status.HISTORICAL and mention.kind in _HISTORY_COUNTS
+    return (
+        mention.status is Status.HISTORICAL
+        and mention.kind in _HISTORY_COUNTS
+        and mention.finding not in current_only
+    )
 
 
 def polarity(mention: Mention) -> bool:
@@ -52,11 +59,15 @@ def decide(mentions: list[Mention]) -> tuple[bool, str | None]:
 
 
 def resolve(
-    kb: CompiledKB, mentions: list[Mention], measurements: list[Measurement], base: Case
+    kb: CompiledKB,
+    mentions: list[Mention],
+    measurements: list[Measurement],
+    base: Case,
+    current_only: frozenset[str] = frozenset(),
 ) -> tuple[Case, list[Conflict]]:
     """The case the text describes, and how disagreements were settled."""
     conflicts: list[Conflict] = []
-    answers = _word_answers(mentions, conflicts)
+    answers = _word_answers([m for m in mentions if counts(m, current_only)], conflicts)
     numbers = _numbers(measurements, conflicts)
     _numbers_beat_words(kb, numbers, answers, mentions, conflicts)
     _first_answer_of_a_question(kb, answers, mentions, conflicts)

@@ -1,0 +1,199 @@
+"""Pain regions beyond single matches: a match inside a longer one (kept for regions inside
+regions and inside patient-reported pain findings), regions coordinated before one pain word
+("perineal and suprapubic pain"), and pain phrases that name no region ("hip pain"), reported."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from hipdx.intake._context import ContextWords, context_words, side_of
+from hipdx.intake._lexicon import Lexicon
+from hipdx.intake._models import Mention, Span, Status
+from hipdx.kb.compiled import CompiledKB
+from hipdx.kb.schema import FindingKind
+
+#: Words that join coordinated regions before one pain word ("perineal and suprapubic pain").
+_CONJUNCTIONS = frozenset({"and", "or", ",", "/", "&"})
+
+
+class RegionReader:
+    """Region rules over one knowledge base's lexicon (built once per `Parser`)."""
+
+    def __init__(self, kb: CompiledKB, lexicon: Lexicon, nlp: Any, words: ContextWords) -> None:
+        self._words = words
+        #: Findings whose wording opens with a pain word ("Pain that began around the umbilicus
+        #: and moved to the right lower quadrant"): a region named in their phrase is where the
+        #: pain is.
+        self._painful = frozenset(
+            f.id
+            for f in kb.knowledge.findings
+            if f.kind.value in words.region_in_phrase_kinds
+            and _first_word(f.clinician) in words.pain_words
+        )
+        self._regions = {
+            _token_key(nlp, term.phrase): term.finding
+            for term in lexicon.terms
+            if kb.finding(term.finding).kind is FindingKind.REGION
+        }
+
+    def prune_contained(self, mentions: list[Mention]) -> list[Mention]:
+        """Drop a match inside a longer match of another finding ("clicking" inside "clicking
+        with range of motion"), and repeats of one finding at one place; keep text order.
+        Regions are not exclusive, so a region inside a longer region stays ("flank" and "groin"
+        inside "flank pain radiating to the groin"), unless the longer one only puts a word
+        before it ("posterior thigh pain" is not "thigh pain"). A region affirmed inside a
+        patient-reported pain finding stays too (`_region_in_phrase`)."""
+        kept = []
+        for mention in mentions:
+            inside = any(
+                other is not mention
+                and not _both_regions(other, mention)
+                and not _region_in_phrase(other, mention, self._painful)
+                and other.span.start <= mention.span.start
+                and mention.span.end <= other.span.end
+                and (other.span.end - other.span.start) > (mention.span.end - mention.span.start)
+                for other in mentions
+            )
+            if not inside:
+                kept.append(mention)
+        unique = {(m.finding, m.span.start): m for m in kept}
+        return sorted(unique.values(), key=lambda m: (m.span.start, m.span.end))
+
+    def unmapped_pain(self, sentence: Any, covered: set[int]) -> list[Span]:
+        """Pain phrases that name no finding, so that they are reported, not silently dropped:
+        "hip pain" in "Right hip pain for 3 months" (the knowledge base has groin, lateral hip,
+        buttock ... pain, but no generic hip pain). One or two words before a pain word, none of
+        them a side, a determiner or a modifier (``pain_modifiers``), none in a mention (token
+        indices in ``covered``)."""
+        words = self._words
+        skip = words.pain_modifiers | frozenset().union(*words.sides.values())
+        found: list[Span] = []
+        for token in sentence:
+            if token.lower_ not in words.pain_words or token.i in covered:
+                continue
+            start = token.i
+            while (
+                start > max(sentence.start, token.i - 2)
+                and sentence.doc[start - 1].is_alpha
+                and sentence.doc[start - 1].lower_ not in skip
+                and start - 1 not in covered
+            ):
+                start -= 1
+            if start < token.i:
+                phrase = sentence.doc[start : token.i + 1]
+                found.append(_span(sentence.doc.text, phrase.start_char, phrase.end_char))
+        return found
+
+    def coordinated(self, doc: Any, mentions: list[Mention]) -> list[Mention]:
+        """Regions coordinated before one pain word: "perineal and suprapubic pain", "groin,
+        buttock and lateral hip pain". Each word group before an "and" / "or" / comma that, with
+        the head's pain word, is a region phrase ("perineal pain") is that region, with the
+        head's status and its own side."""
+        found: list[Mention] = []
+        for head in mentions:
+            span = doc.char_span(head.span.start, head.span.end, alignment_mode="expand")
+            if head.kind is not FindingKind.REGION or span is None:
+                continue
+            if span[-1].lower_ not in self._words.pain_words:
+                continue
+            for start, end, finding in self._conjuncts(doc, span.start, span[-1].lower_):
+                conjunct = doc[start:end]
+                if any(
+                    m.finding == finding and _overlaps(m.span, conjunct)
+                    for m in (*mentions, *found)
+                ):
+                    continue
+                found.append(
+                    head.model_copy(
+                        update={
+                            "finding": finding,
+                            "span": _span(doc.text, conjunct.start_char, conjunct.end_char),
+                            "side": side_of(conjunct, self._words),
+                        }
+                    )
+                )
+        return found
+
+    def _conjuncts(self, doc: Any, head: int, pain: str) -> Iterator[tuple[int, int, str]]:
+        """(start, end, region) of each conjunct before token ``head`` in its sentence, nearest
+        first, while each, with the ``pain`` word, is a region phrase."""
+        while not doc[head].is_sent_start:
+            end = head
+            while not doc[end].is_sent_start and doc[end - 1].lower_ in _CONJUNCTIONS:
+                end -= 1
+            if end == head or doc[end].is_sent_start:
+                return
+            match = next(
+                (
+                    (end - size, self._regions[key])
+                    for size in (3, 2, 1)
+                    if end - size >= 0
+                    and not any(doc[i].is_sent_start for i in range(end - size + 1, end))
+                    and (key := _words_key(doc[end - size : end], pain)) in self._regions
+                ),
+                None,
+            )
+            if match is None:
+                return
+            head, finding = match
+            yield head, end, finding
+
+
+def _both_regions(outer: Mention, inner: Mention) -> bool:
+    """Two regions, the outer not just one word put before the inner (a side word, as in "both
+    buttocks", does not count: both buttocks are buttocks)."""
+    if outer.kind is not FindingKind.REGION or inner.kind is not FindingKind.REGION:
+        return False
+    head = outer.span.text[: len(outer.span.text) - len(inner.span.text)].split()
+    if outer.span.end != inner.span.end or len(head) != 1:
+        return True
+    return any(head[0].lower() in words for words in context_words().sides.values())
+
+
+def _region_in_phrase(outer: Mention, inner: Mention, painful: frozenset[str]) -> bool:
+    """A region affirmed inside a patient-reported finding (a kind in ``region_in_phrase_kinds``)
+    that is about pain: its own words ("alternating buttock pain") or the outer finding's wording
+    ("migrated to the right iliac fossa", a pain that moved) say so. Only as present: "no
+    alternating buttock pain" says nothing about buttock pain."""
+    words = context_words()
+    return (
+        inner.kind is FindingKind.REGION
+        and inner.status is Status.PRESENT
+        and outer.kind.value in words.region_in_phrase_kinds
+        and (
+            outer.finding in painful
+            or any(w in words.pain_words for w in inner.span.text.lower().split())
+        )
+    )
+
+
+def covered_tokens(doc: Any, mentions: list[Mention]) -> set[int]:
+    """Indices of the tokens inside any mention."""
+    covered: set[int] = set()
+    for mention in mentions:
+        span = doc.char_span(mention.span.start, mention.span.end, alignment_mode="expand")
+        if span is not None:
+            covered.update(range(span.start, span.end))
+    return covered
+
+
+def _overlaps(span: Span, tokens: Any) -> bool:
+    return bool(span.start < tokens.end_char and tokens.start_char < span.end)
+
+
+def _first_word(text: str) -> str:
+    return next(iter(re.findall(r"[a-z]+", text.lower())), "")
+
+
+def _token_key(nlp: Any, phrase: str) -> str:
+    return " ".join(token.lower_ for token in nlp.tokenizer(phrase))
+
+
+def _words_key(tokens: Any, last: str) -> str:
+    return " ".join([*(token.lower_ for token in tokens), last])
+
+
+def _span(text: str, start: int, end: int) -> Span:
+    return Span(start=start, end=end, text=text[start:end])

@@ -3,6 +3,7 @@ result, and the side. The words come from ``resources/test_results.yaml``."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -47,6 +48,7 @@ class ContextWords(BaseModel):
     ongoing_triggers: frozenset[str] = frozenset()
     result_findings: frozenset[str] = frozenset()
     phrase_results: frozenset[str] = frozenset()
+    test_nouns: frozenset[str] = frozenset()
     result_passes: frozenset[str] = frozenset()
     pain_modifiers: frozenset[str] = frozenset()
 
@@ -57,14 +59,13 @@ def context_words() -> ContextWords:
     return ContextWords.model_validate(yaml.safe_load(data))
 
 
-def status_of(span: Any) -> tuple[Status, Span | None]:
+def status_of(span: Any, targets: Sequence[tuple[int, int]]) -> tuple[Status, Span | None]:
     """The ConText status of a matched span and the trigger that set it. A trigger inside a
     matched span ("can't bear weight", or "improves with exercise but not with rest" before
     "naproxen helps") is part of that finding's wording, not context for any finding; a trigger
-    cut off from the span by a terminating modifier does not reach it (see `_cut_off`)."""
-    graph = span.doc._.context_graph
-    modifiers = list(graph.modifiers)
-    targets = [(t.start, t.end) for t in graph.targets]
+    cut off from the span by a terminating modifier does not reach it (see `_cut_off`).
+    ``targets`` are the token ranges of every matched span of the document (computed once)."""
+    modifiers = list(span.doc._.context_graph.modifiers)
     for category, status in _CATEGORIES:
         for modifier in span._.modifiers:
             start, end = modifier.modifier_span

@@ -57,7 +57,10 @@ class Parser:
             if self.kb.finding(span.label_).kind is FindingKind.EXAM
             for index in range(span.start, span.end)
         )
-        mentions = self._regions.prune_contained([self._mention(s, tests) for s in spans])
+        targets = [(span.start, span.end) for span in spans]
+        mentions = self._regions.prune_contained(
+            [self._mention(text, s, tests, targets) for s in spans]
+        )
         mentions = self._anatomy_is_not_pain(doc, mentions)
         mentions.extend(self._regions.coordinated(doc, mentions))
         mentions.extend(self._bilateral(text, mentions))
@@ -101,9 +104,11 @@ class Parser:
             if sex is not None and self.kb.has_finding(sex.finding)
         ]
 
-    def _mention(self, span: Any, tests: frozenset[int]) -> Mention:
+    def _mention(
+        self, text: str, span: Any, tests: frozenset[int], targets: list[tuple[int, int]]
+    ) -> Mention:
         finding = self.kb.finding(span.label_)
-        status, trigger = status_of(span)
+        status, trigger = status_of(span, targets)
         if status is Status.HISTORICAL and (
             finding.id in SEX_FINDINGS.values()  # "a man treated ... years ago" is a man now
             or finding.clinician.lower().startswith(self._words.history_findings)
@@ -116,10 +121,9 @@ class Parser:
         negation = inner_negation(span, self._words)
         if negation is not None and status is Status.PRESENT:
             status, trigger = Status.ABSENT, negation
-        others = tests - set(range(span.start, span.end))
         needs_result = self._needs_result(finding, span)
         result = (
-            examiner_result(span, self._words, others)
+            examiner_result(span, self._words, tests)
             if (finding.kind is FindingKind.EXAM or needs_result) and negation is None
             else None
         )
@@ -133,7 +137,7 @@ class Parser:
         return Mention(
             finding=finding.id,
             kind=finding.kind,
-            span=_span(span.doc.text, span.start_char, span.end_char),
+            span=_span(text, span.start_char, span.end_char),  # doc.text is rebuilt per call
             status=status,
             trigger=trigger,
             side=side_of(span, self._words) if finding.kind in _SIDED else None,
@@ -162,6 +166,7 @@ class Parser:
             and not any(
                 t.lower_ in words.positive | words.negative | words.phrase_results for t in span
             )
+            and any(t.lower_ in words.test_nouns for t in span)
         )
 
     def _anatomy_is_not_pain(self, doc: Any, mentions: list[Mention]) -> list[Mention]:

@@ -4,6 +4,7 @@ regions and inside patient-reported pain findings), regions coordinated before o
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -46,15 +47,20 @@ class RegionReader:
         before it ("posterior thigh pain" is not "thigh pain"). A region affirmed inside a
         patient-reported pain finding stays too (`_region_in_phrase`)."""
         kept = []
+        by_start = sorted(mentions, key=lambda m: m.span.start)
+        starts = [m.span.start for m in by_start]
+        longest = max((m.span.end - m.span.start for m in mentions), default=0)
         for mention in mentions:
+            # only a match starting at most `longest` characters before can contain this one
+            low = bisect.bisect_left(starts, mention.span.start - longest)
+            high = bisect.bisect_right(starts, mention.span.start)
             inside = any(
                 other is not mention
                 and not _both_regions(other, mention)
                 and not _region_in_phrase(other, mention, self._painful)
-                and other.span.start <= mention.span.start
                 and mention.span.end <= other.span.end
                 and (other.span.end - other.span.start) > (mention.span.end - mention.span.start)
-                for other in mentions
+                for other in by_start[low:high]
             )
             if not inside:
                 kept.append(mention)
@@ -83,7 +89,7 @@ class RegionReader:
                 start -= 1
             if start < token.i:
                 phrase = sentence.doc[start : token.i + 1]
-                found.append(_span(sentence.doc.text, phrase.start_char, phrase.end_char))
+                found.append(_span_of(phrase))
         return found
 
     def coordinated(self, doc: Any, mentions: list[Mention]) -> list[Mention]:
@@ -109,7 +115,7 @@ class RegionReader:
                     head.model_copy(
                         update={
                             "finding": finding,
-                            "span": _span(doc.text, conjunct.start_char, conjunct.end_char),
+                            "span": _span_of(conjunct),
                             "side": side_of(conjunct, self._words),
                         }
                     )
@@ -197,3 +203,8 @@ def _words_key(tokens: Any, last: str) -> str:
 
 def _span(text: str, start: int, end: int) -> Span:
     return Span(start=start, end=end, text=text[start:end])
+
+
+def _span_of(tokens: Any) -> Span:
+    """The character span of a spaCy span (without ``doc.text``, which is rebuilt per call)."""
+    return Span(start=tokens.start_char, end=tokens.end_char, text=tokens.text)

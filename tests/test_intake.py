@@ -201,3 +201,25 @@ def test_running_a_temperature_is_fever_not_running() -> None:
     findings = parse("I've been running a temperature.").case.findings
     assert findings.get("fever") is True
     assert "worse_running" not in findings
+
+
+def test_a_long_note_is_read_in_blocks_with_every_span_pointing_at_its_words() -> None:
+    """ConText pairs every trigger with every match of a document, so a long note is read in
+    blocks ending at sentences; nothing is lost at the seams and positions stay those of the
+    whole text."""
+    paragraph = (
+        "Groin pain for 3 months, worse with running. Denies fever. "
+        "FABER was positive; FADIR was negative. CRP 12 mg/L.\n\n"
+    )
+    one = parse(paragraph)
+    text = paragraph * 100  # about 11,000 characters: several blocks
+    many = parse(text)
+    assert len(many.mentions) == 100 * len(one.mentions)
+    assert len(many.measurements) == 100 * len(one.measurements)
+    for mention in many.mentions:
+        assert text[mention.span.start : mention.span.end] == mention.span.text
+        if mention.trigger is not None:
+            assert text[mention.trigger.start : mention.trigger.end] == mention.trigger.text
+    for measurement in many.measurements:
+        assert text[measurement.span.start : measurement.span.end] == measurement.span.text
+    assert many.case.findings == one.case.findings

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from hipdx._types import Setting
 from hipdx.exceptions import InvalidCaseError
@@ -30,6 +31,10 @@ from hipdx.kb.schema import Finding, FindingKind
 _SIDED = {FindingKind.REGION, FindingKind.SYMPTOM, FindingKind.EXAM, FindingKind.IMAGING}
 #: The longest text accepted, in characters (the same limit as `Case.text`).
 MAX_TEXT_CHARS = 100_000
+#: A long text is read in blocks of about this many characters (see `Parser.parse`).
+_BLOCK_CHARS = 4_000
+#: Where a block may end: after a blank line, or after a sentence's closing punctuation.
+_BLOCK_END = re.compile(r"\n\s*\n|(?<=[.!?;])\s+")
 
 
 class Parser:
@@ -47,8 +52,35 @@ class Parser:
         self._regions = RegionReader(kb, self.lexicon, self._nlp, self._words)
 
     def parse(self, text: str, *, setting: Setting = Setting.PRIMARY_CARE) -> ParsedCase:
-        """Everything the text says about the findings of the knowledge base."""
+        """Everything the text says about the findings of the knowledge base. A long text is
+        read in blocks that end at a paragraph or sentence (ConText pairs every trigger with
+        every match of a document, so one huge document would take quadratic time)."""
         _check(text)
+        mentions: list[Mention] = []
+        measurements: list[Measurement] = []
+        unmapped: list[Span] = []
+        for offset, block in _blocks(text, _BLOCK_CHARS):
+            found, measured, ignored = self._read(block)
+            mentions.extend(_shifted(m, offset) for m in found)
+            measurements.extend(_shifted(m, offset) for m in measured)
+            unmapped.extend(_shifted(s, offset) for s in ignored)
+        mentions.sort(key=lambda m: (m.span.start, m.span.end))
+        base = Case(setting=setting, text=text)
+        case, conflicts = resolve(
+            self.kb, mentions, measurements, base, self._words.current_only_findings
+        )
+        return ParsedCase(
+            text=text,
+            case=case,
+            mentions=tuple(_mark_used(m, case) for m in mentions),
+            measurements=tuple(_mark_measurement(m, case) for m in measurements),
+            conflicts=tuple(conflicts),
+            unmapped=tuple(unmapped),
+            issues=self.lexicon.issues,
+        )
+
+    def _read(self, text: str) -> tuple[list[Mention], list[Measurement], list[Span]]:
+        """The mentions, measurements and unmapped sentences of one block of text."""
         doc = self._nlp(text)
         spans = list(doc.spans[SPAN_GROUP])
         tests = frozenset(
@@ -76,20 +108,7 @@ class Parser:
                 unmapped.append(_span(text, sentence.start_char, sentence.end_char))
             elif named or found:
                 unmapped.extend(self._regions.unmapped_pain(sentence, covered))
-        mentions.sort(key=lambda m: (m.span.start, m.span.end))
-        base = Case(setting=setting, text=text)
-        case, conflicts = resolve(
-            self.kb, mentions, measurements, base, self._words.current_only_findings
-        )
-        return ParsedCase(
-            text=text,
-            case=case,
-            mentions=tuple(_mark_used(m, case) for m in mentions),
-            measurements=tuple(_mark_measurement(m, case) for m in measurements),
-            conflicts=tuple(conflicts),
-            unmapped=tuple(unmapped),
-            issues=self.lexicon.issues,
-        )
+        return mentions, measurements, unmapped
 
     def _shorthand_sexes(self, text: str, start: int, end: int) -> list[Mention]:
         """The sex letter of a shorthand age ("67F"), as a mention of the sex finding."""
@@ -260,3 +279,35 @@ def _mark_measurement(measurement: Measurement, case: Case) -> Measurement:
 
 def _span(text: str, start: int, end: int) -> Span:
     return Span(start=start, end=end, text=text[start:end])
+
+
+def _blocks(text: str, size: int) -> list[tuple[int, str]]:
+    """``text`` cut into (offset, block) pieces of at most about ``size`` characters, each
+    ending at a paragraph or sentence boundary where there is one."""
+    if len(text) <= size:
+        return [(0, text)]
+    blocks = []
+    start = 0
+    while len(text) - start > size:
+        ends = [m.end() for m in _BLOCK_END.finditer(text, start + 1, start + size)]
+        end = ends[-1] if ends else start + size
+        blocks.append((start, text[start:end]))
+        start = end
+    blocks.append((start, text[start:]))
+    return [(offset, block) for offset, block in blocks if block.strip()]
+
+
+_Shiftable = TypeVar("_Shiftable", Mention, Measurement, Span)
+
+
+def _shifted(item: _Shiftable, offset: int) -> _Shiftable:
+    """``item`` with every character position moved by ``offset`` (a block's start)."""
+    if offset == 0:
+        return item
+    if isinstance(item, Span):
+        return item.model_copy(update={"start": item.start + offset, "end": item.end + offset})
+    update: dict[str, Any] = {"span": _shifted(item.span, offset)}
+    extra = item.trigger if isinstance(item, Mention) else item.cue
+    if extra is not None:
+        update["trigger" if isinstance(item, Mention) else "cue"] = _shifted(extra, offset)
+    return item.model_copy(update=update)

@@ -251,7 +251,9 @@ def _why(interview: Interview, question: Suggestion) -> str:
     return (
         f"why: separates {names or 'nothing yet'}; expected gain {question.score:.2f} bits "
         f"(differential {question.differential_gain:.2f}, "
-        f"must-not-miss {question.must_not_miss_gain:.2f})"
+        f"must-not-miss {question.must_not_miss_gain:.2f}, "
+        f"each dangerous condition {question.dangerous_gain:.2f}, "
+        f"red flags {question.red_flag_gain:.2f})"
     )
 
 

@@ -147,7 +147,7 @@ def loop_gains(kb: CompiledKB, bank: QuestionBank, answers: Answers, case: Case)
     for index, question in enumerate(bank.questions):
         if not open_[index]:
             continue
-        expected_dx = expected_mnm = 0.0
+        expected_dx = expected_mnm = expected_each = 0.0
         for a, answer in enumerate(question.answers):
             p_answer = float(now @ bank.answer_probability[index, :, a])
             if question.kind == "group":
@@ -161,11 +161,23 @@ def loop_gains(kb: CompiledKB, bank: QuestionBank, answers: Answers, case: Case)
             expected_dx += p_answer * _entropy(after.probabilities)
             danger = float(after.probabilities[:-1][kb.must_not_miss].sum())
             expected_mnm += p_answer * _entropy(np.array([danger, 1 - danger]))
+            expected_each += p_answer * _weighted_entropies(bank, after.probabilities)
         danger_now = float(now[:-1][kb.must_not_miss].sum())
-        scores[index] = (_entropy(now) - expected_dx) + weight * (
-            _entropy(np.array([danger_now, 1 - danger_now])) - expected_mnm
+        scores[index] = (
+            (_entropy(now) - expected_dx)
+            + weight * (_entropy(np.array([danger_now, 1 - danger_now])) - expected_mnm)
+            + (_weighted_entropies(bank, now) - expected_each)
         )
     return scores
+
+
+def _weighted_entropies(bank: QuestionBank, probabilities: np.ndarray) -> float:
+    """Σ over dangerous conditions of their weight times the entropy of "c is present"."""
+    return sum(
+        float(w) * _entropy(np.array([p, 1 - p]))
+        for p, w in zip(probabilities, bank.danger_weight, strict=True)
+        if w > 0
+    )
 
 
 def _with(answers: Answers, present: set[str], absent: set[str]) -> Answers:

@@ -17,6 +17,7 @@ from hipdx.inference.stopping import InterviewStep, Patient, StopReason, intervi
 from hipdx.kb.compiled import CompiledKB
 from hipdx.kb.rules import rule_findings
 from hipdx.kb.schema import InterviewPolicy
+from hipdx.render import describe_reason
 
 
 def _eager(policy: InterviewPolicy) -> InterviewPolicy:
@@ -306,3 +307,12 @@ def test_a_negative_test_settles_the_urgent_condition_and_the_interview_ends_as_
     assert step.stop is not None
     assert step.triage.level.rank < TriageLevel.URGENT.rank
     assert all(r.kind is not TriageReasonKind.UNRESOLVED for r in step.triage.reasons)
+
+
+def test_the_unsettled_reason_says_which_condition_the_unasked_questions_could_still_raise(
+    tiny_kb: CompiledKB, kb: CompiledKB
+) -> None:
+    step = _woman_step(tiny_kb, kb, {}, asked=3)
+    text = describe_reason(step.triage.reasons[0], tiny_kb)
+    assert text.startswith("not settled when the interview ended (urgent)")
+    assert "11.1% probability (at least 9.0%) of Condition B" in text

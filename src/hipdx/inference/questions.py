@@ -231,8 +231,12 @@ def _answer_given_class(background: FloatArray, log_lr: FloatArray) -> FloatArra
 
 
 def _pad(array: FloatArray, width: int) -> FloatArray:
-    missing = width - array.shape[2]
-    return np.pad(array, ((0, 0), (0, 0), (0, missing))) if missing else array
+    """``array`` with zero answers appended up to ``width`` (np.pad is slow for small arrays)."""
+    if array.shape[2] == width:
+        return array
+    padded = np.zeros((*array.shape[:2], width))
+    padded[:, :, : array.shape[2]] = array
+    return padded
 
 
 def expected_gains(bank: QuestionBank, probabilities: FloatArray) -> Gains:
@@ -302,7 +306,10 @@ def _entropy(p: FloatArray, axis: int) -> FloatArray:
 
 def _binary_entropy(p: FloatArray) -> FloatArray:
     p = np.clip(p, 0.0, 1.0)
-    return _entropy(np.stack([p, 1 - p]), axis=0)
+    q = 1.0 - p
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = -(p * np.log2(p) + q * np.log2(q))
+    return np.asarray(np.nan_to_num(h, nan=0.0), dtype=np.float64)  # 0·log 0 = 0
 
 
 def candidates(bank: QuestionBank, answers: Answers, asker: Asker) -> BoolArray:

@@ -18,7 +18,9 @@ for a group, the mean of its rows' P(answer | other conditions), or uniform. The
 which gives back sensitivity for a row with sensitivity and specificity, and the background for
 a condition without a row. The score of a question is the expected fall in entropy (bits) of
 the differential plus ``must_not_miss_weight`` times the expected fall in entropy of the binary
-variable "a must-not-miss condition is present". See docs/interview.md.
+variable "a must-not-miss condition is present", plus, for each urgent or emergency must-not-miss
+condition on its own, its urgency's weight times the expected fall in entropy of "this condition
+is present". See docs/interview.md.
 """
 
 from __future__ import annotations

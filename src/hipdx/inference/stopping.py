@@ -15,7 +15,9 @@ Reasons 1, 3 and 4 are held back by the safety hold (`hipdx.inference.safety`): 
 question could still raise the triage level (a red flag above it that would fire with
 ``triage_rise_probability`` or more, or one that suggests a probable urgent or emergency
 must-not-miss condition, or an answer that would cross a must-not-miss triage threshold), the
-interview goes on and asks the best-scoring such question.
+interview goes on and asks the best-scoring such question. The same questions take the last
+``safety_reserve`` questions of the budget (`in_reserve`), and an interview that stops with a
+dangerous condition unsettled ends with the triage raised to its level (`with_unresolved`).
 """
 
 from __future__ import annotations

@@ -147,7 +147,7 @@ def loop_gains(kb: CompiledKB, bank: QuestionBank, answers: Answers, case: Case)
     for index, question in enumerate(bank.questions):
         if not open_[index]:
             continue
-        expected_dx = expected_mnm = 0.0
+        expected_dx = expected_mnm = expected_each = 0.0
         for a, answer in enumerate(question.answers):
             p_answer = float(now @ bank.answer_probability[index, :, a])
             if question.kind == "group":
@@ -161,11 +161,23 @@ def loop_gains(kb: CompiledKB, bank: QuestionBank, answers: Answers, case: Case)
             expected_dx += p_answer * _entropy(after.probabilities)
             danger = float(after.probabilities[:-1][kb.must_not_miss].sum())
             expected_mnm += p_answer * _entropy(np.array([danger, 1 - danger]))
+            expected_each += p_answer * _weighted_entropies(bank, after.probabilities)
         danger_now = float(now[:-1][kb.must_not_miss].sum())
-        scores[index] = (_entropy(now) - expected_dx) + weight * (
-            _entropy(np.array([danger_now, 1 - danger_now])) - expected_mnm
+        scores[index] = (
+            (_entropy(now) - expected_dx)
+            + weight * (_entropy(np.array([danger_now, 1 - danger_now])) - expected_mnm)
+            + (_weighted_entropies(bank, now) - expected_each)
         )
     return scores
+
+
+def _weighted_entropies(bank: QuestionBank, probabilities: np.ndarray) -> float:
+    """Σ over dangerous conditions of their weight times the entropy of "c is present"."""
+    return sum(
+        float(w) * _entropy(np.array([p, 1 - p]))
+        for p, w in zip(probabilities, bank.danger_weight, strict=True)
+        if w > 0
+    )
 
 
 def _with(answers: Answers, present: set[str], absent: set[str]) -> Answers:
@@ -426,7 +438,8 @@ def interview(
         if n == budget:
             break
         if strategy == "adaptive":
-            held = held or (step.hold is not None and stop_reason == "budget")
+            deferred = step.hold is not None and not step.reserved
+            held = held or (deferred and stop_reason == "budget")
             if stop_reason == "budget" and step.stop is not None:
                 stop_at, stop_reason = n, step.stop.reason.value
             if not step.suggestions:
@@ -572,6 +585,23 @@ def missed(
     return result
 
 
+def over_triage(
+    kb: CompiledKB, patients: list[Patient], levels: list[int], full: list[int]
+) -> dict[str, int]:
+    """The price of safety: patients whose true condition needs less than urgent care (no
+    urgent or emergency must-not-miss condition) triaged urgent or higher (``urgent``; the full
+    questionnaire's own count is ``full_urgent``), and patients triaged above the full
+    questionnaire's level (``above_full``)."""
+    urgent = TriageLevel.URGENT.rank
+    calm = [i for i, p in enumerate(patients) if p.truth is not None and need(kb, p) < 0]
+    return {
+        "patients": len(calm),
+        "urgent": sum(levels[i] >= urgent for i in calm),
+        "full_urgent": sum(full[i] >= urgent for i in calm),
+        "above_full": sum(levels[i] > full[i] for i in range(len(patients))),
+    }
+
+
 def miss_breakdown(
     kb: CompiledKB,
     patients: list[Patient],
@@ -657,6 +687,7 @@ def summarise(
                 "reasons": reasons,
                 "held": sum(r.held for r in strategy_runs),
             },
+            "over_triage": over_triage(kb, patients, levels, full),
             "emergencies_missed": len(misses["catchable"]),
             "emergencies_missed_raw": len(misses["raw"]),
             "below_full_questionnaire": len(misses["below_full"]),
@@ -683,9 +714,10 @@ def table(title: str, summary: dict[str, Any]) -> str:
     head = " | ".join(f"top-1/3 @{n}" for n in BUDGETS if n <= summary["budget"])
     lines.append(
         f"| strategy | {head} | questions to top-3 (reached) | at stop: questions, "
-        "top-1/3 | emergencies missed: catchable / raw (below full) |"
+        "top-1/3 | emergencies missed: catchable / raw (below full) | over-triage: others "
+        "urgent+ (full) / above full |"
     )
-    lines.append("|---" * (4 + sum(n <= summary["budget"] for n in BUDGETS)) + "|")
+    lines.append("|---" * (5 + sum(n <= summary["budget"] for n in BUDGETS)) + "|")
     for strategy in STRATEGIES:
         s = summary[strategy]
         cells = " | ".join(f"{s['top1'][n]:.0%} / {s['top3'][n]:.0%}" for n in s["top1"])
@@ -695,7 +727,9 @@ def table(title: str, summary: dict[str, Any]) -> str:
         lines.append(
             f"| {strategy} | {cells} | {reach} | {stop['mean_questions']:.1f}, "
             f"{stop['top1']:.0%} / {stop['top3']:.0%} | {s['emergencies_missed']} / "
-            f"{s['emergencies_missed_raw']} ({s['below_full_questionnaire']}) |"
+            f"{s['emergencies_missed_raw']} ({s['below_full_questionnaire']}) | "
+            f"{s['over_triage']['urgent']} ({s['over_triage']['full_urgent']}) of "
+            f"{s['over_triage']['patients']} / {s['over_triage']['above_full']} |"
         )
     match = summary["adaptive_questions_to_match_fixed"]
     lines.append(

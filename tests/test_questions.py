@@ -78,6 +78,51 @@ def test_the_expected_gain_of_fever_is_worked_out_by_hand(
     assert gains.must_not_miss[fever] == pytest.approx(danger)
 
 
+def test_each_dangerous_condition_counts_on_its_own_weighted_by_its_urgency(
+    tiny_kb: CompiledKB, policy: InterviewPolicy
+) -> None:
+    """B is an urgent must-not-miss condition, C an emergency one. Fever (as worked above)
+    moves B from 0.1 to 0.5/1.4 (yes, 0.14) or 0.0556/0.9556 (no), and C, which has no fever
+    row, from 0.1 to 0.1/1.4 or 0.1/0.9556. The dangerous-condition gain is the urgent weight
+    times the expected fall in the entropy of "B is present" plus the emergency weight times
+    that of "C is present": each dangerous condition counts on its own."""
+    bank = build_question_bank(tiny_kb, policy)
+    gains = expected_gains(bank, np.array([0.2, 0.1, 0.1, 0.6]))
+    fever = bank.index("f_fever")
+    no_b = 0.1 * (0.5 / 0.9)
+
+    def fall(before: float, yes: float, no: float) -> float:
+        return (
+            _entropy(before, 1 - before)
+            - 0.14 * _entropy(yes, 1 - yes)
+            - 0.86 * _entropy(no, 1 - no)
+        )
+
+    b = fall(0.1, 0.5 / 1.4, no_b / (0.9 + no_b))
+    c = fall(0.1, 0.1 / 1.4, 0.1 / (0.9 + no_b))
+    urgent, emergency = (
+        policy.urgent_condition_weight.value,
+        policy.emergency_condition_weight.value,
+    )
+    assert gains.dangerous[fever] == pytest.approx(urgent * b + emergency * c)
+    weight = policy.must_not_miss_weight.value
+    assert gains.score[fever] == pytest.approx(
+        gains.differential[fever] + weight * gains.must_not_miss[fever] + gains.dangerous[fever]
+    )
+
+
+def test_a_question_that_trades_one_emergency_for_another_is_still_worth_asking(
+    tiny_kb: CompiledKB, policy: InterviewPolicy
+) -> None:
+    """When B and C are equally likely and a question's answer would only tell which of the
+    two it is, the lumped must-not-miss mass does not move, but each condition's does."""
+    bank = build_question_bank(tiny_kb, policy)
+    gains = expected_gains(bank, np.array([0.0, 0.5, 0.5, 0.0]))
+    test = bank.index("f_test")  # B x4 (present) or x0.5 (absent); C has no row
+    assert gains.must_not_miss[test] == pytest.approx(0.0, abs=1e-12)
+    assert gains.dangerous[test] > 0.05
+
+
 def test_answer_probabilities_come_back_as_sensitivity_for_a_row_and_background_without(
     tiny_kb: CompiledKB, policy: InterviewPolicy
 ) -> None:
@@ -165,7 +210,8 @@ def test_a_question_that_can_rule_out_an_emergency_is_asked_before_one_that_sepa
 
     On the differential alone the tendinopathy question tells more (0.25 bit against 0.19), so
     an unweighted interview asks it first; weighted for the must-not-miss condition (0.19 bit
-    about "an emergency is present", counted twice), the emergency question comes first."""
+    about "an emergency is present", counted twice, and again for the emergency on its own),
+    the emergency question comes first."""
     tendinopathy = {"urgency": "routine", "must_not_miss": False, "prior": 0.3}
     kb = _write_kb(
         tmp_path,
@@ -193,8 +239,9 @@ def test_a_question_that_can_rule_out_an_emergency_is_asked_before_one_that_sepa
         ],
         ["separates", "rules_out"],
     )
+    danger = ("must_not_miss_weight", "emergency_condition_weight", "urgent_condition_weight")
     unweighted = policy.model_copy(
-        update={"must_not_miss_weight": policy.must_not_miss_weight.model_copy(update={"value": 0})}
+        update={name: getattr(policy, name).model_copy(update={"value": 0}) for name in danger}
     )
     assert _suggest(kb, unweighted, {}, Asker.PATIENT)[0].question == "separates"
     first = _suggest(kb, policy, {}, Asker.PATIENT)[0]

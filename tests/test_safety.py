@@ -9,6 +9,7 @@ import pytest
 
 from hipdx import Asker, Setting, Sex, TriageLevel
 from hipdx.inference.answers import encode
+from hipdx.inference.assessment import TriageReasonKind
 from hipdx.inference.case import Case
 from hipdx.inference.questions import build_question_bank, interview_policy
 from hipdx.inference.safety import can_fire
@@ -16,6 +17,7 @@ from hipdx.inference.stopping import InterviewStep, Patient, StopReason, intervi
 from hipdx.kb.compiled import CompiledKB
 from hipdx.kb.rules import rule_findings
 from hipdx.kb.schema import InterviewPolicy
+from hipdx.render import describe_reason
 
 
 def _eager(policy: InterviewPolicy) -> InterviewPolicy:
@@ -217,3 +219,100 @@ def test_once_saddle_numbness_and_bladder_are_answered_no_the_sciatica_patient_m
     findings |= dict.fromkeys(signs, False)
     step = _step(kb, _eager(interview_policy(kb)), findings, asker=Asker.CLINICIAN, age=44)
     assert step.hold is None or "cauda_equina_signs" not in step.hold.red_flags
+
+
+def _budget_step(
+    knowledge: CompiledKB, policy: InterviewPolicy, findings: dict[str, Any], asked: int
+) -> InterviewStep:
+    bank = build_question_bank(knowledge, policy)
+    answers, _ = encode(Case(age=40, sex=Sex.MALE, findings=findings), knowledge)
+    return interview_step(
+        knowledge,
+        bank,
+        answers,
+        Patient(Setting.PRIMARY_CARE, 40, Sex.MALE),
+        asker=Asker.CLINICIAN,
+        asked=asked,
+        budget=20,
+    )
+
+
+def test_the_last_questions_of_the_budget_go_to_a_red_flag_that_could_still_fire(
+    tiny_kb: CompiledKB, kb: CompiledKB
+) -> None:
+    """An adult man with pain, under a policy that gives red-flag screening no weight: early in
+    the interview the onset (which separates A from other causes) comes before fever, which
+    tells nothing about the differential. In the last ``safety_reserve`` questions of the
+    budget, fever comes first: "fever with pain" could still send him the same day."""
+    policy = _with_policy(interview_policy(kb), "red_flag_weight", 0.0)
+    reserve = policy.safety_reserve.value
+    early = _budget_step(tiny_kb, policy, {"f_pain": True}, asked=0)
+    assert early.question is not None and early.question.question == "g_onset"
+    assert not early.reserved
+    late = _budget_step(tiny_kb, policy, {"f_pain": True}, asked=20 - reserve)
+    assert late.reserved and late.hold is not None
+    assert late.question is not None and late.question.question == "f_fever"
+
+
+def test_the_reserve_is_not_spent_on_red_flags_that_can_no_longer_fire(
+    tiny_kb: CompiledKB, kb: CompiledKB
+) -> None:
+    """The same man without pain: "fever with pain" cannot fire, so the reserve changes
+    nothing and the interview asks what it would have asked anyway."""
+    policy = _with_policy(interview_policy(kb), "red_flag_weight", 0.0)
+    late = _budget_step(tiny_kb, policy, {"f_pain": False}, asked=19)
+    assert not late.reserved and late.hold is None
+
+
+def _woman_step(tiny_kb: CompiledKB, kb: CompiledKB, findings: dict[str, Any], asked: int):  # type: ignore[no-untyped-def]
+    bank = build_question_bank(tiny_kb, interview_policy(kb))
+    answers, _ = encode(Case(age=40, sex=Sex.FEMALE, findings=findings), tiny_kb)
+    patient = Patient(Setting.PRIMARY_CARE, 40, Sex.FEMALE)
+    return interview_step(
+        tiny_kb, bank, answers, patient, asker=Asker.CLINICIAN, asked=asked, budget=3
+    )
+
+
+def test_an_interview_cut_short_with_an_urgent_condition_not_settled_ends_urgent(
+    tiny_kb: CompiledKB, kb: CompiledKB
+) -> None:
+    """A 40-year-old woman: B (urgent, must-not-miss) is at 0.1 / 0.9 = 11%, below the tiny
+    KB's urgent threshold (30%). The questions not asked could still push it over 30% with a
+    chance of up to 11 / 30 = 37% (their expected mass is 11%), at least the policy's 30%: when
+    the budget ends the interview, she is sent the same day, and the reason says why."""
+    step = _woman_step(tiny_kb, kb, {}, asked=3)
+    assert step.stop is not None and step.stop.reason is StopReason.BUDGET
+    assert step.triage.level is TriageLevel.URGENT
+    reason = step.triage.reasons[0]
+    assert reason.kind is TriageReasonKind.UNRESOLVED and reason.conditions == ("cond_b",)
+    assert reason.mass == pytest.approx(0.1 / 0.9)
+    bar = interview_policy(kb).unresolved_probability.value
+    assert reason.threshold == pytest.approx(0.3 * bar)
+
+
+def test_while_the_interview_goes_on_an_unsettled_condition_does_not_raise_the_triage(
+    tiny_kb: CompiledKB, kb: CompiledKB
+) -> None:
+    step = _woman_step(tiny_kb, kb, {}, asked=0)
+    assert step.stop is None
+    assert step.triage.level.rank < TriageLevel.URGENT.rank
+
+
+def test_a_negative_test_settles_the_urgent_condition_and_the_interview_ends_as_the_posterior_says(
+    tiny_kb: CompiledKB, kb: CompiledKB
+) -> None:
+    """The test negative (B x0.5): B falls to 0.05 / 0.85 = 5.9%, a chance of at most 20% of
+    crossing 30%: below the policy's bar, so the budget ends the interview without raising."""
+    step = _woman_step(tiny_kb, kb, {"f_test": False}, asked=3)
+    assert step.stop is not None
+    assert step.triage.level.rank < TriageLevel.URGENT.rank
+    assert all(r.kind is not TriageReasonKind.UNRESOLVED for r in step.triage.reasons)
+
+
+def test_the_unsettled_reason_says_which_condition_the_unasked_questions_could_still_raise(
+    tiny_kb: CompiledKB, kb: CompiledKB
+) -> None:
+    step = _woman_step(tiny_kb, kb, {}, asked=3)
+    text = describe_reason(step.triage.reasons[0], tiny_kb)
+    assert text.startswith("not settled when the interview ended (urgent)")
+    assert "11.1% probability (at least 9.0%) of Condition B" in text

@@ -81,6 +81,12 @@ def describe_reason(reason: TriageReason, kb: CompiledKB) -> str:
             f"must-not-miss ({reason.level.value}): {_percent(reason.mass)} probability "
             f"(threshold {_percent(reason.threshold)}) of {names}"
         )
+    if reason.kind is TriageReasonKind.UNRESOLVED:
+        return (
+            f"not settled when the interview ended ({reason.level.value}): "
+            f"{_percent(reason.mass)} probability (at least {_percent(reason.threshold)}) of "
+            f"{names}, which the questions not asked could still raise"
+        )
     return (
         f"urgency of the likely causes: {reason.level.value} ({_percent(reason.mass)} of the "
         f"probability is {reason.level.value} or more urgent)"

@@ -21,7 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from hipdx._types import Asker, Setting, Sex
-from hipdx.inference.assessment import DISCLAIMER
+from hipdx.inference.assessment import DISCLAIMER, TriageReasonKind
 from hipdx.inference.case import Case
 from hipdx.inference.engine import answers_of
 from hipdx.inference.questions import (
@@ -33,7 +33,7 @@ from hipdx.inference.questions import (
 from hipdx.inference.stopping import InterviewStep, Patient, Stop, StopReason, interview_step
 from hipdx.kb.compiled import CompiledKB
 from hipdx.kb.schema import Finding, FindingKind
-from hipdx.render import LEVEL_MEANING, LEVEL_STYLE
+from hipdx.render import LEVEL_MEANING, LEVEL_STYLE, describe_reason
 
 #: Reads one answer after showing a prompt; None when the input has ended.
 Ask = Callable[[str], str | None]
@@ -251,7 +251,9 @@ def _why(interview: Interview, question: Suggestion) -> str:
     return (
         f"why: separates {names or 'nothing yet'}; expected gain {question.score:.2f} bits "
         f"(differential {question.differential_gain:.2f}, "
-        f"must-not-miss {question.must_not_miss_gain:.2f})"
+        f"must-not-miss {question.must_not_miss_gain:.2f}, "
+        f"each dangerous condition {question.dangerous_gain:.2f}, "
+        f"red flags {question.red_flag_gain:.2f})"
     )
 
 
@@ -271,6 +273,9 @@ def _show_status(interview: Interview, step: InterviewStep) -> None:
     interview.console.print(table)
     level = step.triage.level
     interview.console.print(Text(f"Triage: {LEVEL_MEANING[level]}", style=LEVEL_STYLE[level]))
+    for reason in step.triage.reasons:
+        if reason.kind is TriageReasonKind.UNRESOLVED:
+            interview.console.print(Text(f"  {describe_reason(reason, kb)}", style="bold"))
     for flag in step.red_flags:
         interview.console.print(Text(f"RED FLAG: {flag.name}. {flag.advice}", style="bold red"))
 

@@ -80,6 +80,7 @@ class TriageReasonKind(StrEnum):
     RED_FLAG = "red_flag"
     MUST_NOT_MISS = "must_not_miss"
     POSTERIOR = "posterior"
+    UNRESOLVED = "unresolved"  # the interview ended before a dangerous condition was settled
 
 
 class TriageReason(_Record):

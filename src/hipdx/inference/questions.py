@@ -18,7 +18,9 @@ for a group, the mean of its rows' P(answer | other conditions), or uniform. The
 which gives back sensitivity for a row with sensitivity and specificity, and the background for
 a condition without a row. The score of a question is the expected fall in entropy (bits) of
 the differential plus ``must_not_miss_weight`` times the expected fall in entropy of the binary
-variable "a must-not-miss condition is present". See docs/interview.md.
+variable "a must-not-miss condition is present", plus, for each urgent or emergency must-not-miss
+condition on its own, its urgency's weight times the expected fall in entropy of "this condition
+is present". See docs/interview.md.
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ class QuestionBank:
     answer_probability: FloatArray  # (questions, conditions + 1, answers); 0 for padding
     asker_rank: npt.NDArray[np.int64]  # (questions,)
     must_not_miss: BoolArray  # (conditions + 1,)
+    danger_weight: FloatArray  # (conditions + 1,): the weight of each condition's own danger term
     condition_ids: tuple[str, ...]
     policy: InterviewPolicy
     red_flags: tuple[RedFlag, ...] = ()
@@ -109,6 +112,7 @@ class Suggestion(_Record):
     score: float  # differential + weighted must-not-miss and red-flag gains, in bits
     differential_gain: float  # expected fall in entropy of the differential, bits
     must_not_miss_gain: float  # expected fall in entropy of "a must-not-miss condition", bits
+    dangerous_gain: float  # weighted falls in entropy of each urgent/emergency condition, bits
     red_flag_gain: float  # expected fall in entropy of "a red flag fires", bits (screening)
     separates: tuple[str, ...]  # the conditions whose probability it is expected to move most
     outcomes: tuple[AnswerOutcome, ...]
@@ -121,6 +125,7 @@ class Gains:
     score: FloatArray  # (questions,)
     differential: FloatArray  # (questions,)
     must_not_miss: FloatArray  # (questions,)
+    dangerous: FloatArray  # (questions,): weighted sum over dangerous conditions, each alone
     red_flag: FloatArray  # (questions,): zero unless `with_screening` added it
     answer_probability: FloatArray  # (questions, answers)
     posterior_after: FloatArray  # (questions, conditions + 1, answers)
@@ -150,6 +155,7 @@ def build_question_bank(kb: CompiledKB, policy: InterviewPolicy | None = None) -
         answer_probability=answer_probability,
         asker_rank=np.array([order.index(q.asker) for q in questions], dtype=np.int64),
         must_not_miss=np.append(kb.must_not_miss, False),
+        danger_weight=np.append(_danger_weights(kb, policy), 0.0),
         condition_ids=kb.condition_ids,
         policy=policy,
         red_flags=kb.knowledge.red_flags,
@@ -157,6 +163,17 @@ def build_question_bank(kb: CompiledKB, policy: InterviewPolicy | None = None) -
 
 
 _Block = tuple[list[Question], FloatArray, FloatArray]
+
+
+def _danger_weights(kb: CompiledKB, policy: InterviewPolicy) -> FloatArray:
+    """Per condition, the weight of "this condition is present" in the score: the policy's
+    emergency or urgent condition weight for a must-not-miss condition of that urgency, else 0."""
+    emergency = kb.must_not_miss & (kb.urgency_rank >= TriageLevel.EMERGENCY.rank)
+    urgent = kb.must_not_miss & (kb.urgency_rank == TriageLevel.URGENT.rank)
+    weights = np.zeros(len(kb.condition_ids))
+    weights[emergency] = policy.emergency_condition_weight.value
+    weights[urgent] = policy.urgent_condition_weight.value
+    return weights
 
 
 def _default_rates(kb: CompiledKB, policy: InterviewPolicy) -> FloatArray:
@@ -216,8 +233,12 @@ def _answer_given_class(background: FloatArray, log_lr: FloatArray) -> FloatArra
 
 
 def _pad(array: FloatArray, width: int) -> FloatArray:
-    missing = width - array.shape[2]
-    return np.pad(array, ((0, 0), (0, 0), (0, missing))) if missing else array
+    """``array`` with zero answers appended up to ``width`` (np.pad is slow for small arrays)."""
+    if array.shape[2] == width:
+        return array
+    padded = np.zeros((*array.shape[:2], width))
+    padded[:, :, : array.shape[2]] = array
+    return padded
 
 
 def expected_gains(bank: QuestionBank, probabilities: FloatArray) -> Gains:
@@ -231,8 +252,22 @@ def expected_gains(bank: QuestionBank, probabilities: FloatArray) -> Gains:
     danger = _binary_entropy(np.array(danger_now)) - (p_answer * _binary_entropy(danger_after)).sum(
         axis=1
     )
-    score = differential + bank.policy.must_not_miss_weight.value * danger
-    return Gains(score, differential, danger, np.zeros_like(score), p_answer, after)
+    dangerous = _dangerous_gains(bank, probabilities, after, p_answer)
+    score = differential + bank.policy.must_not_miss_weight.value * danger + dangerous
+    return Gains(score, differential, danger, dangerous, np.zeros_like(score), p_answer, after)
+
+
+def _dangerous_gains(
+    bank: QuestionBank, probabilities: FloatArray, after: FloatArray, p_answer: FloatArray
+) -> FloatArray:
+    """Per question, Σ over urgent and emergency must-not-miss conditions of the condition's
+    weight times the expected fall in entropy of "this condition is present" (bits)."""
+    selected = bank.danger_weight > 0
+    if not selected.any():
+        return np.zeros(len(bank.questions))
+    before = _binary_entropy(probabilities[selected])  # (dangerous,)
+    expected = np.einsum("qa,qda->qd", p_answer, _binary_entropy(after[:, selected, :]))
+    return np.asarray((before[None, :] - expected) @ bank.danger_weight[selected], np.float64)
 
 
 def triage_raising_flags(
@@ -273,7 +308,10 @@ def _entropy(p: FloatArray, axis: int) -> FloatArray:
 
 def _binary_entropy(p: FloatArray) -> FloatArray:
     p = np.clip(p, 0.0, 1.0)
-    return _entropy(np.stack([p, 1 - p]), axis=0)
+    q = 1.0 - p
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = -(p * np.log2(p) + q * np.log2(q))
+    return np.asarray(np.nan_to_num(h, nan=0.0), dtype=np.float64)  # 0·log 0 = 0
 
 
 def candidates(bank: QuestionBank, answers: Answers, asker: Asker) -> BoolArray:
@@ -327,6 +365,7 @@ def _suggestion(
         score=float(gains.score[index]),
         differential_gain=float(gains.differential[index]),
         must_not_miss_gain=float(gains.must_not_miss[index]),
+        dangerous_gain=float(gains.dangerous[index]),
         red_flag_gain=float(gains.red_flag[index]),
         separates=separates,
         outcomes=outcomes,

@@ -15,7 +15,9 @@ Reasons 1, 3 and 4 are held back by the safety hold (`hipdx.inference.safety`): 
 question could still raise the triage level (a red flag above it that would fire with
 ``triage_rise_probability`` or more, or one that suggests a probable urgent or emergency
 must-not-miss condition, or an answer that would cross a must-not-miss triage threshold), the
-interview goes on and asks the best-scoring such question.
+interview goes on and asks the best-scoring such question. The same questions take the last
+``safety_reserve`` questions of the budget (`in_reserve`), and an interview that stops with a
+dangerous condition unsettled ends with the triage raised to its level (`with_unresolved`).
 """
 
 from __future__ import annotations
@@ -27,14 +29,17 @@ from enum import StrEnum
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from hipdx._types import Asker, Setting, Sex
+from hipdx._types import Asker, Setting, Sex, TriageLevel
 from hipdx.inference.answers import Answers
-from hipdx.inference.assessment import FiredRedFlag, Triage
+from hipdx.inference.assessment import FiredRedFlag, Triage, TriageReason, TriageReasonKind
 from hipdx.inference.posterior import compute_posterior
 from hipdx.inference.questions import QuestionBank, Suggestion, rank_questions
 from hipdx.inference.safety import SafetyHold, safety_hold
 from hipdx.inference.triage import decide, fired_red_flags
 from hipdx.kb.compiled import CompiledKB, FloatArray
+
+#: How many conditions an unresolved triage reason names.
+_NAMED = 5
 
 
 class StopReason(StrEnum):
@@ -67,6 +72,7 @@ class InterviewStep:
     suggestions: tuple[Suggestion, ...]
     stop: Stop | None
     hold: SafetyHold | None = None  # why the interview goes on although it could have stopped
+    reserved: bool = False  # the hold chose the question because the reserve has begun
 
     @property
     def question(self) -> Suggestion | None:
@@ -113,6 +119,9 @@ def interview_step(
     stop = decide_stop(
         bank, probabilities, flags, suggestions, asked=asked, budget=limit, hold=hold
     )
+    reserved = stop is None and not holds and in_reserve(bank, asked, limit) and hold() is not None
+    if stop is not None:
+        triage = with_unresolved(kb, bank, probabilities, triage)
     if holds:  # ask the best of the questions that could still raise the triage level first
         only = frozenset(q.id for q in bank.questions) - frozenset(holds[0].questions)
         first = rank_questions(
@@ -133,7 +142,49 @@ def interview_step(
         suggestions=suggestions,
         stop=stop,
         hold=holds[0] if holds else None,
+        reserved=reserved,
     )
+
+
+def with_unresolved(
+    kb: CompiledKB, bank: QuestionBank, probabilities: FloatArray, triage: Triage
+) -> Triage:
+    """The triage at the end of the interview: raised to the level of an urgent or emergency
+    must-not-miss threshold (mass T) when the mass m of its conditions is not settled, that is
+    when the questions not asked could still push it over T with a chance up to m / T (their
+    expected mass is m) of at least the policy's ``unresolved_probability``."""
+    assert kb.knowledge.triage is not None
+    bar = bank.policy.unresolved_probability.value
+    conditions = probabilities[:-1]
+    reasons = list(triage.reasons)
+    for threshold in kb.knowledge.triage.must_not_miss_thresholds:
+        rank = threshold.level.rank
+        if rank < TriageLevel.URGENT.rank or rank <= triage.level.rank:
+            continue
+        selected = kb.must_not_miss & (kb.urgency_rank >= threshold.level.rank)
+        mass = float(conditions[selected].sum())
+        if mass >= bar * threshold.mass:
+            named = np.argsort(-np.where(selected, conditions, -1.0), kind="stable")[:_NAMED]
+            reasons.append(
+                TriageReason(
+                    kind=TriageReasonKind.UNRESOLVED,
+                    level=threshold.level,
+                    conditions=tuple(
+                        kb.condition_ids[i] for i in named if selected[i] and conditions[i] > 0
+                    ),
+                    mass=min(mass, 1.0),
+                    threshold=bar * threshold.mass,
+                )
+            )
+    reasons.sort(key=lambda r: -r.level.rank)
+    level = TriageLevel.most_urgent(*(r.level for r in reasons))
+    return Triage(level=level, reasons=tuple(reasons))
+
+
+def in_reserve(bank: QuestionBank, asked: int, budget: int) -> bool:
+    """Whether the next question is one of the last ``safety_reserve`` of the budget: those go
+    to the questions that could still raise the triage level, when there are any."""
+    return budget - asked <= bank.policy.safety_reserve.value
 
 
 def decide_stop(

@@ -263,6 +263,10 @@ class InterviewPolicy(_Model):
     safety_probability: Prior
     red_flag_finding_rate: Prior
     triage_rise_probability: Prior
+    emergency_condition_weight: PolicyNumber
+    urgent_condition_weight: PolicyNumber
+    safety_reserve: PolicyCount
+    unresolved_probability: Prior
 
 
 class KnowledgeFile(_Model):

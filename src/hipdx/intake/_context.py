@@ -76,7 +76,7 @@ def status_of(span: Any, targets: Sequence[tuple[int, int]]) -> tuple[Status, Sp
             if _cut_off(modifier, span, modifiers):
                 continue
             trigger = span.doc[start:end]
-            return status, Span(start=trigger.start_char, end=trigger.end_char, text=trigger.text)
+            return status, Span.of_tokens(trigger)
     return Status.PRESENT, None
 
 
@@ -107,17 +107,13 @@ def inner_negation(span: Any, words: ContextWords) -> Span | None:
     for token in span:
         lower = token.lower_
         if lower in words.absent_words:
-            return _token_span(token)
+            return Span.of_tokens(token)
         if after_copula and (
             lower in words.copula_negations or (lower.startswith("non") and len(lower) > 5)
         ):
-            return _token_span(token)
+            return Span.of_tokens(token)
         after_copula = after_copula or lower in words.copulas
     return None
-
-
-def _token_span(token: Any) -> Span:
-    return Span(start=token.idx, end=token.idx + len(token.text), text=token.text)
 
 
 def examiner_result(
@@ -156,8 +152,7 @@ def examiner_result(
                 distance += 1
     if best is None:
         return None
-    token = best[2]
-    return best[1], Span(start=token.idx, end=token.idx + len(token.text), text=token.text)
+    return best[1], Span.of_tokens(best[2])
 
 
 def side_of(span: Any, words: ContextWords) -> Side | None:

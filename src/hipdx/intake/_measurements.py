@@ -161,7 +161,7 @@ class MeasurementReader:
                 if AGE_FINDING not in self._targets or not low <= value <= high:
                     continue
                 age_start, age_end = match.span("age")
-                span = _span(text, start + age_start, start + age_end)
+                span = Span.within(text, start + age_start, start + age_end)
                 age = Measurement(
                     finding=AGE_FINDING, value=value, unit=self._targets[AGE_FINDING], span=span
                 )
@@ -171,7 +171,7 @@ class MeasurementReader:
                     sex_start, sex_end = match.span("sex")
                     sex = ShorthandSex(
                         finding=SEX_FINDINGS["female" if letter == "F" else "male"],
-                        span=_span(text, start + sex_start, start + sex_end),
+                        span=Span.within(text, start + sex_start, start + sex_end),
                     )
                 found.append((age, sex))
         return sorted(found, key=lambda pair: pair[0].span.start)
@@ -312,10 +312,6 @@ class MeasurementReader:
             return None
         unit = self._units.get(quantity.unit)
         return next(iter(candidates)) if unit is not None and unit.self_evident else None
-
-
-def _span(text: str, start: int, end: int) -> Span:
-    return Span(start=start, end=end, text=text[start:end])
 
 
 def _distance(cue_start: int, cue_end: int, quantity: _Quantity) -> int:

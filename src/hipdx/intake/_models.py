@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -38,6 +39,18 @@ class Span(_Record):
     start: int = Field(ge=0)
     end: int = Field(ge=0)
     text: str
+
+    @classmethod
+    def within(cls, text: str, start: int, end: int) -> Span:
+        """``text[start:end]``."""
+        return cls(start=start, end=end, text=text[start:end])
+
+    @classmethod
+    def of_tokens(cls, tokens: Any) -> Span:
+        """The stretch a spaCy span or token covers (``doc.text`` is rebuilt on every access,
+        so the characters are taken from the tokens themselves)."""
+        start = tokens.idx if hasattr(tokens, "idx") else tokens.start_char
+        return cls(start=start, end=start + len(tokens.text), text=tokens.text)
 
 
 class Mention(_Record):

@@ -105,7 +105,7 @@ class Parser:
             mentions.extend(self._shorthand_sexes(text, sentence.start_char, sentence.end_char))
             named = any(sentence.start_char <= m.span.start < sentence.end_char for m in mentions)
             if not found and not named and sentence.text.strip():
-                unmapped.append(_span(text, sentence.start_char, sentence.end_char))
+                unmapped.append(Span.of_tokens(sentence))
             elif named or found:
                 unmapped.extend(self._regions.unmapped_pain(sentence, covered))
         return mentions, measurements, unmapped
@@ -156,7 +156,7 @@ class Parser:
         return Mention(
             finding=finding.id,
             kind=finding.kind,
-            span=_span(text, span.start_char, span.end_char),  # doc.text is rebuilt per call
+            span=Span.of_tokens(span),
             status=status,
             trigger=trigger,
             side=side_of(span, self._words) if finding.kind in _SIDED else None,
@@ -275,10 +275,6 @@ def _mark_measurement(measurement: Measurement, case: Case) -> Measurement:
     else:
         used = case.findings.get(measurement.finding) == measurement.value
     return measurement.model_copy(update={"used": used}) if used else measurement
-
-
-def _span(text: str, start: int, end: int) -> Span:
-    return Span(start=start, end=end, text=text[start:end])
 
 
 def _blocks(text: str, size: int) -> list[tuple[int, str]]:

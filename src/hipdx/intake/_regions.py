@@ -89,7 +89,7 @@ class RegionReader:
                 start -= 1
             if start < token.i:
                 phrase = sentence.doc[start : token.i + 1]
-                found.append(_span_of(phrase))
+                found.append(Span.of_tokens(phrase))
         return found
 
     def coordinated(self, doc: Any, mentions: list[Mention]) -> list[Mention]:
@@ -115,7 +115,7 @@ class RegionReader:
                     head.model_copy(
                         update={
                             "finding": finding,
-                            "span": _span_of(conjunct),
+                            "span": Span.of_tokens(conjunct),
                             "side": side_of(conjunct, self._words),
                         }
                     )
@@ -199,12 +199,3 @@ def _token_key(nlp: Any, phrase: str) -> str:
 
 def _words_key(tokens: Any, last: str) -> str:
     return " ".join([*(token.lower_ for token in tokens), last])
-
-
-def _span(text: str, start: int, end: int) -> Span:
-    return Span(start=start, end=end, text=text[start:end])
-
-
-def _span_of(tokens: Any) -> Span:
-    """The character span of a spaCy span (without ``doc.text``, which is rebuilt per call)."""
-    return Span(start=tokens.start_char, end=tokens.end_char, text=tokens.text)

@@ -80,10 +80,10 @@ def next_questions(
     parsed = case if isinstance(case, Case) else Case.model_validate(case)
     kb = knowledge or packaged_knowledge()
     answers = answers_of(parsed, kb)
-    probabilities = compute_posterior(
-        kb, answers, parsed.setting, parsed.age, parsed.sex
-    ).probabilities
-    level = decide(kb, probabilities, fired_red_flags(kb, answers)).level
+    posterior = compute_posterior(kb, answers, parsed.setting, parsed.age, parsed.sex)
+    probabilities = posterior.probabilities
+    flags = fired_red_flags(kb, answers)
+    level = decide(kb, probabilities, flags, posterior.cautious_probabilities).level
     bank = build_question_bank(kb)
     return rank_questions(bank, answers, probabilities, asker=Asker(asker), k=k, level=level)
 

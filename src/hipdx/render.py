@@ -121,11 +121,13 @@ def _differential_table(ranked: tuple[RankedCondition, ...], kb: CompiledKB, oth
 def describe_contribution(contribution: Contribution, kb: CompiledKB) -> str:
     finding = kb.finding(contribution.finding).clinician
     arrow = "↑" if contribution.log_lr > 0 else "↓"
-    if contribution.kind is ContributionKind.ABSENT:
+    if contribution.kind in (ContributionKind.ABSENT, ContributionKind.UNLINKED_ABSENT):
         finding = f"no {finding[0].lower()}{finding[1:]}"
     elif contribution.kind is ContributionKind.ANSWERS_RULED_OUT:
         finding = f"not {finding[0].lower()}{finding[1:]}"
     source = f" [{', '.join(contribution.references)}]" if contribution.references else ""
+    if contribution.kind in (ContributionKind.UNLINKED_PRESENT, ContributionKind.UNLINKED_ABSENT):
+        source = " [not a feature of it in the knowledge base]"
     return f"{arrow} {finding} (LR {contribution.likelihood_ratio:.2g}){source}"
 
 

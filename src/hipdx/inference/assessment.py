@@ -35,6 +35,8 @@ class ContributionKind(StrEnum):
     ANSWER = "answer"  # the answer of an exclusive question, with its own evidence row
     ANSWER_BY_COMPLEMENT = "answer_by_complement"  # an answer with no row: what the rows leave
     ANSWERS_RULED_OUT = "answers_ruled_out"  # only "no" to some answers of a question
+    UNLINKED_PRESENT = "unlinked_present"  # present, but no row links it to this condition
+    UNLINKED_ABSENT = "unlinked_absent"  # absent, and no row links it to this condition
 
 
 class Contribution(_Record):

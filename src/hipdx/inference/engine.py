@@ -22,6 +22,7 @@ from hipdx.inference.posterior import Observation, Posterior, compute_posterior
 from hipdx.inference.triage import decide, fired_red_flags
 from hipdx.issues import Issue, errors_in
 from hipdx.kb.compiled import CompiledKB
+from hipdx.kb.schema import EvidenceRow
 
 #: Evidence grades, strongest first: a contribution reports the weakest grade behind it.
 _GRADE_STRENGTH = list(Grade)
@@ -38,7 +39,7 @@ def assess_case(
     results = Results(
         differential=differential,
         other_cause_probability=posterior.other_cause_probability,
-        triage=decide(kb, posterior.probabilities, flags),
+        triage=decide(kb, posterior.probabilities, flags, posterior.cautious_probabilities),
         red_flags=flags,
         must_not_miss=tuple(r.condition for r in differential if r.must_not_miss),
         warnings=tuple(warnings),
@@ -105,9 +106,15 @@ def _contribution(
     kb: CompiledKB, condition_id: str, observation: Observation, log_lr: float
 ) -> Contribution:
     row = kb.evidence(condition_id, observation.finding)
-    if observation.group is None:
+    rows: list[EvidenceRow]
+    if observation.group is None and row is None:
+        present = observation.present
+        kind = ContributionKind.UNLINKED_PRESENT if present else ContributionKind.UNLINKED_ABSENT
+        rows = []
+    elif observation.group is None:
+        assert row is not None
         kind = ContributionKind.PRESENT if observation.present else ContributionKind.ABSENT
-        rows = [row] if row is not None else []
+        rows = [row]
     elif not observation.present:
         kind = ContributionKind.ANSWERS_RULED_OUT
         rows = [r for m in observation.excluded if (r := kb.evidence(condition_id, m)) is not None]

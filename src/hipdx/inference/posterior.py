@@ -3,9 +3,16 @@
 Every answered independent finding contributes log LR+ (present) or log LR- (absent) to each
 condition; every answered exclusive group contributes log(P(answers | condition) /
 P(answers | other conditions)), one variable however many of its answers are given. The
-"other cause" class gets no likelihood ratio (LR 1): it stands for the patients whose findings
-are as common as in everyone who presents. Conditions impossible for the age or sex get
-probability 0. One `logsumexp` turns scores into probabilities.
+"other cause" class links no finding: it gets the unlinked LR of `hipdx.kb.compiled` for the
+finding kinds the policy names, and LR 1 for the others (risk factors, demographics, groups).
+Conditions impossible for the age or sex get probability 0. One `logsumexp` turns scores into
+probabilities.
+
+A finding the knowledge base does not link to a condition counts against it (see
+`hipdx.kb.compiled`). That is only as good as the knowledge base is complete, so the posterior
+also carries ``cautious_probabilities``, computed with unlinked findings neutral (LR 1) for
+every class, as if a missing row said nothing; triage
+uses the larger must-not-miss mass of the two, so a missing link never lowers triage.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ class Posterior:
     log_lr: FloatArray  # (conditions, observations)
     log_prior: FloatArray  # (conditions + 1,), -inf where impossible; last is "other cause"
     probabilities: FloatArray  # (conditions + 1,), sums to 1
+    cautious_probabilities: FloatArray  # the same with unlinked findings neutral (LR 1)
 
     @property
     def condition_probabilities(self) -> FloatArray:
@@ -64,23 +72,50 @@ def compute_posterior(
 ) -> Posterior:
     log_prior = kb.log_prior[setting].copy()
     log_prior[:-1][~applicable(kb, age, sex)] = -np.inf
-    observations, columns = _independent(kb, answers)
+    observations, columns, linked = _independent(kb, answers)
     group_observations, group_columns = _grouped(kb, answers)
     all_columns = columns + group_columns
     log_lr = np.column_stack(all_columns) if all_columns else np.zeros((len(kb.condition_ids), 0))
-    scores = log_prior.copy()
-    scores[:-1] += log_lr.sum(axis=1)
+    from_rows = (
+        np.column_stack(linked + [np.ones(len(kb.condition_ids), dtype=bool)] * len(group_columns))
+        if all_columns
+        else np.zeros(log_lr.shape, dtype=bool)
+    )
+    other = _other_cause_log_lr(kb, observations)
     return Posterior(
         observations=tuple(observations + group_observations),
         log_lr=log_lr,
         log_prior=log_prior,
-        probabilities=_softmax(scores),
+        probabilities=_softmax(_scores(log_prior, log_lr, other)),
+        cautious_probabilities=_softmax(_scores(log_prior, np.where(from_rows, log_lr, 0.0), 0.0)),
     )
 
 
-def _independent(kb: CompiledKB, answers: Answers) -> tuple[list[Observation], list[FloatArray]]:
+def _scores(log_prior: FloatArray, log_lr: FloatArray, other: float) -> FloatArray:
+    scores = log_prior.copy()
+    scores[:-1] += log_lr.sum(axis=1)
+    scores[-1] += other
+    return scores
+
+
+def _other_cause_log_lr(kb: CompiledKB, observations: list[Observation]) -> float:
+    total = 0.0
+    for observation in observations:
+        column = kb.finding_column(observation.finding)
+        assert column is not None, "independent observations have a column"
+        vector = kb.other_present if observation.present else kb.other_absent
+        total += float(vector[column])
+    return total
+
+
+def _independent(
+    kb: CompiledKB, answers: Answers
+) -> tuple[list[Observation], list[FloatArray], list[BoolArray]]:
+    """The observations of independent findings, their log-LR columns and which entries of each
+    column come from evidence rows."""
     observations: list[Observation] = []
     columns: list[FloatArray] = []
+    linked: list[BoolArray] = []
     for finding in sorted(answers.present | answers.absent):
         column = kb.finding_column(finding)
         if column is None:
@@ -89,7 +124,8 @@ def _independent(kb: CompiledKB, answers: Answers) -> tuple[list[Observation], l
         matrix = kb.log_lr_present if present else kb.log_lr_absent
         observations.append(Observation(finding, present, None, ()))
         columns.append(matrix[:, column])
-    return observations, columns
+        linked.append(kb.linked[:, column])
+    return observations, columns, linked
 
 
 def _grouped(kb: CompiledKB, answers: Answers) -> tuple[list[Observation], list[FloatArray]]:

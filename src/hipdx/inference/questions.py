@@ -2,7 +2,8 @@
 
 Every question is one categorical variable: an independent finding has two answers (present,
 absent), an exclusive group one answer per member. The compiled knowledge base gives each
-answer a log likelihood ratio per condition (the "other cause" class has 0), and the posterior
+answer a log likelihood ratio per condition (the "other cause" class has the unlinked one of
+`hipdx.kb.compiled`, 0 for groups), and the posterior
 after an answer is the engine's own update: P'(c) ∝ P(c)·LR(c, answer).
 
 To predict how likely each answer is, every question gets a *background* distribution, the
@@ -12,11 +13,12 @@ as sensitivity and specificity), or the policy's ``background_rate`` when no row
 for a group, the mean of its rows' P(answer | other conditions), or uniform. Then
 
     P(answer | c)     = background(answer)·LR(c, answer) / Σ_a background(a)·LR(c, a)
-    P(answer | other) = background(answer)
+    P(answer | other) = background(answer)·LR(other, answer) / Σ_a background(a)·LR(other, a)
     P(answer)         = Σ_c P(c)·P(answer | c)
 
-which gives back sensitivity for a row with sensitivity and specificity, and the background for
-a condition without a row. The score of a question is the expected fall in entropy (bits) of
+which gives back sensitivity for a row with sensitivity and specificity, and for a class without
+a row the background (LR 1) or, where unlinked findings count, ``rate_ratio`` times it.
+The score of a question is the expected fall in entropy (bits) of
 the differential plus ``must_not_miss_weight`` times the expected fall in entropy of the binary
 variable "a must-not-miss condition is present", plus, for each urgent or emergency must-not-miss
 condition on its own, its urgency's weight times the expected fall in entropy of "this condition
@@ -69,7 +71,7 @@ class QuestionBank:
     """Every question of a knowledge base as arrays, built once per knowledge base."""
 
     questions: tuple[Question, ...]
-    log_lr: FloatArray  # (questions, conditions + 1, answers); 0 for other cause and padding
+    log_lr: FloatArray  # (questions, conditions + 1, answers); 0 for padding
     answer_probability: FloatArray  # (questions, conditions + 1, answers); 0 for padding
     asker_rank: npt.NDArray[np.int64]  # (questions,)
     must_not_miss: BoolArray  # (conditions + 1,)
@@ -187,7 +189,8 @@ def _default_rates(kb: CompiledKB, policy: InterviewPolicy) -> FloatArray:
 def _finding_block(kb: CompiledKB, default: FloatArray) -> _Block:
     """Independent findings: answers (present, absent), shape (findings, conditions + 1, 2)."""
     log_lr = np.stack([kb.log_lr_present.T, kb.log_lr_absent.T], axis=2)
-    log_lr = np.concatenate([log_lr, np.zeros((log_lr.shape[0], 1, 2))], axis=1)
+    other = np.stack([kb.other_present, kb.other_absent], axis=1)[:, None, :]
+    log_lr = np.concatenate([log_lr, other], axis=1)
     background = implied_background(kb.log_lr_present, kb.log_lr_absent, default)
     prior = np.stack([background, 1 - background], axis=1)  # (findings, 2)
     questions = [

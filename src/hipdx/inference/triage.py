@@ -44,9 +44,19 @@ def as_fired(flag: RedFlag) -> FiredRedFlag:
     )
 
 
-def decide(kb: CompiledKB, probabilities: FloatArray, flags: tuple[FiredRedFlag, ...]) -> Triage:
-    """The triage level and every reason that asked for a level."""
-    reasons = [_posterior_reason(kb, probabilities), *_must_not_miss_reasons(kb, probabilities)]
+def decide(
+    kb: CompiledKB,
+    probabilities: FloatArray,
+    flags: tuple[FiredRedFlag, ...],
+    cautious: FloatArray | None = None,
+) -> Triage:
+    """The triage level and every reason that asked for a level.
+
+    ``cautious`` is the posterior with unlinked findings neutral; each must-not-miss threshold is
+    then checked on whichever of the two gives dangerous conditions more probability, so a
+    finding the knowledge base does not link to a dangerous condition never lowers triage."""
+    reasons = [_posterior_reason(kb, probabilities)]
+    reasons += _must_not_miss_reasons(kb, probabilities, cautious)
     reasons += [
         TriageReason(
             kind=TriageReasonKind.RED_FLAG,
@@ -75,12 +85,15 @@ def _posterior_reason(kb: CompiledKB, probabilities: FloatArray) -> TriageReason
     raise AssertionError("unreachable: self care always applies")
 
 
-def _must_not_miss_reasons(kb: CompiledKB, probabilities: FloatArray) -> list[TriageReason]:
+def _must_not_miss_reasons(
+    kb: CompiledKB, probabilities: FloatArray, cautious: FloatArray | None
+) -> list[TriageReason]:
     assert kb.knowledge.triage is not None
-    conditions = probabilities[:-1]
     reasons = []
     for threshold in kb.knowledge.triage.must_not_miss_thresholds:
         selected = kb.must_not_miss & (kb.urgency_rank >= threshold.level.rank)
+        candidates = [probabilities[:-1]] + ([] if cautious is None else [cautious[:-1]])
+        conditions = max(candidates, key=lambda p: float(p[selected].sum()))
         mass = float(conditions[selected].sum())
         if mass >= threshold.mass:
             order = np.argsort(-np.where(selected, conditions, -1.0), kind="stable")

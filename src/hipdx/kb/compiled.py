@@ -1,7 +1,12 @@
 """The knowledge base compiled once into arrays indexed by condition and finding.
 
 Independent boolean findings become two (conditions x findings) matrices of log likelihood
-ratios, one for "present" and one for "absent" (0 where no evidence links them). Each exclusive
+ratios, one for "present" and one for "absent". Where no evidence row links a condition to a
+finding, the entry is 0 (LR 1), or, for the finding kinds the policy's ``unlinked_findings``
+names, the LR of a finding that occurs in the condition at ``rate_ratio`` times its rate among
+other presenters; ``linked`` marks the entries that come from rows. The "other cause" class
+links no finding, so for those kinds it gets the unlinked LR too (``other_present`` and
+``other_absent``; 0 elsewhere). Each exclusive
 group becomes one categorical variable: P(answer | condition) and P(answer | other conditions)
 per answer. A condition with evidence on some answers of a group lumps the remaining probability
 evenly over the answers it has no row for; a condition with no row in a group gets the same
@@ -19,6 +24,7 @@ import numpy.typing as npt
 
 from hipdx._types import Setting, Sex
 from hipdx.kb.loader import KnowledgeBase
+from hipdx.kb.rules import rule_findings
 from hipdx.kb.schema import Condition, EvidenceRow, Finding, FindingGroup
 
 FloatArray = npt.NDArray[np.float64]
@@ -40,6 +46,9 @@ class CompiledKB:
     finding_ids: tuple[str, ...]  # independent boolean findings (not in a group, not numeric)
     log_lr_present: FloatArray  # (conditions, finding_ids)
     log_lr_absent: FloatArray  # (conditions, finding_ids)
+    linked: BoolArray  # (conditions, finding_ids): an evidence row gives the entry
+    other_present: FloatArray  # (finding_ids,): log LR of "present" for the other-cause class
+    other_absent: FloatArray  # (finding_ids,)
     groups: tuple[CompiledGroup, ...]
     log_prior: dict[Setting, FloatArray]  # (conditions + 1,): the last entry is "other cause"
     allowed_for_sex: dict[Sex, BoolArray]  # (conditions,)
@@ -94,13 +103,20 @@ def compile_knowledge(kb: KnowledgeBase) -> CompiledKB:
     conditions = kb.conditions
     grouped = {m for g in kb.groups for m in g.members}
     finding_ids = tuple(f.id for f in kb.findings if f.id not in grouped and f.numeric is None)
-    present, absent = _independent_matrices(conditions, finding_ids)
+    present, absent, linked = _independent_matrices(conditions, finding_ids)
+    other_present, other_absent = _unlinked_log_lrs(kb, finding_ids)
+    unlinked = ~linked
+    present[unlinked] = np.broadcast_to(other_present, present.shape)[unlinked]
+    absent[unlinked] = np.broadcast_to(other_absent, absent.shape)[unlinked]
     return CompiledKB(
         knowledge=kb,
         condition_ids=tuple(c.id for c in conditions),
         finding_ids=finding_ids,
         log_lr_present=present,
         log_lr_absent=absent,
+        linked=linked,
+        other_present=other_present,
+        other_absent=other_absent,
         groups=tuple(_compile_group(g, conditions) for g in kb.groups),
         log_prior={s: _log_priors(kb, s) for s in Setting},
         allowed_for_sex={
@@ -122,16 +138,54 @@ def likelihood_ratios(row: EvidenceRow) -> tuple[float, float]:
 
 def _independent_matrices(
     conditions: tuple[Condition, ...], finding_ids: tuple[str, ...]
-) -> tuple[FloatArray, FloatArray]:
+) -> tuple[FloatArray, FloatArray, BoolArray]:
     column = {f: i for i, f in enumerate(finding_ids)}
     present = np.zeros((len(conditions), len(finding_ids)))
     absent = np.zeros((len(conditions), len(finding_ids)))
+    linked = np.zeros((len(conditions), len(finding_ids)), dtype=bool)
     for row_index, condition in enumerate(conditions):
         for row in condition.evidence:
             if row.finding in column:
                 lr_pos, lr_neg = likelihood_ratios(row)
                 present[row_index, column[row.finding]] = math.log(lr_pos)
                 absent[row_index, column[row.finding]] = math.log(lr_neg)
+                linked[row_index, column[row.finding]] = True
+    return present, absent, linked
+
+
+def comparator_rates(kb: KnowledgeBase) -> dict[str, float]:
+    """Per finding, the median over its rows with sensitivity and specificity of the rate among
+    other presenters (1 - specificity); findings with no such row are left out."""
+    rates: dict[str, list[float]] = {}
+    for condition in kb.conditions:
+        for row in condition.evidence:
+            if row.sensitivity is not None and row.specificity is not None:
+                rates.setdefault(row.finding, []).append(1.0 - row.specificity)
+    return {finding: float(np.median(values)) for finding, values in rates.items()}
+
+
+def _unlinked_log_lrs(
+    kb: KnowledgeBase, finding_ids: tuple[str, ...]
+) -> tuple[FloatArray, FloatArray]:
+    """Per finding, the log LRs (present, absent) of a class with no row for it: for the kinds
+    the policy's ``unlinked_findings`` names, a rate of ``rate_ratio`` times the finding's rate
+    among other presenters; 0 (LR 1) for the other kinds, for findings a red-flag rule mentions,
+    for findings with no sensitivity-and-specificity row, and without a policy."""
+    present = np.zeros(len(finding_ids))
+    absent = np.zeros(len(finding_ids))
+    policy = kb.triage.unlinked_findings if kb.triage is not None else None
+    if policy is None:
+        return present, absent
+    kinds = set(policy.kinds)
+    kind_of = {f.id: f.kind for f in kb.findings}
+    flagged = {f for flag in kb.red_flags for f in rule_findings(flag.when)}
+    rates = comparator_rates(kb)
+    ratio = policy.rate_ratio
+    for column, finding_id in enumerate(finding_ids):
+        rate = rates.get(finding_id)
+        if rate is not None and kind_of[finding_id] in kinds and finding_id not in flagged:
+            present[column] = math.log(ratio)
+            absent[column] = math.log((1.0 - ratio * rate) / (1.0 - rate))
     return present, absent
 
 

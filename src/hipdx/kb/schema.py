@@ -233,12 +233,28 @@ class OtherCause(_Model):
     priors: dict[Setting, Prior]
 
 
+class UnlinkedFindings(Provenance):
+    """How a finding of these kinds counts for a condition that has no evidence row for it.
+
+    The knowledge base links each condition to the findings its descriptions name; a finding it
+    does not link is taken to occur in that condition at ``rate_ratio`` times the finding's rate
+    among other presenters (the median comparator rate of the finding's rows). 1 makes unlinked
+    findings neutral (LR 1). Risk factors and demographics are not caused by a condition, so a
+    missing link says nothing about them; leave them out of ``kinds``. Findings a red-flag rule
+    mentions always stay neutral where unlinked: rules, not rows, make them count.
+    """
+
+    rate_ratio: float = Field(gt=0.0, le=1.0)
+    kinds: list[FindingKind] = Field(min_length=1)
+
+
 class TriagePolicy(_Model):
     """How the posterior turns into a triage level (red flags are separate and only raise it)."""
 
     base_mass: Prior
     must_not_miss_thresholds: list[LevelThreshold] = Field(min_length=1)
     other_cause: OtherCause
+    unlinked_findings: UnlinkedFindings | None = None
 
 
 class PolicyNumber(Provenance):

@@ -55,6 +55,7 @@ class ContextWords(BaseModel):
     spellings: tuple[tuple[str, str], ...] = ()
     onset_before_region: dict[str, str] = {}
     onset_stops: frozenset[str] = frozenset()
+    anatomy_in_imaging: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=1)

@@ -267,7 +267,8 @@ class Parser:
     def _overridden(self, doc: Any, mentions: list[Mention]) -> list[Mention]:
         """Drop a mention of a finding that another finding, present in the same sentence,
         overrides (``overrides`` in lexicon.yaml): "a tender groin swelling that would not
-        reduce" is an irreducible lump, not the reducible groin bulge "groin swelling" names."""
+        reduce" is an irreducible lump, not the reducible groin bulge "groin swelling" names
+        (a negated one, "no cough impulse", agrees with it and stays)."""
         if not self._overrides:
             return mentions
         dropped: set[tuple[str, int, int]] = set()
@@ -279,12 +280,15 @@ class Parser:
         return [
             m
             for m in mentions
-            if not any(f == m.finding and s <= m.span.start < e for f, s, e in dropped)
+            if m.status is not Status.PRESENT
+            or not any(f == m.finding and s <= m.span.start < e for f, s, e in dropped)
         ]
 
     def _anatomy_is_not_pain(self, doc: Any, mentions: list[Mention]) -> list[Mention]:
         """Drop a region named without a pain word in a sentence that reports imaging: "MRI of
-        the sacroiliac joints", "avulsion from the ischial tuberosity" name anatomy, not pain."""
+        the sacroiliac joints", "avulsion from the ischial tuberosity" name anatomy, not pain;
+        and a word alone that there names anatomy or a sign (``anatomy_in_imaging``:
+        "collapse" of a vertebra is not a faint, "epidural" extension is not an epidural)."""
         imaging = {
             (sentence.start_char, sentence.end_char)
             for sentence in doc.sents
@@ -297,9 +301,15 @@ class Parser:
         return [
             m
             for m in mentions
-            if m.kind is not FindingKind.REGION
-            or not any(start <= m.span.start < end for start, end in imaging)
-            or any(w in self._words.pain_words for w in m.span.text.lower().split())
+            if not any(start <= m.span.start < end for start, end in imaging)
+            or (
+                m.kind is not FindingKind.REGION
+                and m.span.text.lower() not in self._words.anatomy_in_imaging
+            )
+            or (
+                m.kind is FindingKind.REGION
+                and any(w in self._words.pain_words for w in m.span.text.lower().split())
+            )
         ]
 
     def _onsets(self, doc: Any, mentions: list[Mention]) -> list[Mention]:

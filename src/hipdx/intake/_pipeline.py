@@ -21,6 +21,9 @@ _DETERMINERS = frozenset({"the", "my", "her", "his", "their", "your", "its"})
 #: Side words that may follow a determiner in the text but not in the phrase ("the hip" ~ "my
 #: right hip").
 _SIDES = ("left", "right")
+#: A spinal level that may follow a determiner in the text but not in the phrase ("collapse of the
+#: vertebral body" ~ "collapse of the T12 vertebral body").
+_SPINAL_LEVEL = r"^[ctls]\d{1,2}(?:-[ctls]?\d{1,2})?$"
 #: Prepositions that stand for each other inside a phrase ("haematoma in the iliacus" ~ "haematoma
 #: within the left iliacus", "tenderness at the AIIS" ~ "tenderness over the AIIS").
 _PREPOSITIONS = (frozenset({"in", "within"}), frozenset({"at", "over"}))
@@ -84,7 +87,8 @@ def _import_medspacy() -> tuple[Any, Any, Any]:
 def _token_pattern(nlp: Any, phrase: str) -> list[dict[str, Any]]:
     """Match the phrase's tokens case-insensitively, with light morphology: any possessive for
     "the" ("the hip" ~ "my hip"), an optional side after a determiner or before the last word
-    ("the hip" ~ "her left hip", "oedematous ovary" ~ "oedematous right ovary"), "in" ~
+    ("the hip" ~ "her left hip", "oedematous ovary" ~ "oedematous right ovary"), a spinal
+    level after a determiner ("the T12 vertebral body"), "in" ~
     "within", other forms of a last word or an -ing word, and the predicate flexibility of
     `_copula`. ``<n>`` stands for a number ("40", "sixty-five")."""
     words = [
@@ -100,6 +104,8 @@ def _token_pattern(nlp: Any, phrase: str) -> list[dict[str, Any]]:
         sided = previous in _DETERMINERS or (last and index and previous not in copulas)
         if sided and word not in _SIDES and previous not in _SIDES:
             pattern.append({"LOWER": {"IN": list(_SIDES)}, "OP": "?"})
+        if previous in _DETERMINERS:
+            pattern.append({"LOWER": {"REGEX": _SPINAL_LEVEL}, "OP": "?"})
         if index and word in copulas:
             pattern.extend(_copula(copulas))
             continue

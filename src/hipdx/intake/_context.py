@@ -51,6 +51,11 @@ class ContextWords(BaseModel):
     test_nouns: frozenset[str] = frozenset()
     result_passes: frozenset[str] = frozenset()
     pain_modifiers: frozenset[str] = frozenset()
+    presenting_durations: frozenset[str] = frozenset()
+    spellings: tuple[tuple[str, str], ...] = ()
+    onset_before_region: dict[str, str] = {}
+    onset_stops: frozenset[str] = frozenset()
+    anatomy_in_imaging: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=1)

@@ -23,22 +23,45 @@ from hipdx.kb.compiled import CompiledKB
 from hipdx.kb.schema import Finding
 
 _PARENTHESES = re.compile(r"\s*\([^)]*\)")
+#: In a phrase, stands for a number in the text, in digits or words ("runs <n> miles" matches
+#: "runs 40 miles" and "runs sixty-five miles").
+NUMBER = "<n>"
 
 
 @dataclass(frozen=True)
 class Term:
-    """A phrase that names a boolean finding."""
+    """A phrase that names a boolean finding. ``only``: the one status in which it does
+    ("absent": "no rash" says there is no dermatomal rash, "a rash" says nothing about one;
+    "present": "liver metastases" is a cancer, "no liver metastases" says nothing about one)."""
 
     phrase: str
     finding: str
+    only: str | None = None
 
 
 class LexiconRules(BaseModel):
-    """``resources/lexicon.yaml``: phrases that name more than one finding."""
+    """``resources/lexicon.yaml``: phrases that name more than one finding, phrases that name a
+    finding only when negated, and phrases that name no finding although a finding's phrase is
+    inside them ("accident and emergency")."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     shared_phrases: dict[str, list[str]] = Field(default_factory=dict)
+    absence_only: dict[str, list[str]] = Field(default_factory=dict)
+    presence_only: dict[str, list[str]] = Field(default_factory=dict)
+    not_findings: list[str] = Field(default_factory=list)
+    overrides: dict[str, list[str]] = Field(default_factory=dict)
+
+    def not_findings_pattern(self) -> re.Pattern[str] | None:
+        """One case-insensitive pattern for the ``not_findings`` phrases (``<n>``: a number)."""
+        if not self.not_findings:
+            return None
+        phrases = sorted(self.not_findings, key=len, reverse=True)
+        alternatives = "|".join(
+            r"\s+".join(re.escape(w) for w in p.split()).replace(re.escape(NUMBER), r"\d+")
+            for p in phrases
+        )
+        return re.compile(r"(?<![A-Za-z])(?:" + alternatives + r")(?![A-Za-z])", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
@@ -60,9 +83,11 @@ def build_lexicon(
     extra_cues: dict[str, list[str]],
     strip_prefixes: tuple[str, ...] = (),
     shared: dict[str, list[str]] | None = None,
+    only: dict[str, dict[str, list[str]]] | None = None,
 ) -> Lexicon:
     """Phrases for every boolean finding; cues for every numeric one. A ``shared`` phrase names
-    each of its findings (that the knowledge base has as boolean findings)."""
+    each of its findings (that the knowledge base has as boolean findings); an ``only`` phrase
+    (under "absent" or "present") names them in that status only."""
     owner: dict[str, str] = {}
     issues: list[Issue] = []
     for finding in kb.knowledge.findings:
@@ -75,6 +100,10 @@ def build_lexicon(
                 continue
             owner.setdefault(key, finding.id)
     shared_terms, shared_issues = _shared_terms(kb, shared or {})
+    for status, phrases in (only or {}).items():
+        found, found_issues = _shared_terms(kb, phrases, only=status)
+        shared_terms.extend(found)
+        shared_issues.extend(found_issues)
     named = {term.phrase.lower() for term in shared_terms}
     terms = (
         *(Term(phrase, finding) for phrase, finding in owner.items() if phrase not in named),
@@ -89,7 +118,9 @@ def build_lexicon(
     return Lexicon(terms=terms, cues=cues, issues=tuple(issues))
 
 
-def _shared_terms(kb: CompiledKB, shared: dict[str, list[str]]) -> tuple[list[Term], list[Issue]]:
+def _shared_terms(
+    kb: CompiledKB, shared: dict[str, list[str]], *, only: str | None = None
+) -> tuple[list[Term], list[Issue]]:
     """One term per finding of each shared phrase; a finding the knowledge base lacks (or that
     takes a number) is reported and left out."""
     terms: list[Term] = []
@@ -97,7 +128,7 @@ def _shared_terms(kb: CompiledKB, shared: dict[str, list[str]]) -> tuple[list[Te
     for phrase, findings in shared.items():
         for finding in findings:
             if kb.has_finding(finding) and kb.finding(finding).numeric is None:
-                terms.append(Term(" ".join(phrase.split()), finding))
+                terms.append(Term(" ".join(phrase.split()), finding, only))
             else:
                 issues.append(
                     warning(

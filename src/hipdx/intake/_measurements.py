@@ -31,6 +31,19 @@ _NUMBER = r"(?<![\w.])(\d+(?:\.\d+)?|" + "|".join(sorted(_WORDS, key=len, revers
 _UNITLESS_REACH = 16
 
 
+class Reading(BaseModel):
+    """A vital sign read against the threshold in a boolean finding's own wording: "BP 82/50"
+    is a systolic pressure under 90 mmHg, so hypotension (``hypotension_shock``) is present."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    finding: str
+    pattern: str  # a regular expression with a `value` group
+    below: float  # the finding is present when the value is under this
+    plausible: tuple[float, float]
+    source: str  # where the threshold comes from
+
+
 class _Rules(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -57,6 +70,11 @@ class _Rules(BaseModel):
     followers: dict[str, list[str]] = {}
     links: list[str] = []
     activity_words: list[str] = []
+    gestation_words: list[str] = []
+    point_words_before: list[str] = []
+    rate_before: list[str] = []
+    readings: list[Reading] = []
+    time_units: list[str] = []
 
 
 @lru_cache(maxsize=1)
@@ -127,6 +145,18 @@ class MeasurementReader:
             if activities and links
             else None
         )
+        gestation = "|".join(re.escape(w) for w in rules.gestation_words)
+        self._gestation = (
+            re.compile(r"\s*(?:" + gestation + r")(?![A-Za-z])", re.IGNORECASE)
+            if gestation
+            else None
+        )
+        before = "|".join(re.escape(w) for w in rules.point_words_before)
+        self._point_before = (
+            re.compile(r"(?<![A-Za-z])(?:" + before + r")\s*$", re.IGNORECASE) if before else None
+        )
+        self._readings = [(r, re.compile(r.pattern, re.IGNORECASE)) for r in rules.readings]
+        self._rate_before = [re.compile(p + r"\s*$", re.IGNORECASE) for p in rules.rate_before]
         self._followers = {
             finding: re.compile(r"\s*(?:" + "|".join(patterns) + r")", re.IGNORECASE)
             for finding, patterns in rules.followers.items()
@@ -146,6 +176,19 @@ class MeasurementReader:
         ages = self.shorthand_ages(text, start, end)
         if not any(m.finding == AGE_FINDING for m in found):
             found.extend(age for age, _ in ages[:1])
+        return found
+
+    def readings(self, text: str, start: int, end: int) -> list[tuple[str, bool, Span]]:
+        """Vital signs in ``text[start:end]`` read against a boolean finding's threshold: (the
+        finding, whether it is present, the number)."""
+        found = []
+        for reading, pattern in self._readings:
+            for match in pattern.finditer(text, start, end):
+                value = float(match.group("value"))
+                low, high = reading.plausible
+                if low <= value <= high:
+                    span = Span.within(text, *match.span("value"))
+                    found.append((reading.finding, value < reading.below, span))
         return found
 
     def shorthand_ages(
@@ -186,6 +229,10 @@ class MeasurementReader:
             unit = self._alias_unit[alias.lower()] if alias else None
             if unit and self._is_time_point(sentence, match.start(), match.end()):
                 continue  # "five years ago", "six weeks later": a point in time, not an amount
+            if unit in self._rules.time_units and self._is_not_an_amount(
+                sentence, raw, match.start(), match.end()
+            ):
+                continue  # "at 23 weeks' gestation", "at 30 weeks", "40 km a week"
             if (
                 unit
                 and self._latency is not None
@@ -196,6 +243,18 @@ class MeasurementReader:
                 continue  # "after sitting for half an hour": how long an activity lasted
             quantities.append(_Quantity(float(value), unit, match.start(), match.end()))
         return quantities
+
+    def _is_not_an_amount(self, sentence: str, raw: str, start: int, end: int) -> bool:
+        """A time quantity that is a gestational age ("a 33-week pregnancy", "23 weeks'
+        gestation"), a point reached ("at 30 weeks"), or the period of a rate ("runs 40 km a
+        week", "twice a day")."""
+        if self._gestation is not None and self._gestation.match(sentence, end):
+            return True
+        if self._point_before is not None and self._point_before.search(sentence, 0, start):
+            return True
+        return raw.lower() in ("a", "an") and any(
+            rate.search(sentence, 0, start) for rate in self._rate_before
+        )
 
     def _is_time_point(self, sentence: str, start: int, end: int) -> bool:
         """A number followed by "ago", "later", ... is a point in time, unless the pain's onset

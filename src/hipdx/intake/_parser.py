@@ -42,11 +42,21 @@ class Parser:
 
     def __init__(self, kb: CompiledKB) -> None:
         rules = measurement_rules()
+        lexicon = lexicon_rules()
         self._words = context_words()
         self.kb = kb
         self.lexicon = build_lexicon(
-            kb, rules.cues, self._words.strip_prefixes, lexicon_rules().shared_phrases
+            kb,
+            rules.cues,
+            self._words.strip_prefixes,
+            lexicon.shared_phrases,
+            {"absent": lexicon.absence_only, "present": lexicon.presence_only},
         )
+        self._only = {
+            (t.phrase.lower(), t.finding): Status(t.only) for t in self.lexicon.terms if t.only
+        }
+        self._not_findings = lexicon.not_findings_pattern()
+        self._overrides = lexicon.overrides
         self._measure = MeasurementReader(kb, self.lexicon.cues, rules)
         self._nlp: Any = build_pipeline(self.lexicon)
         self._regions = RegionReader(kb, self.lexicon, self._nlp, self._words)
@@ -82,7 +92,7 @@ class Parser:
     def _read(self, text: str) -> tuple[list[Mention], list[Measurement], list[Span]]:
         """The mentions, measurements and unmapped sentences of one block of text."""
         doc = self._nlp(text)
-        spans = list(doc.spans[SPAN_GROUP])
+        spans = self._named_findings(text, list(doc.spans[SPAN_GROUP]))
         tests = frozenset(
             index
             for span in spans
@@ -91,11 +101,13 @@ class Parser:
         )
         targets = [(span.start, span.end) for span in spans]
         mentions = self._regions.prune_contained(
-            [self._mention(text, s, tests, targets) for s in spans]
+            [m for s in spans if (m := self._mention(text, s, tests, targets)) is not None]
         )
         mentions = self._anatomy_is_not_pain(doc, mentions)
+        mentions = self._overridden(doc, mentions)
         mentions.extend(self._regions.coordinated(doc, mentions))
         mentions.extend(self._bilateral(text, mentions))
+        mentions.extend(self._onsets(doc, mentions))
         measurements: list[Measurement] = []
         unmapped: list[Span] = []
         covered = covered_tokens(doc, mentions)
@@ -103,12 +115,67 @@ class Parser:
             found = self._measure.read(text, sentence.start_char, sentence.end_char)
             measurements.extend(found)
             mentions.extend(self._shorthand_sexes(text, sentence.start_char, sentence.end_char))
+            mentions.extend(self._readings(text, sentence.start_char, sentence.end_char))
             named = any(sentence.start_char <= m.span.start < sentence.end_char for m in mentions)
             if not found and not named and sentence.text.strip():
                 unmapped.append(Span.of_tokens(sentence))
             elif named or found:
                 unmapped.extend(self._regions.unmapped_pain(sentence, covered))
+        sentences = [(s.start_char, s.end_char) for s in doc.sents]
+        mentions = [self._presenting(m, measurements, sentences) for m in mentions]
         return mentions, measurements, unmapped
+
+    def _presenting(
+        self, mention: Mention, measurements: list[Measurement], sentences: list[tuple[int, int]]
+    ) -> Mention:
+        """A "history of" followed by how long it has lasted is the presenting complaint, not
+        the past: "a history of severe groin pain for 15 minutes", "a history of low back pain
+        for three weeks" (a duration of a finding in ``presenting_durations``, later in the
+        sentence); "a history of sciatica ten years ago" stays in the past."""
+        trigger = mention.trigger
+        if (
+            mention.status is not Status.HISTORICAL
+            or trigger is None
+            or not self._words.ongoing_triggers & set(trigger.text.lower().split())
+        ):
+            return mention
+        start, end = next((s, e) for s, e in sentences if s <= mention.span.start < e)
+        if any(
+            m.finding in self._words.presenting_durations
+            and trigger.end <= m.span.start < end
+            and start <= trigger.start
+            for m in measurements
+        ):
+            return mention.model_copy(update={"status": Status.PRESENT, "trigger": None})
+        return mention
+
+    def _readings(self, text: str, start: int, end: int) -> list[Mention]:
+        """Vital signs ("BP 82/50 mmHg") as an explicit result for the finding whose threshold
+        they meet or miss (``readings`` in measurements.yaml)."""
+        return [
+            Mention(
+                finding=finding,
+                kind=self.kb.finding(finding).kind,
+                span=span,
+                status=Status.PRESENT if present else Status.ABSENT,
+                trigger=None if present else span,
+                test_result=True,
+            )
+            for finding, present, span in self._measure.readings(text, start, end)
+            if self.kb.has_finding(finding)
+        ]
+
+    def _named_findings(self, text: str, spans: list[Any]) -> list[Any]:
+        """The matches, less those inside a phrase that names no finding ("trauma" in "trauma
+        unit", "accident" in "accident and emergency": ``not_findings`` in lexicon.yaml)."""
+        if self._not_findings is None:
+            return spans
+        blocked = [m.span() for m in self._not_findings.finditer(text)]
+        return [
+            span
+            for span in spans
+            if not any(s < span.end_char and span.start_char < e for s, e in blocked)
+        ]
 
     def _shorthand_sexes(self, text: str, start: int, end: int) -> list[Mention]:
         """The sex letter of a shorthand age ("67F"), as a mention of the sex finding."""
@@ -125,12 +192,14 @@ class Parser:
 
     def _mention(
         self, text: str, span: Any, tests: frozenset[int], targets: list[tuple[int, int]]
-    ) -> Mention:
+    ) -> Mention | None:
         finding = self.kb.finding(span.label_)
         status, trigger = status_of(span, targets)
+        if finding.id in SEX_FINDINGS.values():
+            # "a man treated ... years ago" is a man now; "denied fever, ... a woman" is a woman
+            status, trigger = Status.PRESENT, None
         if status is Status.HISTORICAL and (
-            finding.id in SEX_FINDINGS.values()  # "a man treated ... years ago" is a man now
-            or finding.clinician.lower().startswith(self._words.history_findings)
+            finding.clinician.lower().startswith(self._words.history_findings)
             or self._ongoing(finding, trigger)
         ):
             status, trigger = Status.PRESENT, None
@@ -153,6 +222,8 @@ class Parser:
         elif needs_result and status in (Status.PRESENT, Status.ABSENT):
             # "a pregnancy test was sent", "no pregnancy test was done": no result
             status, trigger = Status.UNCERTAIN, None
+        if self._only_in(span) not in (None, status):
+            return None  # "a rash" says nothing about a dermatomal rash; "no rash" does
         return Mention(
             finding=finding.id,
             kind=finding.kind,
@@ -162,6 +233,11 @@ class Parser:
             side=side_of(span, self._words) if finding.kind in _SIDED else None,
             test_result=result is not None,
         )
+
+    def _only_in(self, span: Any) -> Status | None:
+        """The one status in which the matched phrase names its finding, if it has one."""
+        rule = span._.target_rule
+        return None if rule is None else self._only.get((rule.literal.lower(), span.label_))
 
     def _ongoing(self, finding: Finding, trigger: Span | None) -> bool:
         """An activity "with a history of" it goes on ("a history of marathon running"); only a
@@ -188,9 +264,31 @@ class Parser:
             and any(t.lower_ in words.test_nouns for t in span)
         )
 
+    def _overridden(self, doc: Any, mentions: list[Mention]) -> list[Mention]:
+        """Drop a mention of a finding that another finding, present in the same sentence,
+        overrides (``overrides`` in lexicon.yaml): "a tender groin swelling that would not
+        reduce" is an irreducible lump, not the reducible groin bulge "groin swelling" names
+        (a negated one, "no cough impulse", agrees with it and stays)."""
+        if not self._overrides:
+            return mentions
+        dropped: set[tuple[str, int, int]] = set()
+        for sentence in doc.sents:
+            start, end = sentence.start_char, sentence.end_char
+            for m in mentions:
+                if m.status is Status.PRESENT and start <= m.span.start < end:
+                    dropped.update((f, start, end) for f in self._overrides.get(m.finding, []))
+        return [
+            m
+            for m in mentions
+            if m.status is not Status.PRESENT
+            or not any(f == m.finding and s <= m.span.start < e for f, s, e in dropped)
+        ]
+
     def _anatomy_is_not_pain(self, doc: Any, mentions: list[Mention]) -> list[Mention]:
         """Drop a region named without a pain word in a sentence that reports imaging: "MRI of
-        the sacroiliac joints", "avulsion from the ischial tuberosity" name anatomy, not pain."""
+        the sacroiliac joints", "avulsion from the ischial tuberosity" name anatomy, not pain;
+        and a word alone that there names anatomy or a sign (``anatomy_in_imaging``:
+        "collapse" of a vertebra is not a faint, "epidural" extension is not an epidural)."""
         imaging = {
             (sentence.start_char, sentence.end_char)
             for sentence in doc.sents
@@ -203,10 +301,39 @@ class Parser:
         return [
             m
             for m in mentions
-            if m.kind is not FindingKind.REGION
-            or not any(start <= m.span.start < end for start, end in imaging)
-            or any(w in self._words.pain_words for w in m.span.text.lower().split())
+            if not any(start <= m.span.start < end for start, end in imaging)
+            or (
+                m.kind is not FindingKind.REGION
+                and m.span.text.lower() not in self._words.anatomy_in_imaging
+            )
+            or (
+                m.kind is FindingKind.REGION
+                and any(w in self._words.pain_words for w in m.span.text.lower().split())
+            )
         ]
+
+    def _onsets(self, doc: Any, mentions: list[Mention]) -> list[Mention]:
+        """An onset word right before a painful region ("acute right groin pain", "acute,
+        severe low back pain"), over side words, commas, "and" and pain modifiers, is how the
+        pain began (``onset_before_region``); "acute on chronic" is not."""
+        words = self._words
+        skip = (words.pain_modifiers | {",", "-", "and"}).union(*words.sides.values())
+        found: list[Mention] = []
+        for mention in mentions:
+            span = doc.char_span(mention.span.start, mention.span.end, alignment_mode="expand")
+            if mention.kind is not FindingKind.REGION or mention.status is not Status.PRESENT:
+                continue
+            if span is None:
+                continue
+            for index in range(span.start - 1, max(span.sent.start, span.start - 6) - 1, -1):
+                lower = doc[index].lower_
+                onset = words.onset_before_region.get(lower)
+                if onset is not None and self.kb.has_finding(onset):
+                    found.append(_onset_mention(self.kb.finding(onset), doc[index]))
+                    break
+                if lower in words.onset_stops or lower not in skip:
+                    break
+        return found
 
     def _bilateral(self, text: str, mentions: list[Mention]) -> list[Mention]:
         """A region said to be on both sides ("bilateral lower abdominal pain", "both
@@ -275,6 +402,12 @@ def _mark_measurement(measurement: Measurement, case: Case) -> Measurement:
     else:
         used = case.findings.get(measurement.finding) == measurement.value
     return measurement.model_copy(update={"used": used}) if used else measurement
+
+
+def _onset_mention(finding: Finding, token: Any) -> Mention:
+    return Mention(
+        finding=finding.id, kind=finding.kind, span=Span.of_tokens(token), status=Status.PRESENT
+    )
 
 
 def _blocks(text: str, size: int) -> list[tuple[int, str]]:

@@ -8,21 +8,31 @@ it once and keeps it.
 
 from __future__ import annotations
 
+import re
 import warnings
 from importlib import resources
 from typing import Any
 
 from hipdx.intake._context import context_words
-from hipdx.intake._lexicon import Lexicon
+from hipdx.intake._lexicon import NUMBER, Lexicon
 
 #: Determiners that stand for each other inside a phrase.
 _DETERMINERS = frozenset({"the", "my", "her", "his", "their", "your", "its"})
 #: Side words that may follow a determiner in the text but not in the phrase ("the hip" ~ "my
 #: right hip").
 _SIDES = ("left", "right")
+#: A spinal level that may follow a determiner in the text but not in the phrase ("collapse of the
+#: vertebral body" ~ "collapse of the T12 vertebral body").
+_SPINAL_LEVEL = r"^[ctls]\d{1,2}(?:-[ctls]?\d{1,2})?$"
 #: Prepositions that stand for each other inside a phrase ("haematoma in the iliacus" ~ "haematoma
-#: within the left iliacus").
-_PREPOSITIONS = frozenset({"in", "within"})
+#: within the left iliacus", "tenderness at the AIIS" ~ "tenderness over the AIIS").
+_PREPOSITIONS = (frozenset({"in", "within"}), frozenset({"at", "over"}))
+#: A number in the text, in digits or words, hyphenated or not ("40", "sixty five", "sixty-five").
+_NUMBER_TOKENS: list[dict[str, Any]] = [
+    {"LIKE_NUM": True},
+    {"ORTH": "-", "OP": "?"},
+    {"LIKE_NUM": True, "OP": "?"},
+]
 #: Where the target matcher puts its matches (a span group, so matches may overlap).
 SPAN_GROUP = "hipdx_findings"
 
@@ -77,10 +87,15 @@ def _import_medspacy() -> tuple[Any, Any, Any]:
 def _token_pattern(nlp: Any, phrase: str) -> list[dict[str, Any]]:
     """Match the phrase's tokens case-insensitively, with light morphology: any possessive for
     "the" ("the hip" ~ "my hip"), an optional side after a determiner or before the last word
-    ("the hip" ~ "her left hip", "oedematous ovary" ~ "oedematous right ovary"), "in" ~
+    ("the hip" ~ "her left hip", "oedematous ovary" ~ "oedematous right ovary"), a spinal
+    level after a determiner ("the T12 vertebral body"), "in" ~
     "within", other forms of a last word or an -ing word, and the predicate flexibility of
-    `_copula`."""
-    words = [token.lower_ for token in nlp.tokenizer(phrase)]
+    `_copula`. ``<n>`` stands for a number ("40", "sixty-five")."""
+    words = [
+        word
+        for index, part in enumerate(phrase.split(NUMBER))
+        for word in ([NUMBER] if index else []) + [t.lower_ for t in nlp.tokenizer(part.strip())]
+    ]
     copulas = sorted(context_words().copulas)
     pattern: list[dict[str, Any]] = []
     for index, word in enumerate(words):
@@ -89,8 +104,13 @@ def _token_pattern(nlp: Any, phrase: str) -> list[dict[str, Any]]:
         sided = previous in _DETERMINERS or (last and index and previous not in copulas)
         if sided and word not in _SIDES and previous not in _SIDES:
             pattern.append({"LOWER": {"IN": list(_SIDES)}, "OP": "?"})
+        if previous in _DETERMINERS:
+            pattern.append({"LOWER": {"REGEX": _SPINAL_LEVEL}, "OP": "?"})
         if index and word in copulas:
             pattern.extend(_copula(copulas))
+            continue
+        if word == NUMBER:
+            pattern.extend(_NUMBER_TOKENS)
             continue
         forms = _forms(word, last=index == len(words) - 1)
         if previous in copulas:
@@ -116,12 +136,27 @@ def _copula(copulas: list[str]) -> list[dict[str, Any]]:
 def _forms(word: str, *, last: bool) -> list[str]:
     if word in _DETERMINERS:
         return sorted(_DETERMINERS)
-    if word in _PREPOSITIONS:
-        return sorted(_PREPOSITIONS)
-    forms = {word}
+    for prepositions in _PREPOSITIONS:
+        if word in prepositions:
+            return sorted(prepositions)
+    forms = {word, *_spellings(word)}
     if word.isalpha() and word.endswith("ing") and len(word) > 5:
         stem = word[:-3]
         forms |= {stem, f"{stem}s", f"{stem}es", f"{stem}ed"}
     if last and word.isalpha() and len(word) > 2:
-        forms |= {f"{word}s", f"{word}es"}
+        forms |= {f"{f}{end}" for f in set(forms) for end in ("s", "es")}
     return sorted(forms)
+
+
+def _spellings(word: str) -> set[str]:
+    """The word's other spellings (``spellings`` in test_results.yaml: British to American,
+    "oedema" ~ "edema", "caecal" ~ "cecal", "tumour" ~ "tumor"), for words of five letters or
+    more."""
+    if len(word) < 5 or not word.isalpha():
+        return set()
+    found = set()
+    for pattern, replacement in context_words().spellings:
+        other = re.sub(pattern, replacement, word)
+        if other != word:
+            found.add(other)
+    return found

@@ -56,6 +56,12 @@ class ContextWords(BaseModel):
     onset_before_region: dict[str, str] = {}
     onset_stops: frozenset[str] = frozenset()
     anatomy_in_imaging: frozenset[str] = frozenset()
+    word_forms: dict[str, list[str]] = {}
+    word_fillers: dict[str, list[str]] = {}
+    distributive_words: frozenset[str] = frozenset()
+    distributive_stops: frozenset[str] = frozenset()
+    level_joiners: frozenset[str] = frozenset()
+    number_qualifiers: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=1)

@@ -15,7 +15,7 @@ from functools import lru_cache
 from importlib import resources
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hipdx.inference.answers import AGE_FINDING, SEX_FINDINGS
 from hipdx.intake._models import Measurement, Span
@@ -27,21 +27,46 @@ _WORDS = {
     "a": 1, "an": 1, "half a": 0.5, "half an": 0.5,
 }  # fmt: skip
 _NUMBER = r"(?<![\w.])(\d+(?:\.\d+)?|" + "|".join(sorted(_WORDS, key=len, reverse=True)) + r")"
+#: The number at the start of a reading's value ("4+" of a power grade 4+/5).
+_LEADING_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 #: How near (in characters) a cue must come before a number that has no unit.
 _UNITLESS_REACH = 16
 
 
 class Reading(BaseModel):
-    """A vital sign read against the threshold in a boolean finding's own wording: "BP 82/50"
-    is a systolic pressure under 90 mmHg, so hypotension (``hypotension_shock``) is present."""
+    """A number read against the threshold of a boolean finding's own wording (or the usual
+    clinical cut-off): "BP 82/50" is a systolic pressure under 90 mmHg, so hypotension
+    (``hypotension_shock``) is present; "power 2/5" is a severe motor deficit."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     finding: str
-    pattern: str  # a regular expression with a `value` group
-    below: float  # the finding is present when the value is under this
+    patterns: list[str] = Field(min_length=1)  # regular expressions with a `value` group
+    below: float | None = None  # the finding is present when the value is under this ...
+    above: float | None = None  # ... or over this
+    absent_from: float | None = None  # absent at or beyond this (default: the threshold)
+    sets_absent: bool = True  # False: a value on the other side says nothing
     plausible: tuple[float, float]
     source: str  # where the threshold comes from
+
+    @model_validator(mode="after")
+    def _one_threshold(self) -> Reading:
+        if (self.below is None) == (self.above is None):
+            raise ValueError(f"reading for {self.finding}: give exactly one of below / above")
+        return self
+
+    def decide(self, value: float) -> bool | None:
+        """Present (True), absent (False) or nothing said (None) at ``value``."""
+        if self.below is not None:
+            if value < self.below:
+                return True
+            absent = value >= (self.below if self.absent_from is None else self.absent_from)
+        else:
+            assert self.above is not None
+            if value > self.above:
+                return True
+            absent = value <= (self.above if self.absent_from is None else self.absent_from)
+        return False if absent and self.sets_absent else None
 
 
 class _Rules(BaseModel):
@@ -155,7 +180,9 @@ class MeasurementReader:
         self._point_before = (
             re.compile(r"(?<![A-Za-z])(?:" + before + r")\s*$", re.IGNORECASE) if before else None
         )
-        self._readings = [(r, re.compile(r.pattern, re.IGNORECASE)) for r in rules.readings]
+        self._readings = [
+            (r, [re.compile(p, re.IGNORECASE) for p in r.patterns]) for r in rules.readings
+        ]
         self._rate_before = [re.compile(p + r"\s*$", re.IGNORECASE) for p in rules.rate_before]
         self._followers = {
             finding: re.compile(r"\s*(?:" + "|".join(patterns) + r")", re.IGNORECASE)
@@ -179,16 +206,22 @@ class MeasurementReader:
         return found
 
     def readings(self, text: str, start: int, end: int) -> list[tuple[str, bool, Span]]:
-        """Vital signs in ``text[start:end]`` read against a boolean finding's threshold: (the
-        finding, whether it is present, the number)."""
+        """Numbers in ``text[start:end]`` read against a boolean finding's threshold (vital
+        signs, muscle power, a quantitative hCG): (the finding, whether it is present, the
+        number)."""
         found = []
-        for reading, pattern in self._readings:
-            for match in pattern.finditer(text, start, end):
-                value = float(match.group("value"))
-                low, high = reading.plausible
-                if low <= value <= high:
-                    span = Span.within(text, *match.span("value"))
-                    found.append((reading.finding, value < reading.below, span))
+        for reading, patterns in self._readings:
+            for pattern in patterns:
+                for match in pattern.finditer(text, start, end):
+                    number = _LEADING_NUMBER.match(match.group("value").replace(",", ""))
+                    if number is None:
+                        continue
+                    value = float(number.group())
+                    low, high = reading.plausible
+                    decided = reading.decide(value) if low <= value <= high else None
+                    if decided is not None:
+                        span = Span.within(text, *match.span("value"))
+                        found.append((reading.finding, decided, span))
         return found
 
     def shorthand_ages(

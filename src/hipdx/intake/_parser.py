@@ -56,6 +56,11 @@ class Parser:
             (t.phrase.lower(), t.finding): Status(t.only) for t in self.lexicon.terms if t.only
         }
         self._not_findings = lexicon.not_findings_pattern()
+        self._result_phrases = frozenset(
+            t.phrase.lower()
+            for t in self.lexicon.terms
+            if self._is_result_finding(kb.finding(t.finding))
+        )
         self._overrides = lexicon.overrides
         self._measure = MeasurementReader(kb, self.lexicon.cues, rules)
         self._nlp: Any = build_pipeline(self.lexicon)
@@ -249,15 +254,25 @@ class Parser:
             and bool(words.ongoing_triggers & set(trigger.text.lower().split()))
         )
 
-    def _needs_result(self, finding: Finding, span: Any) -> bool:
+    def _is_result_finding(self, finding: Finding) -> bool:
         """A laboratory finding that is a test's positive result (``result_findings`` words in
-        its wording), named without a result word ("pregnancy test", "beta-hCG"): only a result
-        word near it ("the pregnancy test was negative", "pregnancy test: negative") says
-        anything; a negation is not a result ("no pregnancy test was done")."""
+        its wording: "Positive pregnancy test")."""
+        words = self._words.result_findings
+        return finding.kind is FindingKind.LAB and any(
+            w in words for w in finding.clinician.lower().split()
+        )
+
+    def _needs_result(self, finding: Finding, span: Any) -> bool:
+        """A test whose positive result is a finding, named without a result word ("pregnancy
+        test", "beta-hCG"): only a result word near it ("the pregnancy test was negative",
+        "pregnancy test: negative") says anything, for every finding the phrase names (a
+        pregnancy test is also whether a pregnancy is possible); a negation is not a result ("no
+        pregnancy test was done")."""
         words = self._words
+        rule = span._.target_rule
+        named = rule is not None and rule.literal.lower() in self._result_phrases
         return (
-            finding.kind is FindingKind.LAB
-            and any(w in words.result_findings for w in finding.clinician.lower().split())
+            (self._is_result_finding(finding) or named)
             and not any(
                 t.lower_ in words.positive | words.negative | words.phrase_results for t in span
             )

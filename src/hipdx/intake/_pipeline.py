@@ -47,24 +47,26 @@ def build_pipeline(lexicon: Lexicon) -> Any:
     matcher = nlp.add_pipe(
         "medspacy_target_matcher", config={"result_type": "group", "prune": False, **group}
     )
-    matcher.add(
-        [
-            target_rule(term.phrase, term.finding, pattern=_token_pattern(nlp, term.phrase))
-            for term in lexicon.terms
-        ]
-    )
+    rules = []
+    for term in lexicon.terms:
+        pattern = _token_pattern(nlp, term.phrase)
+        rules.append(target_rule(term.phrase, term.finding, pattern=pattern))
+        distributed = _distributed(pattern)
+        if distributed is not None:
+            rules.append(target_rule(term.phrase, term.finding, pattern=distributed))
+    matcher.add(rules)
     context = nlp.add_pipe(
         "medspacy_context", config={"rules": None, "input_span_type": "group", **group}
     )
     rules_file = resources.files("hipdx.intake").joinpath("resources/context_rules.json")
     with resources.as_file(rules_file) as path:
-        rules = context_rule.from_json(str(path))
-    for rule in rules:
+        context_rules = context_rule.from_json(str(path))
+    for rule in context_rules:
         # medspaCy's JSON has no `terminated_by`; our rules carry it in their metadata: a
         # history window ("four years ago") ends where a new clause about now begins ("has").
         ends = (rule.metadata or {}).get("terminated_by", [])
         rule.terminated_by = {category.upper() for category in ends}
-    context.add(rules)
+    context.add(context_rules)
     return nlp
 
 
@@ -87,7 +89,8 @@ def _import_medspacy() -> tuple[Any, Any, Any]:
 def _token_pattern(nlp: Any, phrase: str) -> list[dict[str, Any]]:
     """Match the phrase's tokens case-insensitively, with light morphology: any possessive for
     "the" ("the hip" ~ "my hip"), an optional side after a determiner or before the last word
-    ("the hip" ~ "her left hip", "oedematous ovary" ~ "oedematous right ovary"), a spinal
+    ("the hip" ~ "her left hip", "decreased hip internal rotation" ~ "decreased right hip
+    internal rotation"), a spinal
     level after a determiner ("the T12 vertebral body"), "in" ~
     "within", other forms of a last word or an -ing word, and the predicate flexibility of
     `_copula`. ``<n>`` stands for a number ("40", "sixty-five")."""
@@ -101,22 +104,61 @@ def _token_pattern(nlp: Any, phrase: str) -> list[dict[str, Any]]:
     for index, word in enumerate(words):
         previous = words[index - 1] if index else None
         last = index == len(words) - 1
-        sided = previous in _DETERMINERS or (last and index and previous not in copulas)
+        sided = previous in _DETERMINERS or bool(index and previous not in copulas)
         if sided and word not in _SIDES and previous not in _SIDES:
             pattern.append({"LOWER": {"IN": list(_SIDES)}, "OP": "?"})
         if previous in _DETERMINERS:
-            pattern.append({"LOWER": {"REGEX": _SPINAL_LEVEL}, "OP": "?"})
+            pattern.extend(_spinal_levels())
         if index and word in copulas:
             pattern.extend(_copula(copulas))
             continue
         if word == NUMBER:
+            qualifiers = sorted(context_words().number_qualifiers)
+            if qualifiers:  # "runs up to 50 miles", "running about 60 km"
+                pattern.append({"LOWER": {"IN": qualifiers}, "OP": "{0,2}"})
             pattern.extend(_NUMBER_TOKENS)
             continue
         forms = _forms(word, last=index == len(words) - 1)
         if previous in copulas:
             forms = sorted({*forms, *(f"non{form}" for form in forms)})
         pattern.append({"LOWER": {"IN": forms}} if len(forms) > 1 else {"LOWER": word})
+        if not last:
+            pattern.extend(_fillers(word))
     return pattern
+
+
+def _spinal_levels() -> list[dict[str, Any]]:
+    """An optional spinal level, or two joined ("the L5 dermatome", "the L3 and L4
+    dermatomes"), after a determiner."""
+    level = {"LOWER": {"REGEX": _SPINAL_LEVEL}, "OP": "?"}
+    joiners = sorted(context_words().level_joiners)
+    if not joiners:
+        return [level]
+    return [level, {"LOWER": {"IN": joiners}, "OP": "?"}, dict(level)]
+
+
+def _fillers(word: str) -> list[dict[str, Any]]:
+    """Optional words that may follow ``word`` in the text (``word_fillers``: "tenderness to
+    palpation over the ASIS" ~ "tenderness over the ASIS"), position by position."""
+    fillers = [f.split() for f in context_words().word_fillers.get(word, [])]
+    width = max((len(f) for f in fillers), default=0)
+    return [
+        {"LOWER": {"IN": sorted({f[i] for f in fillers if len(f) > i})}, "OP": "?"}
+        for i in range(width)
+    ]
+
+
+def _distributed(pattern: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """The pattern of a phrase opening with a distributive word ("reduced internal rotation")
+    with other items coordinated before its rest ("reduced left hip flexion and internal
+    rotation"), or None."""
+    words = context_words()
+    first = pattern[0].get("LOWER") if pattern else None
+    if not isinstance(first, str) or first not in words.distributive_words or len(pattern) < 2:
+        return None
+    stops = sorted(words.distributive_stops | words.copulas | words.copula_negations)
+    gap = {"LOWER": {"NOT_IN": stops, "REGEX": r"^(?:[a-z]+|,)$"}, "OP": "{1,5}"}
+    return [pattern[0], gap, {"LOWER": {"IN": ["and", "or"]}}, *pattern[1:]]
 
 
 def _copula(copulas: list[str]) -> list[dict[str, Any]]:
@@ -134,6 +176,8 @@ def _copula(copulas: list[str]) -> list[dict[str, Any]]:
 
 
 def _forms(word: str, *, last: bool) -> list[str]:
+    if not last and word in context_words().word_forms:
+        return sorted({word, *context_words().word_forms[word]})
     if word in _DETERMINERS:
         return sorted(_DETERMINERS)
     for prepositions in _PREPOSITIONS:

@@ -15,9 +15,13 @@ Reasons 1, 3 and 4 are held back by the safety hold (`hipdx.inference.safety`): 
 question could still raise the triage level (a red flag above it that would fire with
 ``triage_rise_probability`` or more, or one that suggests a probable urgent or emergency
 must-not-miss condition, or an answer that would cross a must-not-miss triage threshold), the
-interview goes on and asks the best-scoring such question. The same questions take the last
-``safety_reserve`` questions of the budget (`in_reserve`), and an interview that stops with a
-dangerous condition unsettled ends with the triage raised to its level (`with_unresolved`).
+interview goes on and asks the best-scoring such question; so does a plausible urgent or
+emergency must-not-miss condition that needs more than the current level while an open question
+could still raise it (`plausible_danger_hold`: an urgent red flag does not end the screening of
+a plausible emergency). The last ``safety_reserve`` questions of the budget (`in_reserve`) go to
+the question with the largest triage value (`hipdx.inference.triage_value`), and an interview
+that stops with a dangerous condition unsettled ends with the triage raised to its level
+(`with_unresolved`).
 """
 
 from __future__ import annotations

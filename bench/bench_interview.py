@@ -398,6 +398,7 @@ class Run:
     stop_at: int  # questions asked when the stop rule stopped (adaptive), else budget
     stop_reason: str
     held: bool  # a safety hold deferred a stop for "leader clear" or "nothing worth asking"
+    asked: list[str] = field(default_factory=list)  # the questions, in order (after the stop too)
 
 
 def interview(
@@ -415,6 +416,7 @@ def interview(
     stop_at, stop_reason = budget, "budget"
     held = False
     queue = [bank.questions[i].id for i in order]
+    order_asked: list[str] = []
     for n in range(budget + 1):
         case = Case(age=patient.age, sex=patient.sex, setting=patient.setting, findings=findings)
         answers, _ = encode(case, kb)
@@ -455,8 +457,9 @@ def interview(
                 break
             question = open_[0]
         asked.add(question)
+        order_asked.append(question)
         findings.update(_answer(bank, question, patient))
-    return Run(ranks, triages, stop_at, stop_reason, held)
+    return Run(ranks, triages, stop_at, stop_reason, held, order_asked)
 
 
 def _open(kb: CompiledKB, bank: QuestionBank, question: str, answers: Answers) -> bool:

@@ -12,14 +12,22 @@ import pytest
 from typer.testing import CliRunner
 
 import hipdx
-from hipdx import Asker, Setting
+from hipdx import Asker, Setting, Sex, TriageLevel
 from hipdx.cli import app
 from hipdx.cli.interview import SIDE_FINDING, region_choices
 from hipdx.inference.answers import encode
 from hipdx.inference.case import Case
-from hipdx.inference.questions import build_question_bank, interview_policy
-from hipdx.inference.stopping import Patient, StopReason, interview_step
+from hipdx.inference.posterior import compute_posterior
+from hipdx.inference.questions import (
+    build_question_bank,
+    candidates,
+    expected_gains,
+    interview_policy,
+)
+from hipdx.inference.stopping import Patient, StopReason, interview_step, plausible_danger_hold
+from hipdx.inference.triage_value import red_flag_values
 from hipdx.kb.compiled import CompiledKB
+from hipdx.kb.rules import rule_findings
 
 ROOT = Path(__file__).parent.parent
 runner = CliRunner()
@@ -164,3 +172,95 @@ def test_a_tiny_simulation_asks_better_questions_than_random_order(tmp_path: Pat
         adaptive = simulated["adaptive"]["top1_curve"][budget]
         assert adaptive >= simulated["random"]["top1_curve"][budget]
         assert adaptive >= simulated["fixed"]["top1_curve"][budget]
+
+
+# ----------------------------------------------------------------------------------------------
+# The value of a question for the triage (the safety reserve's order)
+
+
+def _tiny_values(
+    tiny_kb: CompiledKB, kb: CompiledKB, findings: dict[str, bool]
+) -> dict[str, float]:
+    """The red-flag part of the triage value of every tiny-KB question, from routine."""
+    bank = build_question_bank(tiny_kb, interview_policy(kb))
+    answers, _ = encode(Case(age=40, sex=Sex.MALE, findings=findings), tiny_kb)
+    open_ = candidates(bank, answers, Asker.CLINICIAN)
+    p = compute_posterior(tiny_kb, answers, Setting.PRIMARY_CARE, 40, Sex.MALE).probabilities
+    p_answer = expected_gains(bank, p).answer_probability
+    flags = tuple(tiny_kb.knowledge.red_flags)
+    values = red_flag_values(bank, answers, p_answer, open_, flags, TriageLevel.ROUTINE.rank)
+    predicted = {q.id: float(p_answer[i, 0]) for i, q in enumerate(bank.questions)}
+    return {q.id: float(v) for q, v in zip(bank.questions, values, strict=True)} | {
+        f"P({q})": p for q, p in predicted.items()
+    }
+
+
+def test_a_question_that_alone_could_fire_an_urgent_red_flag_is_worth_its_chance_times_the_levels(
+    tiny_kb: CompiledKB, kb: CompiledKB
+) -> None:
+    """ "Fever with pain" is urgent, two levels above routine. With pain known, a fever answer
+    fires it with P(fever): the question is worth 2 x P(fever) levels; the others nothing."""
+    values = _tiny_values(tiny_kb, kb, {"f_pain": True})
+    assert values["f_fever"] == pytest.approx(2 * values["P(f_fever)"])
+    assert values["f_test"] == values["g_onset"] == 0.0
+
+
+def test_each_part_a_red_flag_needs_gets_the_credit_of_the_whole_rule(
+    tiny_kb: CompiledKB, kb: CompiledKB
+) -> None:
+    """With neither pain nor fever known, the rule fires only if both are asked: each of the two
+    questions is worth the whole rule, 2 x P(fever) x P(pain); without either it cannot fire."""
+    values = _tiny_values(tiny_kb, kb, {})
+    whole = 2 * values["P(f_fever)"] * values["P(f_pain)"]
+    assert values["f_fever"] == pytest.approx(whole)
+    assert values["f_pain"] == pytest.approx(whole)
+
+
+def test_a_red_flag_that_can_no_longer_fire_is_worth_nothing(
+    tiny_kb: CompiledKB, kb: CompiledKB
+) -> None:
+    values = _tiny_values(tiny_kb, kb, {"f_pain": False})
+    assert values["f_fever"] == 0.0
+
+
+def _packaged_step(kb: CompiledKB, findings: dict[str, bool], asked: int):  # type: ignore[no-untyped-def]
+    bank = build_question_bank(kb)
+    answers, _ = encode(Case(age=45, sex=Sex.MALE, findings=findings), kb)
+    patient = Patient(Setting.PRIMARY_CARE, 45, Sex.MALE)
+    return interview_step(kb, bank, answers, patient, asker=Asker.CLINICIAN, asked=asked)
+
+
+def test_the_reserve_asks_the_question_most_likely_to_raise_the_triage(kb: CompiledKB) -> None:
+    """A man with low back pain and pain below the knee, in the last questions of the budget:
+    the reserve asks the open question with the largest triage value (here a red-flag finding),
+    not the one that best settles the differential."""
+    reserve = interview_policy(kb).safety_reserve.value
+    step = _packaged_step(kb, {"pain_low_back": True, "pain_below_knee": True}, 20 - reserve)
+    assert step.reserved and step.question is not None
+    flagged = {f for flag in kb.knowledge.red_flags for f in rule_findings(flag.when)}
+    assert flagged.intersection(step.question.findings)
+    early = _packaged_step(kb, {"pain_low_back": True, "pain_below_knee": True}, 0)
+    assert not early.reserved
+
+
+def test_an_urgent_red_flag_does_not_end_the_screening_of_a_plausible_emergency(
+    kb: CompiledKB,
+) -> None:
+    """Low back pain and sciatica in both legs: the urgent red flag fires, and cauda equina, an
+    emergency, is plausible (about 1%, below the mass at which the interview would end as an
+    emergency anyway): the interview is held for a question that could still make it one, a
+    cauda equina sign. Once triaged emergency, nothing more is held."""
+    findings = {"bilateral_sciatica": True, "pain_low_back": True}
+    bank = build_question_bank(kb)
+    answers, _ = encode(Case(age=45, sex=Sex.MALE, findings=findings), kb)
+    p = compute_posterior(kb, answers, Setting.PRIMARY_CARE, 45, Sex.MALE).probabilities
+    hold = plausible_danger_hold(
+        kb, bank, answers, p, TriageLevel.URGENT, asker=Asker.CLINICIAN, skipped=frozenset()
+    )
+    assert hold is not None and hold.conditions == ("cauda_equina_syndrome",)
+    signs = next(f for f in kb.knowledge.red_flags if f.id == "cauda_equina_signs")
+    assert set(hold.questions) <= set(rule_findings(signs.when))
+    emergency = plausible_danger_hold(
+        kb, bank, answers, p, TriageLevel.EMERGENCY, asker=Asker.CLINICIAN, skipped=frozenset()
+    )
+    assert emergency is None

@@ -343,10 +343,10 @@ def rank_questions(
     flags = triage_raising_flags(bank, probabilities, level)
     gains = with_screening(bank, expected_gains(bank, probabilities), answers, mask, flags)
     order = [i for i in np.argsort(-gains.score, kind="stable") if mask[i]][:k]
-    return tuple(_suggestion(bank, gains, probabilities, int(i)) for i in order)
+    return tuple(suggestion(bank, gains, probabilities, int(i)) for i in order)
 
 
-def _suggestion(
+def suggestion(
     bank: QuestionBank, gains: Gains, probabilities: FloatArray, index: int
 ) -> Suggestion:
     question = bank.questions[index]

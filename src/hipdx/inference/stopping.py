@@ -15,9 +15,13 @@ Reasons 1, 3 and 4 are held back by the safety hold (`hipdx.inference.safety`): 
 question could still raise the triage level (a red flag above it that would fire with
 ``triage_rise_probability`` or more, or one that suggests a probable urgent or emergency
 must-not-miss condition, or an answer that would cross a must-not-miss triage threshold), the
-interview goes on and asks the best-scoring such question. The same questions take the last
-``safety_reserve`` questions of the budget (`in_reserve`), and an interview that stops with a
-dangerous condition unsettled ends with the triage raised to its level (`with_unresolved`).
+interview goes on and asks the best-scoring such question; so does a plausible urgent or
+emergency must-not-miss condition that needs more than the current level while an open question
+could still raise it (`plausible_danger_hold`: an urgent red flag does not end the screening of
+a plausible emergency). The last ``safety_reserve`` questions of the budget (`in_reserve`) go to
+the question with the largest triage value (`hipdx.inference.triage_value`), and an interview
+that stops with a dangerous condition unsettled ends with the triage raised to its level
+(`with_unresolved`).
 """
 
 from __future__ import annotations
@@ -36,10 +40,12 @@ from hipdx.inference.posterior import compute_posterior
 from hipdx.inference.questions import QuestionBank, Suggestion, rank_questions
 from hipdx.inference.safety import SafetyHold, safety_hold
 from hipdx.inference.triage import decide, fired_red_flags
+from hipdx.inference.triage_value import safety_question
 from hipdx.kb.compiled import CompiledKB, FloatArray
 
 #: How many conditions an unresolved triage reason names.
 _NAMED = 5
+_URGENT = TriageLevel.URGENT.rank
 
 
 class StopReason(StrEnum):
@@ -112,6 +118,8 @@ def interview_step(
     def hold() -> SafetyHold | None:
         found = safety_hold(
             kb, bank, answers, probabilities, triage.level, asker=asker, skipped=skipped
+        ) or plausible_danger_hold(
+            kb, bank, answers, probabilities, triage.level, asker=asker, skipped=skipped
         )
         holds.extend([found] if found is not None else [])
         return found
@@ -119,10 +127,19 @@ def interview_step(
     stop = decide_stop(
         bank, probabilities, flags, suggestions, asked=asked, budget=limit, hold=hold
     )
-    reserved = stop is None and not holds and in_reserve(bank, asked, limit) and hold() is not None
+    reserving = stop is None and not holds and in_reserve(bank, asked, limit)
+    if reserving:
+        hold()
     if stop is not None:
         triage = with_unresolved(kb, bank, probabilities, triage)
-    if holds:  # ask the best of the questions that could still raise the triage level first
+    first: tuple[Suggestion, ...] = ()
+    if stop is None and reserving:  # the reserve: what could still raise the triage most
+        held = frozenset(holds[0].questions) if holds else frozenset()
+        chosen = safety_question(
+            kb, bank, answers, probabilities, triage.level, asker=asker, skipped=skipped, held=held
+        )
+        first = (chosen,) if chosen is not None else ()
+    elif stop is None and holds:  # a deferred stop: the best of the questions that hold it
         only = frozenset(q.id for q in bank.questions) - frozenset(holds[0].questions)
         first = rank_questions(
             bank,
@@ -133,8 +150,10 @@ def interview_step(
             exclude=skipped | only,
             level=triage.level,
         )
-        rest = tuple(s for s in suggestions if s.question not in {f.question for f in first})
-        suggestions = (first + rest)[: max(k, 1)]
+    if first:
+        rest = tuple(s for s in suggestions if s.question != first[0].question)
+        suggestions = (*first, *rest)[: max(k, 1)]
+    reserved = reserving and bool(first)
     return InterviewStep(
         probabilities=probabilities,
         triage=triage,
@@ -226,3 +245,38 @@ def decide_stop(
             return None
         return Stop(reason=StopReason.NOTHING_WORTH_ASKING, threshold=minimum, asked=asked)
     return None
+
+
+def plausible_danger_hold(
+    kb: CompiledKB,
+    bank: QuestionBank,
+    answers: Answers,
+    probabilities: FloatArray,
+    level: TriageLevel,
+    *,
+    asker: Asker,
+    skipped: frozenset[str],
+) -> SafetyHold | None:
+    """A hold while a must-not-miss condition that needs more than ``level`` (urgent or
+    emergency) holds ``safety_probability`` or more and an open question is worth
+    ``triage_rise_probability`` levels or more (`hipdx.inference.triage_value`): an urgent red
+    flag does not end the screening of a plausible emergency."""
+    threshold = bank.policy.safety_probability.value
+    conditions = probabilities[:-1]
+    needs_more = kb.must_not_miss & (kb.urgency_rank >= max(level.rank + 1, _URGENT))
+    probable = needs_more & (conditions >= threshold)
+    if not probable.any():
+        return None
+    question = safety_question(
+        kb, bank, answers, probabilities, level, asker=asker, skipped=skipped, held=frozenset()
+    )
+    if question is None:
+        return None
+    order = np.argsort(-np.where(probable, conditions, -1.0), kind="stable")
+    return SafetyHold(
+        conditions=tuple(kb.condition_ids[i] for i in order[: int(probable.sum())]),
+        probability=float(conditions[probable].sum()),
+        threshold=threshold,
+        red_flags=(),
+        questions=(question.question,),
+    )

@@ -1,0 +1,172 @@
+"""The value of a question for the triage: how many levels its answer is expected to add.
+
+The information score (`hipdx.inference.questions`) asks what settles the differential; the
+safety reserve and the safety hold must ask what could still change what is done. For every
+open question, the expected rise of the interview's triage level (in levels) that the question
+is responsible for, from two sources:
+
+* **red flags** above the current level: P(the rule fires if every open question were asked)
+  minus P(it fires if this question were never asked), times the levels it would add. A question
+  that only completes a rule with other open parts gets the credit of the whole rule (fever for
+  "fever and a limp" is worth asking: without it the rule cannot fire), a question that is one of
+  several alternatives (saddle numbness or new bladder problems) the share it alone adds;
+* **must-not-miss mass**: Σ over answers of P(answer) times the levels added when the answer
+  lifts the probability of the urgent-or-higher (emergency) must-not-miss conditions over the
+  level at which the interview ends with them unsettled (`unresolved_probability` × the triage
+  threshold, docs/interview.md), one array operation over every question and answer.
+
+Predictions use the question bank's answer model from the current posterior; a finding this
+asker cannot be asked is neither present nor absent.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hipdx._types import Asker, TriageLevel
+from hipdx.inference.answers import Answers
+from hipdx.inference.questions import (
+    Gains,
+    QuestionBank,
+    Suggestion,
+    candidates,
+    expected_gains,
+    suggestion,
+    triage_raising_flags,
+    with_screening,
+)
+from hipdx.inference.screening import rule_probability
+from hipdx.kb.compiled import BoolArray, CompiledKB, FloatArray
+from hipdx.kb.rules import evaluate, rule_findings
+from hipdx.kb.schema import RedFlag
+
+
+def triage_values(
+    kb: CompiledKB,
+    bank: QuestionBank,
+    answers: Answers,
+    probabilities: FloatArray,
+    gains: Gains,
+    open_: BoolArray,
+    flags: tuple[RedFlag, ...],
+    level: TriageLevel,
+) -> FloatArray:
+    """Per question, the expected rise of the triage level it is responsible for (levels)."""
+    floor = max(level.rank, unresolved_level(kb, bank, probabilities).rank)
+    flag_values = red_flag_values(bank, answers, gains.answer_probability, open_, flags, floor)
+    by_mass = mass_values(kb, bank, gains, floor)
+    return np.asarray(np.where(open_, flag_values + by_mass, 0.0), dtype=np.float64)
+
+
+def red_flag_values(
+    bank: QuestionBank,
+    answers: Answers,
+    answer_probability: FloatArray,
+    open_: BoolArray,
+    flags: tuple[RedFlag, ...],
+    floor: int,
+) -> FloatArray:
+    """Per question: Σ over undecided flags above ``floor`` of the levels the flag adds times
+    P(fires, every open question asked) − P(fires, this question never asked)."""
+    present, absent = predicted_findings(bank, answers, answer_probability, open_)
+    values = np.zeros(len(bank.questions))
+    for flag in flags:
+        gain = flag.level.rank - floor
+        if gain <= 0 or evaluate(flag.when, answers.known) is not None:
+            continue
+        mentioned = set(rule_findings(flag.when))
+        fires = rule_probability(flag.when, present, absent)
+        if fires <= 0:
+            continue
+        for index in np.flatnonzero(open_):
+            findings = bank.questions[index].findings
+            if mentioned.intersection(findings):
+                unasked = dict.fromkeys(findings, 0.0)
+                without = rule_probability(flag.when, present | unasked, absent | unasked)
+                values[index] += gain * max(fires - without, 0.0)
+    return values
+
+
+def predicted_findings(
+    bank: QuestionBank, answers: Answers, answer_probability: FloatArray, open_: BoolArray
+) -> tuple[dict[str, float], dict[str, float]]:
+    """P(present) and P(established absent) of every finding if every open question were asked:
+    1 / 0 for an answer, the predicted answer for an open question, 0 / 0 for the rest."""
+    present = dict.fromkeys(answers.present, 1.0) | dict.fromkeys(answers.absent, 0.0)
+    absent = {f: 1.0 - p for f, p in present.items()}
+    for index in np.flatnonzero(open_):
+        findings = bank.questions[index].findings
+        if len(findings) == 1:
+            chance = {findings[0]: float(answer_probability[index, 0])}
+        else:
+            chance = {f: float(answer_probability[index, a]) for a, f in enumerate(findings)}
+        for finding, p in chance.items():
+            present.setdefault(finding, p)
+            absent.setdefault(finding, 1.0 - p)
+    unasked = {f for q in bank.questions for f in q.findings} - set(present)
+    return present | dict.fromkeys(unasked, 0.0), absent | dict.fromkeys(unasked, 0.0)
+
+
+def mass_values(kb: CompiledKB, bank: QuestionBank, gains: Gains, floor: int) -> FloatArray:
+    """Per question: Σ_answers P(answer) × the levels added when the answer lifts an urgent or
+    emergency must-not-miss mass over its unresolved bar (above ``floor``)."""
+    added = np.zeros(gains.answer_probability.shape)  # (questions, answers)
+    for rank, selected, bar in _bars(kb, bank):
+        if rank <= floor:
+            continue
+        mass = gains.posterior_after[:, selected, :].sum(axis=1)
+        added = np.maximum(added, np.where(mass >= bar, rank - floor, 0.0))
+    return np.asarray((gains.answer_probability * added).sum(axis=1), dtype=np.float64)
+
+
+def unresolved_level(kb: CompiledKB, bank: QuestionBank, probabilities: FloatArray) -> TriageLevel:
+    """The level the interview would end with from the must-not-miss mass alone, counting a
+    mass over its unresolved bar (`with_unresolved`)."""
+    ranks = [rank for rank, sel, bar in _bars(kb, bank) if probabilities[sel].sum() >= bar]
+    top = max(ranks, default=TriageLevel.SELF_CARE.rank)
+    return next(level for level in TriageLevel if level.rank == top)
+
+
+def _bars(kb: CompiledKB, bank: QuestionBank) -> list[tuple[int, BoolArray, float]]:
+    """(level rank, the conditions counted, the unresolved bar) of each urgent-or-higher
+    must-not-miss threshold of triage.yaml."""
+    assert kb.knowledge.triage is not None
+    unresolved = bank.policy.unresolved_probability.value
+    return [
+        (t.level.rank, _selected(kb, t.level), unresolved * t.mass)
+        for t in kb.knowledge.triage.must_not_miss_thresholds
+        if t.level.rank >= TriageLevel.URGENT.rank
+    ]
+
+
+def _selected(kb: CompiledKB, level: TriageLevel) -> BoolArray:
+    """The must-not-miss conditions of ``level`` or more urgent (and not the other cause)."""
+    return np.append(kb.must_not_miss & (kb.urgency_rank >= level.rank), False)
+
+
+def safety_question(
+    kb: CompiledKB,
+    bank: QuestionBank,
+    answers: Answers,
+    probabilities: FloatArray,
+    level: TriageLevel,
+    *,
+    asker: Asker,
+    skipped: frozenset[str],
+    held: frozenset[str],
+) -> Suggestion | None:
+    """The question the safety reserve or hold asks: of the open questions in ``held`` or worth
+    ``triage_rise_probability`` levels or more, the one with the largest triage value (then the
+    largest score); None when there is none."""
+    open_ = candidates(bank, answers, asker)
+    open_ &= np.array([q.id not in skipped for q in bank.questions], dtype=bool)
+    flags = triage_raising_flags(bank, probabilities, level)
+    gains = with_screening(bank, expected_gains(bank, probabilities), answers, open_, flags)
+    values = triage_values(kb, bank, answers, probabilities, gains, open_, flags, level)
+    in_hold = np.array([q.id in held for q in bank.questions], dtype=bool)
+    allowed = open_ & (in_hold | (values >= bank.policy.triage_rise_probability.value))
+    if not allowed.any():
+        return None
+    order = np.lexsort((gains.score, values))  # by value, then score; the best is last
+    best = next(int(i) for i in order[::-1] if allowed[i])
+    return suggestion(bank, gains, probabilities, best)

@@ -433,8 +433,10 @@ def interview(
             )
             p, level = step.probabilities, step.triage.level.rank
         else:
-            p = compute_posterior(kb, answers, case.setting, case.age, case.sex).probabilities
-            level = decide(kb, p, fired_red_flags(kb, answers)).level.rank
+            posterior = compute_posterior(kb, answers, case.setting, case.age, case.sex)
+            p = posterior.probabilities
+            flags = fired_red_flags(kb, answers)
+            level = decide(kb, p, flags, posterior.cautious_probabilities).level.rank
         ranks.append(_best_rank(kb, p, patient.expected))
         triages.append(level)
         if n == budget:
@@ -498,9 +500,10 @@ def full_triage(
     findings = {**patient.intake, **answers_}
     case = Case(age=patient.age, sex=patient.sex, setting=patient.setting, findings=findings)
     answers, _ = encode(case, kb)
-    p = compute_posterior(kb, answers, case.setting, case.age, case.sex).probabilities
+    posterior = compute_posterior(kb, answers, case.setting, case.age, case.sex)
     flags = fired_red_flags(kb, answers)
-    return decide(kb, p, flags).level.rank, tuple(f.red_flag for f in flags)
+    level = decide(kb, posterior.probabilities, flags, posterior.cautious_probabilities).level
+    return level.rank, tuple(f.red_flag for f in flags)
 
 
 def fixed_order(kb: CompiledKB, bank: QuestionBank, asker: Asker) -> list[int]:

@@ -22,7 +22,12 @@ from hipdx.kb.schema import FindingKind, LevelThreshold, UnlinkedFindings
 TINY_KB = Path(__file__).parent / "fixtures" / "tiny_kb"
 
 
-def _tiny(rate_ratio: float, urgent_mass: float = 0.3, red_flags: bool = False) -> CompiledKB:
+def _tiny(
+    rate_ratio: float,
+    urgent_mass: float = 0.3,
+    red_flags: bool = False,
+    max_comparator_rate: float = 1.0,
+) -> CompiledKB:
     """The tiny knowledge base with the policy; without its red flag unless ``red_flags``
     (the flag mentions f_pain and f_fever, which would keep them neutral)."""
     knowledge = hipdx.load_knowledge(TINY_KB).knowledge
@@ -30,6 +35,7 @@ def _tiny(rate_ratio: float, urgent_mass: float = 0.3, red_flags: bool = False) 
     policy = UnlinkedFindings(
         rate_ratio=rate_ratio,
         kinds=[FindingKind.REGION, FindingKind.EXAM, FindingKind.SYMPTOM],
+        max_comparator_rate=max_comparator_rate,
         grade="expert-estimate",
         note="test fixture policy",
     )
@@ -87,6 +93,14 @@ def test_a_finding_a_red_flag_mentions_stays_neutral_where_unlinked() -> None:
     assert _probabilities(result) == pytest.approx(
         {"cond_a": 1 / 3, "cond_b": 1 / 12, "cond_c": 1 / 12}
     )
+
+
+def test_a_finding_common_among_presenters_stays_neutral_where_unlinked() -> None:
+    """f_pain's comparator rate is 0.4: above a limit of 0.3 it counts only where linked."""
+    result = hipdx.assess(
+        {"findings": {"f_pain": False}}, knowledge=_tiny(0.5, max_comparator_rate=0.3)
+    )
+    assert _probabilities(result)["cond_b"] == pytest.approx(0.1 / (0.2 / 3 + 0.2 + 0.6))
 
 
 def test_the_explanation_says_the_finding_is_not_linked() -> None:

@@ -183,7 +183,9 @@ def _unlinked_log_lrs(
     ratio = policy.rate_ratio
     for column, finding_id in enumerate(finding_ids):
         rate = rates.get(finding_id)
-        if rate is not None and kind_of[finding_id] in kinds and finding_id not in flagged:
+        if rate is None or rate > policy.max_comparator_rate:
+            continue
+        if kind_of[finding_id] in kinds and finding_id not in flagged:
             present[column] = math.log(ratio)
             absent[column] = math.log((1.0 - ratio * rate) / (1.0 - rate))
     return present, absent

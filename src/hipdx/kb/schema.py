@@ -241,11 +241,15 @@ class UnlinkedFindings(Provenance):
     among other presenters (the median comparator rate of the finding's rows). 1 makes unlinked
     findings neutral (LR 1). Risk factors and demographics are not caused by a condition, so a
     missing link says nothing about them; leave them out of ``kinds``. Findings a red-flag rule
-    mentions always stay neutral where unlinked: rules, not rows, make them count.
+    mentions always stay neutral where unlinked: rules, not rows, make them count. So does a
+    finding more common among presenters than ``max_comparator_rate``: a test positive in most
+    presenters is linked only where it discriminates, and its absence would otherwise raise every
+    unlinked condition by (1 - rate_ratio x rate) / (1 - rate), about 4 at a rate of 0.8.
     """
 
     rate_ratio: float = Field(gt=0.0, le=1.0)
     kinds: list[FindingKind] = Field(min_length=1)
+    max_comparator_rate: float = Field(default=1.0, gt=0.0, le=1.0)
 
 
 class TriagePolicy(_Model):

@@ -1,6 +1,7 @@
 """Engine speed, measured against a plain-Python baseline in the same run.
 
-The baseline computes the same posterior with loops over conditions and evidence rows (no NumPy);
+The baseline computes the same posterior with loops over conditions and evidence rows (no NumPy),
+unlinked findings included;
 both results are checked to agree before any time is reported.
 
     .venv/bin/python bench/bench_engine.py [--repeat N]
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import statistics
 from pathlib import Path
 
 import numpy as np
@@ -21,28 +23,63 @@ from hipdx.inference.answers import Answers, encode
 from hipdx.inference.case import Case
 from hipdx.inference.posterior import applicable, compute_posterior
 from hipdx.kb.compiled import CompiledKB, likelihood_ratios
+from hipdx.kb.rules import rule_findings
 
 ROOT = Path(__file__).parent.parent
 
 
-def baseline_posterior(kb: CompiledKB, answers: Answers, case: Case) -> list[float]:
+def unlinked_log_lr(kb: CompiledKB, finding: str, present: bool) -> float:
+    """The log LR of an answered finding for a class with no row for it (docs/algorithm.md)."""
+    knowledge = kb.knowledge
+    policy = knowledge.triage.unlinked_findings if knowledge.triage else None
+    if policy is None or kb.finding_column(finding) is None:
+        return 0.0
+    flagged = {f for flag in knowledge.red_flags for f in rule_findings(flag.when)}
+    rates = [
+        1 - row.specificity
+        for condition in knowledge.conditions
+        for row in condition.evidence
+        if row.finding == finding and row.sensitivity is not None and row.specificity is not None
+    ]
+    if not rates or finding in flagged or kb.finding(finding).kind not in policy.kinds:
+        return 0.0
+    rate = statistics.median(rates)
+    if rate > policy.max_comparator_rate:
+        return 0.0
+    ratio = policy.rate_ratio
+    return math.log(ratio) if present else math.log((1 - ratio * rate) / (1 - rate))
+
+
+def unlinked_table(kb: CompiledKB) -> dict[tuple[str, bool], float]:
+    """Every finding's unlinked log LR, present and absent, worked out once (as compiling does)."""
+    return {(f, p): unlinked_log_lr(kb, f, p) for f in kb.finding_ids for p in (True, False)}
+
+
+def baseline_posterior(
+    kb: CompiledKB, answers: Answers, case: Case, table: dict[tuple[str, bool], float]
+) -> list[float]:
     """The same update written as loops over conditions and rows."""
     possible = applicable(kb, case.age, case.sex)
     grouped = {m: g for g in kb.groups for m in g.members}
+    answered = sorted(answers.present | answers.absent)
+    unlinked = {f: table.get((f, f in answers.present), 0.0) for f in answered}
     scores = []
     for index, condition in enumerate(kb.knowledge.conditions):
         if not possible[index]:
             scores.append(-math.inf)
             continue
         score = math.log(condition.priors[case.setting].value)
+        linked = set()
         for row in condition.evidence:
             if row.finding in grouped:
                 continue
+            linked.add(row.finding)
             lr_pos, lr_neg = likelihood_ratios(row)
             if row.finding in answers.present:
                 score += math.log(lr_pos)
             elif row.finding in answers.absent:
                 score += math.log(lr_neg)
+        score += sum(v for f, v in unlinked.items() if f not in linked)
         for group in kb.groups:
             allowed = [answers.known(m) is not False for m in group.members]
             if all(allowed):
@@ -52,7 +89,8 @@ def baseline_posterior(kb: CompiledKB, answers: Answers, case: Case) -> list[flo
             score += math.log(p) - math.log(q)
         scores.append(score)
     assert kb.knowledge.triage is not None
-    scores.append(math.log(kb.knowledge.triage.other_cause.priors[case.setting].value))
+    other = math.log(kb.knowledge.triage.other_cause.priors[case.setting].value)
+    scores.append(other + sum(unlinked.values()))
     top = max(scores)
     weights = [math.exp(s - top) for s in scores]
     return [w / sum(weights) for w in weights]
@@ -67,14 +105,15 @@ def main() -> None:
     case = Case.model_validate(json.loads(example.read_text()))
     answers, _ = encode(case, kb)
     engine = compute_posterior(kb, answers, case.setting, case.age, case.sex).probabilities
-    baseline = baseline_posterior(kb, answers, case)
+    table = unlinked_table(kb)
+    baseline = baseline_posterior(kb, answers, case, table)
     assert np.allclose(engine, baseline), "engine and baseline disagree"
 
     def vectorised() -> None:
         compute_posterior(kb, answers, case.setting, case.age, case.sex)
 
     def loops() -> None:
-        baseline_posterior(kb, answers, case)
+        baseline_posterior(kb, answers, case, table)
 
     def full() -> None:
         hipdx.assess(case, knowledge=kb)

@@ -30,6 +30,23 @@ def test_assess_prints_the_triage_banner_the_differential_and_the_disclaimer() -
         assert text in result.output
 
 
+def test_assess_names_the_source_of_each_reason_in_brackets() -> None:
+    """A reason cites its reference key, or says the finding is not linked; rich markup must not
+    swallow the brackets."""
+    result = runner.invoke(app, ["assess", "--case", SEED])
+    assert result.exit_code == 0, result.output
+    document = hipdx.assess(json.loads(Path(SEED).read_text()))
+    cited = {
+        ref
+        for row in document.differential[:3]
+        for c in row.explanation[:3]
+        for ref in c.references
+    }
+    assert cited, "the seed case's top reasons cite something"
+    assert any(f"[{ref}" in result.output for ref in cited)
+    assert "[not a" in result.output  # "[not a feature of it in the knowledge base]", wrapped
+
+
 def test_assess_json_has_the_documented_keys() -> None:
     result = runner.invoke(app, ["assess", "--case", SEED, "--json"])
     assert result.exit_code == 0, result.output

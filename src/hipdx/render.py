@@ -105,8 +105,12 @@ def _differential_table(ranked: tuple[RankedCondition, ...], kb: CompiledKB, oth
         if row.must_not_miss:
             name.append(" ⚠", style="red")
         reasons = "\n".join(describe_contribution(c, kb) for c in row.explanation[:_REASONS_SHOWN])
-        table.add_row(
-            str(row.rank), name, _percent(row.probability), _bar(row.probability), reasons or "-"
+        table.add_row(  # Text: the references' brackets are not rich markup
+            str(row.rank),
+            name,
+            _percent(row.probability),
+            _bar(row.probability),
+            Text(reasons or "-"),
         )
     table.add_row(
         "",

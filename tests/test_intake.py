@@ -93,6 +93,15 @@ def test_the_seed_case_results_give_the_oedema_and_the_distance_in_mm(seed: Pars
     assert distance.span.text == "2.5cm"
 
 
+def test_the_seed_case_pasted_with_its_results_puts_ischiofemoral_impingement_in_the_top_two(
+    seed: ParsedCase,
+) -> None:
+    """The issue's done criterion, second half: the case text as written plus the femur MRI
+    paragraph. (The first half, top five from the presentation alone, is not met: 7th.)"""
+    rank = hipdx.assess(seed.case).rank_of("ischiofemoral_impingement")
+    assert rank is not None and rank <= 2
+
+
 def test_negated_mentions_carry_their_trigger_and_span(seed: ParsedCase) -> None:
     weakness = next(m for m in seed.mentions if m.finding == "leg_weakness")
     assert weakness.status is Status.ABSENT

@@ -114,12 +114,15 @@ def interview_step(
     )
     limit = budget if budget is not None else bank.policy.question_budget.value
     holds: list[SafetyHold] = []
+    # the safety machinery sees whichever posterior gives dangerous conditions more probability,
+    # as triage does: a finding the KB does not link to a condition never ends its screening
+    safety = more_dangerous(kb, probabilities, posterior.cautious_probabilities)
 
     def hold() -> SafetyHold | None:
         found = safety_hold(
-            kb, bank, answers, probabilities, triage.level, asker=asker, skipped=skipped
+            kb, bank, answers, safety, triage.level, asker=asker, skipped=skipped
         ) or plausible_danger_hold(
-            kb, bank, answers, probabilities, triage.level, asker=asker, skipped=skipped
+            kb, bank, answers, safety, triage.level, asker=asker, skipped=skipped
         )
         holds.extend([found] if found is not None else [])
         return found
@@ -131,12 +134,12 @@ def interview_step(
     if reserving:
         hold()
     if stop is not None:
-        triage = with_unresolved(kb, bank, probabilities, triage)
+        triage = with_unresolved(kb, bank, safety, triage)
     first: tuple[Suggestion, ...] = ()
     if stop is None and reserving:  # the reserve: what could still raise the triage most
         held = frozenset(holds[0].questions) if holds else frozenset()
         chosen = safety_question(
-            kb, bank, answers, probabilities, triage.level, asker=asker, skipped=skipped, held=held
+            kb, bank, answers, safety, triage.level, asker=asker, skipped=skipped, held=held
         )
         first = (chosen,) if chosen is not None else ()
     elif stop is None and holds:  # a deferred stop: the best of the questions that hold it
@@ -163,6 +166,12 @@ def interview_step(
         hold=holds[0] if holds else None,
         reserved=reserved,
     )
+
+
+def more_dangerous(kb: CompiledKB, first: FloatArray, second: FloatArray) -> FloatArray:
+    """Of two posteriors, the one giving must-not-miss conditions more probability."""
+    danger = kb.must_not_miss
+    return first if float(first[:-1][danger].sum()) >= float(second[:-1][danger].sum()) else second
 
 
 def with_unresolved(

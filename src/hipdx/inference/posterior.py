@@ -72,23 +72,23 @@ def compute_posterior(
 ) -> Posterior:
     log_prior = kb.log_prior[setting].copy()
     log_prior[:-1][~applicable(kb, age, sex)] = -np.inf
-    observations, columns, linked = _independent(kb, answers)
+    observations, columns, cautious_columns, other = _independent(kb, answers)
     group_observations, group_columns = _grouped(kb, answers)
-    all_columns = columns + group_columns
-    log_lr = np.column_stack(all_columns) if all_columns else np.zeros((len(kb.condition_ids), 0))
-    from_rows = (
-        np.column_stack(linked + [np.ones(len(kb.condition_ids), dtype=bool)] * len(group_columns))
-        if all_columns
-        else np.zeros(log_lr.shape, dtype=bool)
-    )
-    other = _other_cause_log_lr(kb, observations)
+    log_lr = _stack(kb, columns + group_columns)
     return Posterior(
         observations=tuple(observations + group_observations),
         log_lr=log_lr,
         log_prior=log_prior,
         probabilities=_softmax(_scores(log_prior, log_lr, other)),
-        cautious_probabilities=_softmax(_scores(log_prior, np.where(from_rows, log_lr, 0.0), 0.0)),
+        cautious_probabilities=_softmax(
+            _scores(log_prior, _stack(kb, cautious_columns + group_columns), 0.0)
+        ),
     )
+
+
+def _stack(kb: CompiledKB, columns: list[FloatArray]) -> FloatArray:
+    """(conditions, observations); empty when nothing is answered."""
+    return np.column_stack(columns) if columns else np.zeros((len(kb.condition_ids), 0))
 
 
 def _scores(log_prior: FloatArray, log_lr: FloatArray, other: float) -> FloatArray:
@@ -98,24 +98,15 @@ def _scores(log_prior: FloatArray, log_lr: FloatArray, other: float) -> FloatArr
     return scores
 
 
-def _other_cause_log_lr(kb: CompiledKB, observations: list[Observation]) -> float:
-    total = 0.0
-    for observation in observations:
-        column = kb.finding_column(observation.finding)
-        assert column is not None, "independent observations have a column"
-        vector = kb.other_present if observation.present else kb.other_absent
-        total += float(vector[column])
-    return total
-
-
 def _independent(
     kb: CompiledKB, answers: Answers
-) -> tuple[list[Observation], list[FloatArray], list[BoolArray]]:
-    """The observations of independent findings, their log-LR columns and which entries of each
-    column come from evidence rows."""
+) -> tuple[list[Observation], list[FloatArray], list[FloatArray], float]:
+    """The observations of independent findings, their log-LR columns, the same columns with
+    unlinked entries neutral, and the other-cause class's summed log LR."""
     observations: list[Observation] = []
     columns: list[FloatArray] = []
-    linked: list[BoolArray] = []
+    cautious: list[FloatArray] = []
+    other = 0.0
     for finding in sorted(answers.present | answers.absent):
         column = kb.finding_column(finding)
         if column is None:
@@ -124,8 +115,9 @@ def _independent(
         matrix = kb.log_lr_present if present else kb.log_lr_absent
         observations.append(Observation(finding, present, None, ()))
         columns.append(matrix[:, column])
-        linked.append(kb.linked[:, column])
-    return observations, columns, linked
+        cautious.append(np.where(kb.linked[:, column], matrix[:, column], 0.0))
+        other += float((kb.other_present if present else kb.other_absent)[column])
+    return observations, columns, cautious, other
 
 
 def _grouped(kb: CompiledKB, answers: Answers) -> tuple[list[Observation], list[FloatArray]]:

@@ -40,7 +40,7 @@ from hipdx.inference.posterior import compute_posterior
 from hipdx.inference.questions import QuestionBank, Suggestion, rank_questions
 from hipdx.inference.safety import SafetyHold, safety_hold
 from hipdx.inference.triage import decide, fired_red_flags
-from hipdx.inference.triage_value import safety_question
+from hipdx.inference.triage_value import safety_question, unresolved_bars
 from hipdx.kb.compiled import CompiledKB, FloatArray
 
 #: How many conditions an unresolved triage reason names.
@@ -181,27 +181,20 @@ def with_unresolved(
     must-not-miss threshold (mass T) when the mass m of its conditions is not settled, that is
     when the questions not asked could still push it over T with a chance up to m / T (their
     expected mass is m) of at least the policy's ``unresolved_probability``."""
-    assert kb.knowledge.triage is not None
-    bar = bank.policy.unresolved_probability.value
-    conditions = probabilities[:-1]
     reasons = list(triage.reasons)
-    for threshold in kb.knowledge.triage.must_not_miss_thresholds:
-        rank = threshold.level.rank
-        if rank < TriageLevel.URGENT.rank or rank <= triage.level.rank:
-            continue
-        selected = kb.must_not_miss & (kb.urgency_rank >= threshold.level.rank)
-        mass = float(conditions[selected].sum())
-        if mass >= bar * threshold.mass:
-            named = np.argsort(-np.where(selected, conditions, -1.0), kind="stable")[:_NAMED]
+    for level, selected, bar in unresolved_bars(kb, bank):
+        mass = float(probabilities[selected].sum())
+        if level.rank > triage.level.rank and mass >= bar:
+            named = np.argsort(-np.where(selected, probabilities, -1.0), kind="stable")[:_NAMED]
             reasons.append(
                 TriageReason(
                     kind=TriageReasonKind.UNRESOLVED,
-                    level=threshold.level,
+                    level=level,
                     conditions=tuple(
-                        kb.condition_ids[i] for i in named if selected[i] and conditions[i] > 0
+                        kb.condition_ids[i] for i in named if selected[i] and probabilities[i] > 0
                     ),
                     mass=min(mass, 1.0),
-                    threshold=bar * threshold.mass,
+                    threshold=bar,
                 )
             )
     reasons.sort(key=lambda r: -r.level.rank)

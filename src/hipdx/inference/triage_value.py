@@ -111,7 +111,8 @@ def mass_values(kb: CompiledKB, bank: QuestionBank, gains: Gains, floor: int) ->
     """Per question: Σ_answers P(answer) × the levels added when the answer lifts an urgent or
     emergency must-not-miss mass over its unresolved bar (above ``floor``)."""
     added = np.zeros(gains.answer_probability.shape)  # (questions, answers)
-    for rank, selected, bar in _bars(kb, bank):
+    for level, selected, bar in unresolved_bars(kb, bank):
+        rank = level.rank
         if rank <= floor:
             continue
         mass = gains.posterior_after[:, selected, :].sum(axis=1)
@@ -122,18 +123,23 @@ def mass_values(kb: CompiledKB, bank: QuestionBank, gains: Gains, floor: int) ->
 def unresolved_level(kb: CompiledKB, bank: QuestionBank, probabilities: FloatArray) -> TriageLevel:
     """The level the interview would end with from the must-not-miss mass alone, counting a
     mass over its unresolved bar (`with_unresolved`)."""
-    ranks = [rank for rank, sel, bar in _bars(kb, bank) if probabilities[sel].sum() >= bar]
+    ranks = [
+        lv.rank for lv, sel, bar in unresolved_bars(kb, bank) if probabilities[sel].sum() >= bar
+    ]
     top = max(ranks, default=TriageLevel.SELF_CARE.rank)
     return next(level for level in TriageLevel if level.rank == top)
 
 
-def _bars(kb: CompiledKB, bank: QuestionBank) -> list[tuple[int, BoolArray, float]]:
-    """(level rank, the conditions counted, the unresolved bar) of each urgent-or-higher
-    must-not-miss threshold of triage.yaml."""
+def unresolved_bars(
+    kb: CompiledKB, bank: QuestionBank
+) -> list[tuple[TriageLevel, BoolArray, float]]:
+    """(level, the conditions counted, the unresolved bar) of each urgent-or-higher
+    must-not-miss threshold of triage.yaml; the mask covers the other-cause class (never
+    counted), so it indexes a full probability vector."""
     assert kb.knowledge.triage is not None
     unresolved = bank.policy.unresolved_probability.value
     return [
-        (t.level.rank, _selected(kb, t.level), unresolved * t.mass)
+        (t.level, _selected(kb, t.level), unresolved * t.mass)
         for t in kb.knowledge.triage.must_not_miss_thresholds
         if t.level.rank >= TriageLevel.URGENT.rank
     ]

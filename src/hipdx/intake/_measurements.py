@@ -10,6 +10,7 @@ with no unit needs a cue right before it ("CRP 85", "temperature 38.5").
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -360,19 +361,13 @@ class MeasurementReader:
             return linked
         best: tuple[tuple[int, int], str, tuple[int, int]] | None = None
         reach = self._rules.cue_window if quantity.unit else _UNITLESS_REACH
-        for finding in candidates:
-            pattern = self._cues.get(finding)
-            if pattern is None:
-                continue
-            for match in pattern.finditer(sentence):
-                if any(match.start() < end and start < match.end() for start, end in others):
-                    continue
-                distance = _distance(match.start(), match.end(), quantity)
-                if quantity.unit is None and match.end() > quantity.start:
-                    continue  # a bare number follows its cue: "CRP 85"
-                length = match.end() - match.start()
-                if distance <= reach and (best is None or (distance, -length) < best[0]):
-                    best = ((distance, -length), finding, (match.start(), match.end()))
+        for finding, match in self._cue_matches(sentence, candidates, others, 0, len(sentence)):
+            distance = _distance(match.start(), match.end(), quantity)
+            if quantity.unit is None and match.end() > quantity.start:
+                continue  # a bare number follows its cue: "CRP 85"
+            length = match.end() - match.start()
+            if distance <= reach and (best is None or (distance, -length) < best[0]):
+                best = ((distance, -length), finding, (match.start(), match.end()))
         return None if best is None else (best[1], best[2])
 
     def _linked_cue(
@@ -386,18 +381,32 @@ class MeasurementReader:
         stiffness lasting over an hour" the stiffness is what lasts the hour, though the duration
         cue "over" is nearer; "pain for 12 hours" links only "for", a duration cue."""
         best: tuple[str, tuple[int, int]] | None = None
-        window = quantity.start - self._rules.cue_window
+        window = max(quantity.start - self._rules.cue_window, 0)
+        for finding, match in self._cue_matches(
+            sentence, candidates, others, window, quantity.start
+        ):
+            joined = self._links.fullmatch(sentence, match.end(), quantity.start)
+            if joined and (best is None or match.start() < best[1][0]):
+                best = finding, (match.start(), match.end())
+        return best
+
+    def _cue_matches(
+        self,
+        sentence: str,
+        candidates: dict[str, float],
+        others: list[tuple[int, int]],
+        start: int,
+        end: int,
+    ) -> Iterator[tuple[str, re.Match[str]]]:
+        """Each candidate finding's cue matches in ``sentence[start:end]`` that do not overlap
+        another number (``others``)."""
         for finding in candidates:
             pattern = self._cues.get(finding)
             if pattern is None:
                 continue
-            for match in pattern.finditer(sentence, max(window, 0), quantity.start):
-                if any(match.start() < end and start < match.end() for start, end in others):
-                    continue
-                joined = self._links.fullmatch(sentence, match.end(), quantity.start)
-                if joined and (best is None or match.start() < best[1][0]):
-                    best = finding, (match.start(), match.end())
-        return best
+            for match in pattern.finditer(sentence, start, end):
+                if not any(match.start() < e and s < match.end() for s, e in others):
+                    yield finding, match
 
     def _without_cue(self, quantity: _Quantity, candidates: dict[str, float]) -> str | None:
         if quantity.unit is None or len(candidates) != 1:

@@ -436,7 +436,7 @@ def interview(
             posterior = compute_posterior(kb, answers, case.setting, case.age, case.sex)
             p = posterior.probabilities
             flags = fired_red_flags(kb, answers)
-            level = decide(kb, p, flags, posterior.cautious_probabilities).level.rank
+            level = decide(kb, posterior, flags).level.rank
         ranks.append(_best_rank(kb, p, patient.expected))
         triages.append(level)
         if n == budget:
@@ -502,7 +502,7 @@ def full_triage(
     answers, _ = encode(case, kb)
     posterior = compute_posterior(kb, answers, case.setting, case.age, case.sex)
     flags = fired_red_flags(kb, answers)
-    level = decide(kb, posterior.probabilities, flags, posterior.cautious_probabilities).level
+    level = decide(kb, posterior, flags).level
     return level.rank, tuple(f.red_flag for f in flags)
 
 

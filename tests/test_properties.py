@@ -80,9 +80,9 @@ def test_adding_a_fired_red_flag_never_lowers_triage(case: dict[str, Any], flag:
     answers, _ = encode(parsed, KB)
     posterior = compute_posterior(KB, answers, parsed.setting, parsed.age, parsed.sex)
     flags = fired_red_flags(KB, answers)
-    before = decide(KB, posterior.probabilities, flags)
+    before = decide(KB, posterior, flags)
     fired = as_fired(flag)
-    after = decide(KB, posterior.probabilities, (*flags, fired))
+    after = decide(KB, posterior, (*flags, fired))
     assert after.level.rank >= before.level.rank
     assert after.level.rank >= flag.level.rank
 

@@ -83,7 +83,7 @@ def next_questions(
     posterior = compute_posterior(kb, answers, parsed.setting, parsed.age, parsed.sex)
     probabilities = posterior.probabilities
     flags = fired_red_flags(kb, answers)
-    level = decide(kb, probabilities, flags, posterior.cautious_probabilities).level
+    level = decide(kb, posterior, flags).level
     bank = build_question_bank(kb)
     return rank_questions(bank, answers, probabilities, asker=Asker(asker), k=k, level=level)
 

@@ -39,7 +39,7 @@ def assess_case(
     results = Results(
         differential=differential,
         other_cause_probability=posterior.other_cause_probability,
-        triage=decide(kb, posterior.probabilities, flags, posterior.cautious_probabilities),
+        triage=decide(kb, posterior, flags),
         red_flags=flags,
         must_not_miss=tuple(r.condition for r in differential if r.must_not_miss),
         warnings=tuple(warnings),
@@ -107,14 +107,15 @@ def _contribution(
 ) -> Contribution:
     row = kb.evidence(condition_id, observation.finding)
     rows: list[EvidenceRow]
-    if observation.group is None and row is None:
+    if observation.group is None:
         present = observation.present
-        kind = ContributionKind.UNLINKED_PRESENT if present else ContributionKind.UNLINKED_ABSENT
-        rows = []
-    elif observation.group is None:
-        assert row is not None
-        kind = ContributionKind.PRESENT if observation.present else ContributionKind.ABSENT
-        rows = [row]
+        if row is None:  # no row: the unlinked LR of `hipdx.kb.compiled`
+            kind = (
+                ContributionKind.UNLINKED_PRESENT if present else ContributionKind.UNLINKED_ABSENT
+            )
+        else:
+            kind = ContributionKind.PRESENT if present else ContributionKind.ABSENT
+        rows = [row] if row is not None else []
     elif not observation.present:
         kind = ContributionKind.ANSWERS_RULED_OUT
         rows = [r for m in observation.excluded if (r := kb.evidence(condition_id, m)) is not None]

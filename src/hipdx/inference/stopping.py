@@ -108,7 +108,7 @@ def interview_step(
     posterior = compute_posterior(kb, answers, patient.setting, patient.age, patient.sex)
     probabilities = posterior.probabilities
     flags = fired_red_flags(kb, answers)
-    triage = decide(kb, probabilities, flags, posterior.cautious_probabilities)
+    triage = decide(kb, posterior, flags)
     suggestions = rank_questions(
         bank, answers, probabilities, asker=asker, k=k, exclude=skipped, level=triage.level
     )

@@ -14,6 +14,7 @@ import numpy as np
 from hipdx._types import TriageLevel
 from hipdx.inference.answers import Answers
 from hipdx.inference.assessment import FiredRedFlag, Triage, TriageReason, TriageReasonKind
+from hipdx.inference.posterior import Posterior
 from hipdx.kb.compiled import CompiledKB, FloatArray
 from hipdx.kb.rules import evaluate
 from hipdx.kb.schema import RedFlag
@@ -44,19 +45,15 @@ def as_fired(flag: RedFlag) -> FiredRedFlag:
     )
 
 
-def decide(
-    kb: CompiledKB,
-    probabilities: FloatArray,
-    flags: tuple[FiredRedFlag, ...],
-    cautious: FloatArray | None = None,
-) -> Triage:
+def decide(kb: CompiledKB, posterior: Posterior, flags: tuple[FiredRedFlag, ...]) -> Triage:
     """The triage level and every reason that asked for a level.
 
-    ``cautious`` is the posterior with unlinked findings neutral; each must-not-miss threshold is
-    then checked on whichever of the two gives dangerous conditions more probability, so a
-    finding the knowledge base does not link to a dangerous condition never lowers triage."""
+    Each must-not-miss threshold is checked on whichever of the posterior and its cautious
+    version (unlinked findings neutral) gives dangerous conditions more probability, so a finding
+    the knowledge base does not link to a dangerous condition never lowers triage."""
+    probabilities = posterior.probabilities
     reasons = [_posterior_reason(kb, probabilities)]
-    reasons += _must_not_miss_reasons(kb, probabilities, cautious)
+    reasons += _must_not_miss_reasons(kb, probabilities, posterior.cautious_probabilities)
     reasons += [
         TriageReason(
             kind=TriageReasonKind.RED_FLAG,
@@ -86,13 +83,13 @@ def _posterior_reason(kb: CompiledKB, probabilities: FloatArray) -> TriageReason
 
 
 def _must_not_miss_reasons(
-    kb: CompiledKB, probabilities: FloatArray, cautious: FloatArray | None
+    kb: CompiledKB, probabilities: FloatArray, cautious: FloatArray
 ) -> list[TriageReason]:
     assert kb.knowledge.triage is not None
     reasons = []
     for threshold in kb.knowledge.triage.must_not_miss_thresholds:
         selected = kb.must_not_miss & (kb.urgency_rank >= threshold.level.rank)
-        candidates = [probabilities[:-1]] + ([] if cautious is None else [cautious[:-1]])
+        candidates = (probabilities[:-1], cautious[:-1])
         conditions = max(candidates, key=lambda p: float(p[selected].sum()))
         mass = float(conditions[selected].sum())
         if mass >= threshold.mass:

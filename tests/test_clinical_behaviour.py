@@ -44,12 +44,6 @@ def test_the_seed_case_mri_raises_ischiofemoral_impingement_into_the_top_three(
     assert p_after > 3 * p_before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap (issue 2): the coded seed case ranks IFIS 6th from the presentation, just "
-    "behind a femoral neck stress fracture; its coded negative deep gluteal tenderness (IFIS's "
-    "one examination sign) counts against it. The pasted text ranks it 5th (test_intake).",
-)
 def test_the_seed_case_meets_the_issue_specification(
     kb: CompiledKB, seed_case: dict[str, Any], seed_case_with_mri: dict[str, Any]
 ) -> None:

@@ -16,7 +16,7 @@ import pytest
 
 import hipdx
 from hipdx.inference.assessment import ContributionKind
-from hipdx.kb.compiled import CompiledKB, compile_knowledge
+from hipdx.kb.compiled import CompiledKB, comparator_rates, compile_knowledge
 from hipdx.kb.schema import FindingKind, LevelThreshold, UnlinkedFindings
 
 TINY_KB = Path(__file__).parent / "fixtures" / "tiny_kb"
@@ -101,6 +101,25 @@ def test_a_finding_common_among_presenters_stays_neutral_where_unlinked() -> Non
         {"findings": {"f_pain": False}}, knowledge=_tiny(0.5, max_comparator_rate=0.3)
     )
     assert _probabilities(result)["cond_b"] == pytest.approx(0.1 / (0.2 / 3 + 0.2 + 0.6))
+
+
+def test_a_finding_exactly_at_the_limit_still_counts_where_unlinked() -> None:
+    """A specificity of 0.7 is a comparator rate of 0.3, at (not above) a limit of 0.3: the
+    rate must not come out as 0.30000000000000004 and slip over it."""
+    knowledge = hipdx.load_knowledge(TINY_KB).knowledge
+    assert knowledge is not None
+    conditions = tuple(
+        c.model_copy(
+            update={
+                "evidence": [
+                    r.model_copy(update={"specificity": 0.7}) if r.finding == "f_pain" else r
+                    for r in c.evidence
+                ]
+            }
+        )
+        for c in knowledge.conditions
+    )
+    assert comparator_rates(replace(knowledge, conditions=conditions))["f_pain"] == 0.3
 
 
 def test_the_explanation_says_the_finding_is_not_linked() -> None:

@@ -161,7 +161,9 @@ def comparator_rates(kb: KnowledgeBase) -> dict[str, float]:
         for row in condition.evidence:
             if row.sensitivity is not None and row.specificity is not None:
                 rates.setdefault(row.finding, []).append(1.0 - row.specificity)
-    return {finding: float(np.median(values)) for finding, values in rates.items()}
+    # rounded so that a specificity of 0.70 gives 0.3, not 0.30000000000000004 (which would
+    # put a finding at the cap on the wrong side of it)
+    return {finding: round(float(np.median(values)), 9) for finding, values in rates.items()}
 
 
 def _unlinked_log_lrs(

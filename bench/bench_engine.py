@@ -34,20 +34,30 @@ def unlinked_log_lr(kb: CompiledKB, finding: str, present: bool) -> float:
     policy = knowledge.triage.unlinked_findings if knowledge.triage else None
     if policy is None or kb.finding_column(finding) is None:
         return 0.0
-    flagged = {f for flag in knowledge.red_flags for f in rule_findings(flag.when)}
     rates = [
         1 - row.specificity
         for condition in knowledge.conditions
         for row in condition.evidence
         if row.finding == finding and row.sensitivity is not None and row.specificity is not None
     ]
-    if not rates or finding in flagged or kb.finding(finding).kind not in policy.kinds:
+    if not rates or kb.finding(finding).kind not in policy.kinds:
         return 0.0
-    rate = statistics.median(rates)
+    rate = round(statistics.median(rates), 9)
     if rate > policy.max_comparator_rate:
         return 0.0
     ratio = policy.rate_ratio
     return math.log(ratio) if present else math.log((1 - ratio * rate) / (1 - rate))
+
+
+def relatives(kb: CompiledKB) -> dict[str, set[str]]:
+    """A derived finding, its sources and their other sources: a row for one links the rest."""
+    family: dict[str, set[str]] = {}
+    for finding in kb.knowledge.findings:
+        if finding.derived is not None:
+            members = {finding.id, *rule_findings(finding.derived)}
+            for member in members:
+                family.setdefault(member, set()).update(members - {member})
+    return family
 
 
 def unlinked_table(kb: CompiledKB) -> dict[tuple[str, bool], float]:
@@ -63,6 +73,8 @@ def baseline_posterior(
     grouped = {m: g for g in kb.groups for m in g.members}
     answered = sorted(answers.present | answers.absent)
     unlinked = {f: table.get((f, f in answers.present), 0.0) for f in answered}
+    family = relatives(kb)
+    rows_of = [{row.finding for row in c.evidence} for c in kb.knowledge.conditions]
     scores = []
     for index, condition in enumerate(kb.knowledge.conditions):
         if not possible[index]:
@@ -79,7 +91,11 @@ def baseline_posterior(
                 score += math.log(lr_pos)
             elif row.finding in answers.absent:
                 score += math.log(lr_neg)
-        score += sum(v for f, v in unlinked.items() if f not in linked)
+        score += sum(
+            v
+            for f, v in unlinked.items()
+            if f not in linked and not family.get(f, set()) & rows_of[index]
+        )
         for group in kb.groups:
             allowed = [answers.known(m) is not False for m in group.members]
             if all(allowed):

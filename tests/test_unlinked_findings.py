@@ -17,6 +17,7 @@ import pytest
 import hipdx
 from hipdx.inference.assessment import ContributionKind
 from hipdx.kb.compiled import CompiledKB, comparator_rates, compile_knowledge
+from hipdx.kb.rules import rule_findings
 from hipdx.kb.schema import FindingKind, LevelThreshold, UnlinkedFindings
 
 TINY_KB = Path(__file__).parent / "fixtures" / "tiny_kb"
@@ -87,11 +88,12 @@ def test_a_finding_with_no_comparator_rate_stays_neutral_where_unlinked() -> Non
     assert _probabilities(result)["cond_a"] == pytest.approx(0.2 / (0.2 + 0.4 + 0.1 + 0.6))
 
 
-def test_a_finding_a_red_flag_mentions_stays_neutral_where_unlinked() -> None:
-    """The fever-with-pain red flag mentions f_pain: B, C and the other cause keep LR 1."""
+def test_a_finding_a_red_flag_mentions_counts_where_unlinked_like_any_other() -> None:
+    """The fever-with-pain red flag mentions f_pain: the posterior is the one without the flag
+    (triage reads the cautious posterior as well, so this cannot lower it)."""
     result = hipdx.assess({"findings": {"f_pain": True}}, knowledge=_tiny(0.5, red_flags=True))
     assert _probabilities(result) == pytest.approx(
-        {"cond_a": 1 / 3, "cond_b": 1 / 12, "cond_c": 1 / 12}
+        {"cond_a": 0.5, "cond_b": 1 / 16, "cond_c": 1 / 16}
     )
 
 
@@ -144,3 +146,26 @@ def test_a_missing_link_never_lowers_triage() -> None:
     (reason,) = [r for r in result.triage.reasons if r.kind == "must_not_miss"]
     assert reason.mass == pytest.approx(0.2 / 1.2)
     assert reason.conditions == ("cond_b", "cond_c")
+
+
+def test_a_finding_is_not_unlinked_from_a_condition_linked_to_its_derived_finding(
+    kb: CompiledKB,
+) -> None:
+    """A raised CRP sets "inflammatory markers raised" (as a raised ESR does): a condition with a
+    row for one of them must not also be penalised for lacking a row for another."""
+    knowledge = kb.knowledge
+    derived = {f.id: f for f in knowledge.findings if f.derived is not None}
+    checked = 0
+    for finding_id, finding in derived.items():
+        assert finding.derived is not None
+        sources = set(rule_findings(finding.derived))
+        family = sources | {finding_id}
+        for i, condition_id in enumerate(kb.condition_ids):
+            rows = {r.finding for r in knowledge.conditions[i].evidence}
+            for member in family:
+                column = kb.finding_column(member)
+                if column is None or member in rows or not rows & (family - {member}):
+                    continue
+                assert kb.log_lr_present[i, column] == 0.0, (condition_id, member)
+                checked += 1
+    assert checked > 0

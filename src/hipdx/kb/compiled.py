@@ -105,7 +105,7 @@ def compile_knowledge(kb: KnowledgeBase) -> CompiledKB:
     finding_ids = tuple(f.id for f in kb.findings if f.id not in grouped and f.numeric is None)
     present, absent, linked = _independent_matrices(conditions, finding_ids)
     other_present, other_absent = _unlinked_log_lrs(kb, finding_ids)
-    unlinked = ~linked
+    unlinked = ~linked & ~_linked_through_family(kb, finding_ids)
     present[unlinked] = np.broadcast_to(other_present, present.shape)[unlinked]
     absent[unlinked] = np.broadcast_to(other_absent, absent.shape)[unlinked]
     return CompiledKB(
@@ -153,6 +153,31 @@ def _independent_matrices(
     return present, absent, linked
 
 
+def _linked_through_family(kb: KnowledgeBase, finding_ids: tuple[str, ...]) -> BoolArray:
+    """Condition x finding: the condition has a row for a finding derived from this one, for one
+    this one is derived from, or for another source of the same derived finding (CRP and ESR of
+    "inflammatory markers raised"). Such a pair is not "unlinked": the related row already carries
+    the evidence (a raised CRP is linked to an infection through "inflammatory markers raised"),
+    and counting the missing row against the condition would take back what the related row
+    gives."""
+    column = {f: i for i, f in enumerate(finding_ids)}
+    relatives: dict[str, set[str]] = {}
+    for finding in kb.findings:
+        if finding.derived is None:
+            continue
+        members = {finding.id, *rule_findings(finding.derived)}
+        for member in members:
+            relatives.setdefault(member, set()).update(members - {member})
+    rows = {(c.id, r.finding) for c in kb.conditions for r in c.evidence}
+    family = np.zeros((len(kb.conditions), len(finding_ids)), dtype=bool)
+    for finding_id, others in relatives.items():
+        if finding_id not in column:
+            continue
+        for i, condition in enumerate(kb.conditions):
+            family[i, column[finding_id]] = any((condition.id, o) in rows for o in others)
+    return family
+
+
 def comparator_rates(kb: KnowledgeBase) -> dict[str, float]:
     """Per finding, the median over its rows with sensitivity and specificity of the rate among
     other presenters (1 - specificity); findings with no such row are left out."""
@@ -171,8 +196,10 @@ def _unlinked_log_lrs(
 ) -> tuple[FloatArray, FloatArray]:
     """Per finding, the log LRs (present, absent) of a class with no row for it: for the kinds
     the policy's ``unlinked_findings`` names, a rate of ``rate_ratio`` times the finding's rate
-    among other presenters; 0 (LR 1) for the other kinds, for findings a red-flag rule mentions,
-    for findings with no sensitivity-and-specificity row, and without a policy."""
+    among other presenters; 0 (LR 1) for the other kinds, for findings with no
+    sensitivity-and-specificity row, and without a policy. Red-flag findings count like any
+    other: triage and the interview's safety checks also read the cautious posterior, in which
+    every unlinked LR is 1 (`hipdx.inference.posterior`), so this cannot lower triage."""
     present = np.zeros(len(finding_ids))
     absent = np.zeros(len(finding_ids))
     policy = kb.triage.unlinked_findings if kb.triage is not None else None
@@ -180,14 +207,13 @@ def _unlinked_log_lrs(
         return present, absent
     kinds = set(policy.kinds)
     kind_of = {f.id: f.kind for f in kb.findings}
-    flagged = {f for flag in kb.red_flags for f in rule_findings(flag.when)}
     rates = comparator_rates(kb)
     ratio = policy.rate_ratio
     for column, finding_id in enumerate(finding_ids):
         rate = rates.get(finding_id)
         if rate is None or rate > policy.max_comparator_rate:
             continue
-        if kind_of[finding_id] in kinds and finding_id not in flagged:
+        if kind_of[finding_id] in kinds:
             present[column] = math.log(ratio)
             absent[column] = math.log((1.0 - ratio * rate) / (1.0 - rate))
     return present, absent

@@ -26,6 +26,9 @@ _PARENTHESES = re.compile(r"\s*\([^)]*\)")
 #: In a phrase, stands for a number in the text, in digits or words ("runs <n> miles" matches
 #: "runs 40 miles" and "runs sixty-five miles").
 NUMBER = "<n>"
+#: In a phrase, stands for up to five words of the same clause ("can cycle <...> but cannot walk
+#: far" matches "can cycle for an hour but cannot walk far").
+GAP = "<...>"
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,39 @@ class Term:
     phrase: str
     finding: str
     only: str | None = None
+
+
+class AnalyteTest(BaseModel):
+    """The test phrases of one finding and the analytes it reports."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    tests: list[str]
+    analytes: list[str]
+
+
+class AnalyteRules(BaseModel):
+    """``test_analytes`` in ``resources/lexicon.yaml``: a test named with what it looks for
+    ("urine dipstick negative for blood") names the test's finding, read from its result words."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    findings: dict[str, AnalyteTest] = Field(default_factory=dict)
+    between: list[str] = Field(default_factory=list)
+    max_between: int = 8
+    absent_words: list[str] = Field(default_factory=list)
+    shows: list[str] = Field(default_factory=list)
+    not_after: list[str] = Field(default_factory=list)
+
+
+class WorkupDiagnoses(BaseModel):
+    """``workup_diagnoses`` in ``resources/lexicon.yaml``: a history finding named after a
+    work-up word ("biopsy confirmed adenocarcinoma") is this presentation's diagnosis."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    findings: list[str] = Field(default_factory=list)
+    words: list[str] = Field(default_factory=list)
 
 
 class LexiconRules(BaseModel):
@@ -51,6 +87,9 @@ class LexiconRules(BaseModel):
     presence_only: dict[str, list[str]] = Field(default_factory=dict)
     not_findings: list[str] = Field(default_factory=list)
     overrides: dict[str, list[str]] = Field(default_factory=dict)
+    result_required: list[str] = Field(default_factory=list)
+    test_analytes: AnalyteRules = Field(default_factory=AnalyteRules)
+    workup_diagnoses: WorkupDiagnoses = Field(default_factory=WorkupDiagnoses)
 
     def not_findings_pattern(self) -> re.Pattern[str] | None:
         """One case-insensitive pattern for the ``not_findings`` phrases (``<n>``: a number)."""

@@ -98,6 +98,7 @@ class _Rules(BaseModel):
     activity_words: list[str] = []
     gestation_words: list[str] = []
     point_words_before: list[str] = []
+    label_words: list[str] = []
     rate_before: list[str] = []
     readings: list[Reading] = []
     time_units: list[str] = []
@@ -181,6 +182,10 @@ class MeasurementReader:
         self._point_before = (
             re.compile(r"(?<![A-Za-z])(?:" + before + r")\s*$", re.IGNORECASE) if before else None
         )
+        labels = "|".join(re.escape(w) for w in rules.label_words)
+        self._label = (
+            re.compile(r"(?<![A-Za-z])(?:" + labels + r")\s*$", re.IGNORECASE) if labels else None
+        )
         self._readings = [
             (r, [re.compile(p, re.IGNORECASE) for p in r.patterns]) for r in rules.readings
         ]
@@ -261,6 +266,8 @@ class MeasurementReader:
             if value is None or (alias is None and not raw[0].isdigit()):
                 continue
             unit = self._alias_unit[alias.lower()] if alias else None
+            if unit is None and self._label and self._label.search(sentence, 0, match.start()):
+                continue  # "type 2 diabetes", "grade 1 anterolisthesis": a name, not an amount
             if unit and self._is_time_point(sentence, match.start(), match.end()):
                 continue  # "five years ago", "six weeks later": a point in time, not an amount
             if unit in self._rules.time_units and self._is_not_an_amount(

@@ -20,7 +20,7 @@ from hipdx.intake._context import (
 from hipdx.intake._lexicon import build_lexicon, lexicon_rules
 from hipdx.intake._measurements import MeasurementReader, measurement_rules
 from hipdx.intake._models import Measurement, Mention, ParsedCase, Side, Span, Status
-from hipdx.intake._pipeline import SPAN_GROUP, build_pipeline
+from hipdx.intake._pipeline import ANALYTE, SPAN_GROUP, build_pipeline
 from hipdx.intake._regions import RegionReader, covered_tokens
 from hipdx.intake._resolve import counts, resolve
 from hipdx.issues import error
@@ -62,8 +62,19 @@ class Parser:
             if self._is_result_finding(kb.finding(t.finding))
         )
         self._overrides = lexicon.overrides
+        self._required = frozenset(" ".join(p.lower().split()) for p in lexicon.result_required)
+        self._analytes = lexicon.test_analytes.model_copy(
+            update={
+                "findings": {
+                    f: test
+                    for f, test in lexicon.test_analytes.findings.items()
+                    if kb.has_finding(f)
+                }
+            }
+        )
+        self._workup = lexicon.workup_diagnoses
         self._measure = MeasurementReader(kb, self.lexicon.cues, rules)
-        self._nlp: Any = build_pipeline(self.lexicon)
+        self._nlp: Any = build_pipeline(self.lexicon, self._analytes)
         self._regions = RegionReader(kb, self.lexicon, self._nlp, self._words)
 
     def parse(self, text: str, *, setting: Setting = Setting.PRIMARY_CARE) -> ParsedCase:
@@ -105,11 +116,12 @@ class Parser:
             for index in range(span.start, span.end)
         )
         targets = [(span.start, span.end) for span in spans]
-        mentions = self._regions.prune_contained(
-            [m for s in spans if (m := self._mention(text, s, tests, targets)) is not None]
-        )
+        matched = [m for s in spans if (m := self._mention(text, s, tests, targets)) is not None]
+        mentions = _with_analytes(self._regions.prune_contained(matched), matched, spans)
         mentions = self._anatomy_is_not_pain(doc, mentions)
+        mentions = self._examined_anatomy(doc, mentions)
         mentions = self._overridden(doc, mentions)
+        mentions = self._workup_diagnoses(doc, mentions)
         mentions.extend(self._regions.coordinated(doc, mentions))
         mentions.extend(self._bilateral(text, mentions))
         mentions.extend(self._onsets(doc, mentions))
@@ -200,6 +212,9 @@ class Parser:
     ) -> Mention | None:
         finding = self.kb.finding(span.label_)
         status, trigger = status_of(span, targets)
+        rule = span._.target_rule
+        if rule is not None and (rule.metadata or {}).get(ANALYTE):
+            return self._analyte_mention(finding, span, status, trigger)
         if finding.id in SEX_FINDINGS.values():
             # "a man treated ... years ago" is a man now; "denied fever, ... a woman" is a woman
             status, trigger = Status.PRESENT, None
@@ -239,6 +254,38 @@ class Parser:
             test_result=result is not None,
         )
 
+    def _analyte_mention(
+        self, finding: Finding, span: Any, status: Status, trigger: Span | None
+    ) -> Mention | None:
+        """A test named with what it looks for ("urine dipstick negative for blood", "the dipstick
+        showed no blood", "NAAT was positive for chlamydia"): the result or negation word nearest
+        before the analyte decides; with none ("a swab for chlamydia") it says nothing. Not when
+        the analyte's word goes on to name something else ("blood cultures")."""
+        rules = self._analytes
+        following = span.doc[span.end].lower_ if span.end < len(span.doc) else ""
+        if following in rules.not_after:
+            return None
+        absent = self._words.negative | set(rules.absent_words)
+        present = self._words.positive | set(rules.shows)
+        result: tuple[Status, Span | None] = (Status.UNCERTAIN, None)
+        for token in reversed(span):
+            if token.lower_ in absent:
+                result = (Status.ABSENT, Span.of_tokens(token))
+                break
+            if token.lower_ in present:
+                result = (Status.PRESENT, None)
+                break
+        if status in (Status.PRESENT, Status.ABSENT):
+            status, trigger = result
+        return Mention(
+            finding=finding.id,
+            kind=finding.kind,
+            span=Span.of_tokens(span),
+            status=status,
+            trigger=trigger,
+            test_result=status is not Status.UNCERTAIN,
+        )
+
     def _only_in(self, span: Any) -> Status | None:
         """The one status in which the matched phrase names its finding, if it has one."""
         rule = span._.target_rule
@@ -267,15 +314,21 @@ class Parser:
         test", "beta-hCG"): only a result word near it ("the pregnancy test was negative",
         "pregnancy test: negative") says anything, for every finding the phrase names (a
         pregnancy test is also whether a pregnancy is possible); a negation is not a result ("no
-        pregnancy test was done")."""
+        pregnancy test was done"). So does a phrase in ``result_required`` (lexicon.yaml): the
+        movements of a test, "flexion, abduction and external rotation", are the test only with
+        a result ("... reproduced the pain"); "... were limited" is not the test."""
         words = self._words
         rule = span._.target_rule
-        named = rule is not None and rule.literal.lower() in self._result_phrases
+        literal = "" if rule is None else rule.literal.lower()
+        no_result = not any(
+            t.lower_ in words.positive | words.negative | words.phrase_results for t in span
+        )
+        if literal in self._required:  # "flexion, abduction and external rotation"
+            return no_result
+        named = literal in self._result_phrases
         return (
             (self._is_result_finding(finding) or named)
-            and not any(
-                t.lower_ in words.positive | words.negative | words.phrase_results for t in span
-            )
+            and no_result
             and any(t.lower_ in words.test_nouns for t in span)
         )
 
@@ -298,6 +351,29 @@ class Parser:
             if m.status is not Status.PRESENT
             or not any(f == m.finding and s <= m.span.start < e for f, s, e in dropped)
         ]
+
+    def _workup_diagnoses(self, doc: Any, mentions: list[Mention]) -> list[Mention]:
+        """Drop a current mention of a history finding (``workup_diagnoses`` in lexicon.yaml)
+        that a work-up word before it in its sentence makes this presentation's diagnosis:
+        "biopsy confirmed adenocarcinoma" is not a history of cancer; "a history of breast
+        cancer" and "found to have breast cancer ten years ago" (historical) still are."""
+        rules = self._workup
+        if not rules.findings or not rules.words:
+            return mentions
+        words = "|".join(r"\s+".join(map(re.escape, w.split())) for w in rules.words)
+        pattern = re.compile(rf"(?<![A-Za-z])(?:{words})(?![A-Za-z])", re.IGNORECASE)
+        kept = []
+        for mention in mentions:
+            span = doc.char_span(mention.span.start, mention.span.end, alignment_mode="expand")
+            if (
+                span is not None
+                and mention.finding in rules.findings
+                and mention.status is Status.PRESENT
+                and pattern.search(doc.text, span.sent.start_char, mention.span.start)
+            ):
+                continue
+            kept.append(mention)
+        return kept
 
     def _anatomy_is_not_pain(self, doc: Any, mentions: list[Mention]) -> list[Mention]:
         """Drop a region named without a pain word in a sentence that reports imaging: "MRI of
@@ -326,6 +402,37 @@ class Parser:
                 and any(w in self._words.pain_words for w in m.span.text.lower().split())
             )
         ]
+
+    def _examined_anatomy(self, doc: Any, mentions: list[Mention]) -> list[Mention]:
+        """Drop a region named without a pain word as the part examined (``examined_anatomy``):
+        right before an examination word ("low back range of motion was normal", "groin
+        examination revealed no hernia", "the buttock skin was normal") or after one and "of"
+        ("examination of the lower back was unremarkable", "range of motion of the lumbar
+        spine")."""
+        words = self._words
+        skip = words.pain_modifiers | frozenset().union(*words.sides.values())
+        kept = []
+        for mention in mentions:
+            span = doc.char_span(mention.span.start, mention.span.end, alignment_mode="expand")
+            if (
+                span is None
+                or mention.kind is not FindingKind.REGION
+                or any(t.lower_ in words.pain_words for t in span)
+            ):
+                kept.append(mention)
+                continue
+            after = doc[span.end].lower_ if span.end < len(doc) else ""
+            before = span.start - 1
+            while before > span.sent.start and doc[before].lower_ in skip - {"of"}:
+                before -= 1
+            examined = after in words.examined_anatomy or (
+                before > span.sent.start
+                and doc[before].lower_ == "of"
+                and doc[before - 1].lower_ in words.examined_anatomy
+            )
+            if not examined:
+                kept.append(mention)
+        return kept
 
     def _onsets(self, doc: Any, mentions: list[Mention]) -> list[Mention]:
         """An onset word right before a painful region ("acute right groin pain", "acute,
@@ -417,6 +524,32 @@ def _mark_measurement(measurement: Measurement, case: Case) -> Measurement:
     else:
         used = case.findings.get(measurement.finding) == measurement.value
     return measurement.model_copy(update={"used": used}) if used else measurement
+
+
+def _with_analytes(kept: list[Mention], found: list[Mention], spans: list[Any]) -> list[Mention]:
+    """``kept`` plus the test-and-analyte mentions pruned only because another analyte's longer
+    match contains them: in "urine dipstick negative for blood and leukocytes" the blood result
+    stands beside the leukocyte result (each analyte names its own finding)."""
+    analyte = {
+        (s.label_, s.start_char, s.end_char)
+        for s in spans
+        if s._.target_rule is not None and (s._.target_rule.metadata or {}).get(ANALYTE)
+    }
+
+    def is_analyte(m: Mention) -> bool:
+        return (m.finding, m.span.start, m.span.end) in analyte
+
+    extra: list[Mention] = []
+    for m in sorted(found, key=lambda m: m.span.start - m.span.end):  # longest first
+        if not is_analyte(m) or m in kept:
+            continue
+        if not any(
+            (k.finding == m.finding and k.span.start < m.span.end and m.span.start < k.span.end)
+            or (not is_analyte(k) and k.span.start <= m.span.start and m.span.end <= k.span.end)
+            for k in (*kept, *extra)
+        ):
+            extra.append(m)
+    return sorted([*kept, *extra], key=lambda m: (m.span.start, m.span.end))
 
 
 def _onset_mention(finding: Finding, token: Any) -> Mention:

@@ -14,7 +14,7 @@ from importlib import resources
 from typing import Any
 
 from hipdx.intake._context import context_words
-from hipdx.intake._lexicon import NUMBER, Lexicon
+from hipdx.intake._lexicon import GAP, NUMBER, AnalyteRules, Lexicon
 
 #: Determiners that stand for each other inside a phrase.
 _DETERMINERS = frozenset({"the", "my", "her", "his", "their", "your", "its"})
@@ -35,10 +35,13 @@ _NUMBER_TOKENS: list[dict[str, Any]] = [
 ]
 #: Where the target matcher puts its matches (a span group, so matches may overlap).
 SPAN_GROUP = "hipdx_findings"
+#: The metadata key that marks a test-and-analyte rule ("urine dipstick negative for blood").
+ANALYTE = "analyte"
 
 
-def build_pipeline(lexicon: Lexicon) -> Any:
-    """A medspaCy pipeline that finds the lexicon's phrases and their ConText modifiers."""
+def build_pipeline(lexicon: Lexicon, analytes: AnalyteRules | None = None) -> Any:
+    """A medspaCy pipeline that finds the lexicon's phrases (and tests named with what they look
+    for, ``analytes``) and their ConText modifiers."""
     medspacy, context_rule, target_rule = _import_medspacy()
 
     nlp = medspacy.load(medspacy_enable=["medspacy_tokenizer"], load_rules=False)
@@ -54,6 +57,8 @@ def build_pipeline(lexicon: Lexicon) -> Any:
         distributed = _distributed(pattern)
         if distributed is not None:
             rules.append(target_rule(term.phrase, term.finding, pattern=distributed))
+    if analytes is not None:
+        rules.extend(_analyte_rules(nlp, analytes, target_rule))
     matcher.add(rules)
     context = nlp.add_pipe(
         "medspacy_context", config={"rules": None, "input_span_type": "group", **group}
@@ -68,6 +73,35 @@ def build_pipeline(lexicon: Lexicon) -> Any:
         rule.terminated_by = {category.upper() for category in ends}
     context.add(context_rules)
     return nlp
+
+
+def _analyte_rules(nlp: Any, analytes: AnalyteRules, target_rule: Any) -> list[Any]:
+    """One rule per test and analyte of each finding: the test's words, up to ``max_between``
+    result, verb and other-analyte words, then the analyte's ("urinalysis was negative for
+    leukocytes and blood"). Marked with `ANALYTE` in their metadata."""
+    words = context_words()
+    every = {a for test in analytes.findings.values() for a in test.analytes}
+    gap = sorted(
+        {*analytes.between, *analytes.absent_words, *analytes.shows}
+        | words.positive
+        | words.negative
+        | {t.lower_ for phrase in every for t in nlp.tokenizer(phrase)}
+    )
+    between = {"LOWER": {"IN": gap}, "OP": f"{{0,{analytes.max_between}}}"}
+    rules = []
+    for finding, test in analytes.findings.items():
+        for name in test.tests:
+            for analyte in test.analytes:
+                pattern = [
+                    *({"LOWER": t.lower_} for t in nlp.tokenizer(name)),
+                    between,
+                    *({"LOWER": t.lower_} for t in nlp.tokenizer(analyte)),
+                ]
+                literal = f"{name} ... {analyte}"
+                rules.append(
+                    target_rule(literal, finding, pattern=pattern, metadata={ANALYTE: True})
+                )
+    return rules
 
 
 def _import_medspacy() -> tuple[Any, Any, Any]:
@@ -96,8 +130,10 @@ def _token_pattern(nlp: Any, phrase: str) -> list[dict[str, Any]]:
     `_copula`. ``<n>`` stands for a number ("40", "sixty-five")."""
     words = [
         word
-        for index, part in enumerate(phrase.split(NUMBER))
-        for word in ([NUMBER] if index else []) + [t.lower_ for t in nlp.tokenizer(part.strip())]
+        for part in re.split(f"({re.escape(NUMBER)}|{re.escape(GAP)})", phrase)
+        for word in (
+            [part] if part in (NUMBER, GAP) else [t.lower_ for t in nlp.tokenizer(part.strip())]
+        )
     ]
     copulas = sorted(context_words().copulas)
     pattern: list[dict[str, Any]] = []
@@ -111,6 +147,9 @@ def _token_pattern(nlp: Any, phrase: str) -> list[dict[str, Any]]:
             pattern.extend(_spinal_levels())
         if index and word in copulas:
             pattern.extend(_copula(copulas))
+            continue
+        if word == GAP:  # a few words of the same clause
+            pattern.append({"LOWER": {"NOT_IN": [".", ";", ":", "!", "?"]}, "OP": "{0,5}"})
             continue
         if word == NUMBER:
             qualifiers = sorted(context_words().number_qualifiers)

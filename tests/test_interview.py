@@ -25,7 +25,7 @@ from hipdx.inference.questions import (
     interview_policy,
 )
 from hipdx.inference.stopping import Patient, StopReason, interview_step, plausible_danger_hold
-from hipdx.inference.triage_value import red_flag_values
+from hipdx.inference.triage_value import mass_values, needed_values, red_flag_values
 from hipdx.kb.compiled import CompiledKB
 from hipdx.kb.rules import rule_findings
 
@@ -248,8 +248,9 @@ def test_an_urgent_red_flag_does_not_end_the_screening_of_a_plausible_emergency(
 ) -> None:
     """Low back pain and sciatica in both legs: the urgent red flag fires, and cauda equina, an
     emergency, is plausible (about 1%, below the mass at which the interview would end as an
-    emergency anyway): the interview is held for a question that could still make it one, a
-    cauda equina sign. Once triaged emergency, nothing more is held."""
+    emergency anyway): the interview is held for questions that could still make it one, a cauda
+    equina sign or a finding of cauda equina's own. Once triaged emergency, nothing more is
+    held."""
     findings = {"bilateral_sciatica": True, "pain_low_back": True}
     bank = build_question_bank(kb)
     answers, _ = encode(Case(age=45, sex=Sex.MALE, findings=findings), kb)
@@ -259,8 +260,50 @@ def test_an_urgent_red_flag_does_not_end_the_screening_of_a_plausible_emergency(
     )
     assert hold is not None and hold.conditions == ("cauda_equina_syndrome",)
     signs = next(f for f in kb.knowledge.red_flags if f.id == "cauda_equina_signs")
-    assert set(hold.questions) <= set(rule_findings(signs.when))
+    own = {q for q in hold.questions if kb.evidence("cauda_equina_syndrome", q) is not None}
+    assert set(hold.questions) <= set(rule_findings(signs.when)) | own
     emergency = plausible_danger_hold(
         kb, bank, answers, p, TriageLevel.EMERGENCY, asker=Asker.CLINICIAN, skipped=frozenset()
     )
     assert emergency is None
+
+
+def test_a_red_flag_that_can_fire_only_by_chance_is_worth_nothing_to_those_who_need_it(
+    tiny_kb: CompiledKB, kb: CompiledKB
+) -> None:
+    """In a man of 40 neither dangerous condition is possible (B is female only, C under 18):
+    "fever with pain" can still fire (its triage value is 2 x P(fever)), but only by chance, so
+    its value among patients who need a higher level, the reserve's first key, is 0."""
+    bank = build_question_bank(tiny_kb, interview_policy(kb))
+    answers, _ = encode(Case(age=40, sex=Sex.MALE, findings={"f_pain": True}), tiny_kb)
+    open_ = candidates(bank, answers, Asker.CLINICIAN)
+    p = compute_posterior(tiny_kb, answers, Setting.PRIMARY_CARE, 40, Sex.MALE).probabilities
+    gains = expected_gains(bank, p)
+    flags = tuple(tiny_kb.knowledge.red_flags)
+    routine = TriageLevel.ROUTINE
+    needed = needed_values(tiny_kb, bank, answers, p, gains, open_, flags, routine)
+    chance = red_flag_values(bank, answers, gains.answer_probability, open_, flags, routine.rank)
+    assert chance[bank.index("f_fever")] > 0
+    assert needed[bank.index("f_fever")] == 0
+
+
+def test_for_a_woman_fever_is_worth_the_chance_that_the_dangerous_condition_fires_the_flag(
+    tiny_kb: CompiledKB, kb: CompiledKB
+) -> None:
+    """A woman of 40 with pain and a negative test: B (urgent, female only) holds 4.8%, below
+    its unresolved bar (0.3 x 30%), and fever (sensitivity 0.5 in B) fires "fever with pain"
+    (urgent): worth 2 levels x P(B) x 0.5 among those who need it, besides what an answer adds
+    by lifting B's mass over the bar."""
+    bank = build_question_bank(tiny_kb, interview_policy(kb))
+    findings = {"f_pain": True, "f_test": False}
+    answers, _ = encode(Case(age=40, sex=Sex.FEMALE, findings=findings), tiny_kb)
+    open_ = candidates(bank, answers, Asker.CLINICIAN)
+    p = compute_posterior(tiny_kb, answers, Setting.PRIMARY_CARE, 40, Sex.FEMALE).probabilities
+    gains = expected_gains(bank, p)
+    flags = tuple(tiny_kb.knowledge.red_flags)
+    routine = TriageLevel.ROUTINE
+    needed = needed_values(tiny_kb, bank, answers, p, gains, open_, flags, routine)
+    by_mass = mass_values(tiny_kb, bank, gains, routine.rank, needed=True)
+    b = tiny_kb.condition_ids.index("cond_b")
+    fever = bank.index("f_fever")
+    assert needed[fever] - by_mass[fever] == pytest.approx(2 * p[b] * 0.5)

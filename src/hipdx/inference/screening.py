@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Any, overload
 
 import numpy as np
 
@@ -21,13 +22,22 @@ from hipdx.kb.rules import evaluate, rule_findings
 from hipdx.kb.schema import Absent, AllOf, AnyOf, RedFlag, Rule
 
 
+@overload
 def rule_probability(
     rule: Rule, present: Mapping[str, float], absent: Mapping[str, float] | None = None
-) -> float:
+) -> float: ...
+@overload
+def rule_probability(
+    rule: Rule, present: Mapping[str, FloatArray], absent: Mapping[str, FloatArray] | None = None
+) -> FloatArray: ...
+def rule_probability(
+    rule: Rule, present: Mapping[str, Any], absent: Mapping[str, Any] | None = None
+) -> Any:
     """P(rule holds) when each finding is present with its probability, independently.
 
     ``absent`` gives P(the finding is established absent) where that is not 1 - present (a
-    finding nobody can ask is neither present nor absent: 0 and 0)."""
+    finding nobody can ask is neither present nor absent: 0 and 0). The probabilities may be
+    arrays (one entry per condition, say), computed element by element."""
     if isinstance(rule, str):
         return present.get(rule, 0.0)
     if isinstance(rule, Absent):
@@ -39,13 +49,13 @@ def rule_probability(
     if isinstance(rule, AnyOf):
         parts = [1 - rule_probability(part, present, absent) for part in rule.any]
         return 1.0 - math.prod(parts)
-    counts = np.zeros(len(rule.of) + 1)
-    counts[0] = 1.0
+    counts = [1.0] + [0.0] * len(rule.of)  # P(exactly k parts hold), a Poisson-binomial
     for part in rule.of:
         p = rule_probability(part, present, absent)
-        counts[1:] = counts[1:] * (1 - p) + counts[:-1] * p
-        counts[0] *= 1 - p
-    return float(counts[rule.at_least :].sum())
+        counts = [counts[0] * (1 - p)] + [
+            counts[k] * (1 - p) + counts[k - 1] * p for k in range(1, len(counts))
+        ]
+    return sum(counts[rule.at_least :])
 
 
 def screening_gains(

@@ -21,6 +21,8 @@ asker cannot be asked is neither present nor absent.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from hipdx._types import Asker, TriageLevel
@@ -89,17 +91,20 @@ def red_flag_values(
 
 def predicted_findings(
     bank: QuestionBank, answers: Answers, answer_probability: FloatArray, open_: BoolArray
-) -> tuple[dict[str, float], dict[str, float]]:
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """P(present) and P(established absent) of every finding if every open question were asked:
-    1 / 0 for an answer, the predicted answer for an open question, 0 / 0 for the rest."""
-    present = dict.fromkeys(answers.present, 1.0) | dict.fromkeys(answers.absent, 0.0)
+    1 / 0 for an answer, the predicted answer for an open question, 0 / 0 for the rest.
+    ``answer_probability`` is (questions, answers), or (questions, answers, conditions) for a
+    prediction per condition (arrays over the conditions then)."""
+    present: dict[str, Any] = dict.fromkeys(answers.present, 1.0)
+    present |= dict.fromkeys(answers.absent, 0.0)
     absent = {f: 1.0 - p for f, p in present.items()}
     for index in np.flatnonzero(open_):
         findings = bank.questions[index].findings
         if len(findings) == 1:
-            chance = {findings[0]: float(answer_probability[index, 0])}
+            chance = {findings[0]: answer_probability[index, 0]}
         else:
-            chance = {f: float(answer_probability[index, a]) for a, f in enumerate(findings)}
+            chance = {f: answer_probability[index, a] for a, f in enumerate(findings)}
         for finding, p in chance.items():
             present.setdefault(finding, p)
             absent.setdefault(finding, 1.0 - p)
@@ -107,16 +112,20 @@ def predicted_findings(
     return present | dict.fromkeys(unasked, 0.0), absent | dict.fromkeys(unasked, 0.0)
 
 
-def mass_values(kb: CompiledKB, bank: QuestionBank, gains: Gains, floor: int) -> FloatArray:
+def mass_values(
+    kb: CompiledKB, bank: QuestionBank, gains: Gains, floor: int, *, needed: bool = False
+) -> FloatArray:
     """Per question: Σ_answers P(answer) × the levels added when the answer lifts an urgent or
-    emergency must-not-miss mass over its unresolved bar (above ``floor``)."""
+    emergency must-not-miss mass over its unresolved bar (above ``floor``); with ``needed``,
+    times that mass (the chance that the patient then has such a condition)."""
     added = np.zeros(gains.answer_probability.shape)  # (questions, answers)
     for level, selected, bar in unresolved_bars(kb, bank):
         rank = level.rank
         if rank <= floor:
             continue
         mass = gains.posterior_after[:, selected, :].sum(axis=1)
-        added = np.maximum(added, np.where(mass >= bar, rank - floor, 0.0))
+        levels = np.where(mass >= bar, rank - floor, 0.0) * (mass if needed else 1.0)
+        added = np.maximum(added, levels)
     return np.asarray((gains.answer_probability * added).sum(axis=1), dtype=np.float64)
 
 
@@ -150,6 +159,48 @@ def _selected(kb: CompiledKB, level: TriageLevel) -> BoolArray:
     return np.append(kb.must_not_miss & (kb.urgency_rank >= level.rank), False)
 
 
+def needed_values(
+    kb: CompiledKB,
+    bank: QuestionBank,
+    answers: Answers,
+    probabilities: FloatArray,
+    gains: Gains,
+    open_: BoolArray,
+    flags: tuple[RedFlag, ...],
+    level: TriageLevel,
+) -> FloatArray:
+    """Per question, the expected rise of the triage level among the patients who need it: the
+    triage value counted only when an urgent or emergency must-not-miss condition is present,
+    and only up to the level that condition needs. A red flag that fires by chance in a patient
+    who needs nothing more is over-triage, not safety; a flag that a probable dangerous
+    condition would fire is worth asking before a flag that only a remote one would."""
+    floor = max(level.rank, unresolved_level(kb, bank, probabilities).rank)
+    dangerous = np.flatnonzero(
+        kb.must_not_miss & (kb.urgency_rank >= TriageLevel.URGENT.rank) & (probabilities[:-1] > 0)
+    )
+    if dangerous.size == 0:
+        return np.zeros(len(bank.questions))
+    weight = probabilities[dangerous]
+    need = kb.urgency_rank[dangerous]
+    per_condition = np.moveaxis(bank.answer_probability[:, dangerous, :], 1, 2)  # (q, a, d)
+    present, absent = predicted_findings(bank, answers, per_condition, open_)
+    values = np.zeros(len(bank.questions))
+    for flag in flags:
+        gain = np.clip(np.minimum(flag.level.rank, need) - floor, 0, None) * weight
+        if not gain.any() or evaluate(flag.when, answers.known) is not None:
+            continue
+        mentioned = set(rule_findings(flag.when))
+        fires = rule_probability(flag.when, present, absent)
+        for index in np.flatnonzero(open_):
+            findings = bank.questions[index].findings
+            if mentioned.intersection(findings):
+                unasked = dict.fromkeys(findings, np.zeros(dangerous.size))
+                without = rule_probability(flag.when, present | unasked, absent | unasked)
+                values[index] += float(gain @ np.clip(fires - without, 0.0, None))
+    by_mass = mass_values(kb, bank, gains, floor, needed=True)
+    return np.asarray(np.where(open_, values + by_mass, 0.0), dtype=np.float64)
+
+
 def safety_question(
     kb: CompiledKB,
     bank: QuestionBank,
@@ -173,6 +224,7 @@ def safety_question(
     allowed = open_ & (in_hold | (values >= bank.policy.triage_rise_probability.value))
     if not allowed.any():
         return None
-    order = np.lexsort((gains.score, values))  # by value, then score; the best is last
+    needed = needed_values(kb, bank, answers, probabilities, gains, open_, flags, level)
+    order = np.lexsort((gains.score, values, needed))  # needed, value, score: the best is last
     best = next(int(i) for i in order[::-1] if allowed[i])
     return suggestion(bank, gains, probabilities, best)

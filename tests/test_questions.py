@@ -324,3 +324,13 @@ def test_a_man_with_groin_pain_is_not_screened_for_pregnancy(
 
     assert pregnancy("male").red_flag_gain == 0
     assert pregnancy("female").red_flag_gain > 0
+
+
+def test_the_question_bank_is_built_once_per_compiled_knowledge_base(kb: CompiledKB) -> None:
+    from hipdx.inference.questions import question_bank
+    from hipdx.kb.compiled import with_flat_priors
+
+    assert question_bank(kb) is question_bank(kb)
+    other = with_flat_priors(kb)
+    assert question_bank(other) is not question_bank(kb)
+    assert question_bank(other) is question_bank(other)

@@ -74,7 +74,7 @@ def next_questions(
     """
     from hipdx.inference.engine import answers_of
     from hipdx.inference.posterior import compute_posterior
-    from hipdx.inference.questions import build_question_bank, rank_questions
+    from hipdx.inference.questions import question_bank, rank_questions
     from hipdx.inference.triage import decide, fired_red_flags
 
     parsed = case if isinstance(case, Case) else Case.model_validate(case)
@@ -84,7 +84,7 @@ def next_questions(
     probabilities = posterior.probabilities
     flags = fired_red_flags(kb, answers)
     level = decide(kb, posterior, flags).level
-    bank = build_question_bank(kb)
+    bank = question_bank(kb)
     return rank_questions(bank, answers, probabilities, asker=Asker(asker), k=k, level=level)
 
 

@@ -27,6 +27,7 @@ is present". See docs/interview.md.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Annotated
@@ -137,6 +138,22 @@ def interview_policy(kb: CompiledKB) -> InterviewPolicy:
     if kb.knowledge.interview is None:
         raise KnowledgeBaseError("the knowledge base has no 'interview' policy", [])
     return kb.knowledge.interview
+
+
+_BANKS: dict[int, tuple[weakref.ref[CompiledKB], QuestionBank]] = {}
+
+
+def question_bank(kb: CompiledKB) -> QuestionBank:
+    """The question bank of ``kb`` with its own interview policy, built once per compiled
+    knowledge base (building it costs more than ranking the questions); the bank is immutable,
+    so callers share it."""
+    key = id(kb)
+    cached = _BANKS.get(key)
+    if cached is not None and cached[0]() is kb:
+        return cached[1]
+    bank = build_question_bank(kb)
+    _BANKS[key] = (weakref.ref(kb, lambda _: _BANKS.pop(key, None)), bank)
+    return bank
 
 
 def build_question_bank(kb: CompiledKB, policy: InterviewPolicy | None = None) -> QuestionBank:

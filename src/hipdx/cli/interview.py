@@ -27,8 +27,8 @@ from hipdx.inference.engine import answers_of
 from hipdx.inference.questions import (
     QuestionKind,
     Suggestion,
-    build_question_bank,
     interview_policy,
+    question_bank,
 )
 from hipdx.inference.stopping import InterviewStep, Patient, Stop, StopReason, interview_step
 from hipdx.kb.compiled import CompiledKB
@@ -172,7 +172,7 @@ def _read_many(interview: Interview, title: str, options: list[str]) -> set[int]
 
 
 def _questions(interview: Interview) -> Stop:
-    bank = build_question_bank(interview.kb)
+    bank = question_bank(interview.kb)
     while True:
         case = interview.case()
         answers = answers_of(case, interview.kb)

@@ -14,18 +14,15 @@ from typer.testing import CliRunner
 import hipdx
 from hipdx import Asker, Setting, Sex, TriageLevel
 from hipdx.cli import app
-from hipdx.cli.interview import SIDE_FINDING, region_choices
 from hipdx.inference.answers import encode
 from hipdx.inference.case import Case
 from hipdx.inference.posterior import compute_posterior
-from hipdx.inference.questions import (
-    build_question_bank,
-    candidates,
-    expected_gains,
-    interview_policy,
-)
-from hipdx.inference.stopping import Patient, StopReason, interview_step, plausible_danger_hold
-from hipdx.inference.triage_value import mass_values, needed_values, red_flag_values
+from hipdx.inference.snapshot import Patient
+from hipdx.interview.bank import build_question_bank, interview_policy
+from hipdx.interview.gains import candidates, expected_gains
+from hipdx.interview.session import SIDE_FINDING, region_choices
+from hipdx.interview.step import StopReason, interview_step, plausible_danger_hold
+from hipdx.interview.triage_value import mass_values, needed_values, red_flag_values
 from hipdx.kb.compiled import CompiledKB
 from hipdx.kb.rules import rule_findings
 

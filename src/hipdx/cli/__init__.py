@@ -10,6 +10,8 @@ from hipdx.cli.interview import interview_command
 from hipdx.cli.kb import kb_app
 from hipdx.cli.parse import parse_command
 
+__all__ = ["app", "main"]
+
 app = typer.Typer(
     name="hipdx",
     help="Differential diagnosis and triage for hip, groin, buttock and low-back pain "

@@ -26,8 +26,9 @@ from pydantic import BaseModel, ConfigDict
 
 from hipdx._types import Asker, TriageLevel
 from hipdx.inference.answers import Answers
-from hipdx.inference.questions import QuestionBank, candidates, triage_raising_flags
-from hipdx.inference.screening import rule_probability
+from hipdx.interview.bank import QuestionBank
+from hipdx.interview.gains import candidates, triage_raising_flags
+from hipdx.interview.screening import rule_probability
 from hipdx.kb.compiled import BoolArray, CompiledKB, FloatArray
 from hipdx.kb.rules import Lookup, evaluate, rule_findings
 from hipdx.kb.schema import Absent, AllOf, AnyOf, RedFlag, Rule

@@ -1,6 +1,6 @@
 """The value of a question for the triage: how many levels its answer is expected to add.
 
-The information score (`hipdx.inference.questions`) asks what settles the differential; the
+The information score (`hipdx.interview.gains`) asks what settles the differential; the
 safety reserve and the safety hold must ask what could still change what is done. For every
 open question, the expected rise of the interview's triage level (in levels) that the question
 is responsible for, from two sources:
@@ -27,9 +27,9 @@ import numpy as np
 
 from hipdx._types import Asker, TriageLevel
 from hipdx.inference.answers import Answers
-from hipdx.inference.questions import (
+from hipdx.interview.bank import QuestionBank
+from hipdx.interview.gains import (
     Gains,
-    QuestionBank,
     Suggestion,
     candidates,
     expected_gains,
@@ -37,7 +37,7 @@ from hipdx.inference.questions import (
     triage_raising_flags,
     with_screening,
 )
-from hipdx.inference.screening import rule_probability
+from hipdx.interview.screening import rule_probability
 from hipdx.kb.compiled import BoolArray, CompiledKB, FloatArray
 from hipdx.kb.rules import evaluate, rule_findings
 from hipdx.kb.schema import RedFlag

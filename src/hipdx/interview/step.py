@@ -40,6 +40,7 @@ from hipdx.inference.snapshot import Patient, take_snapshot
 from hipdx.interview.bank import QuestionBank
 from hipdx.interview.gains import Suggestion, rank_questions
 from hipdx.interview.safety import SafetyHold, safety_hold
+from hipdx.interview.situation import Situation
 from hipdx.interview.triage_value import safety_question, unresolved_bars
 from hipdx.kb.compiled import CompiledKB, FloatArray
 
@@ -109,13 +110,10 @@ def interview_step(
     # the safety machinery sees whichever posterior gives dangerous conditions more probability,
     # as triage does: a finding the KB does not link to a condition never ends its screening
     safety = more_dangerous(kb, probabilities, posterior.cautious_probabilities)
+    situation = Situation(kb, bank, answers, safety, triage.level, asker, skipped)
 
     def hold() -> SafetyHold | None:
-        found = safety_hold(
-            kb, bank, answers, safety, triage.level, asker=asker, skipped=skipped
-        ) or plausible_danger_hold(
-            kb, bank, answers, safety, triage.level, asker=asker, skipped=skipped
-        )
+        found = safety_hold(situation) or plausible_danger_hold(situation)
         holds.extend([found] if found is not None else [])
         return found
 
@@ -130,9 +128,7 @@ def interview_step(
     first: tuple[Suggestion, ...] = ()
     if stop is None and reserving:  # the reserve: what could still raise the triage most
         held = frozenset(holds[0].questions) if holds else frozenset()
-        chosen = safety_question(
-            kb, bank, answers, safety, triage.level, asker=asker, skipped=skipped, held=held
-        )
+        chosen = safety_question(situation, held=held)
         first = (chosen,) if chosen is not None else ()
     elif stop is None and holds:  # a deferred stop: the best of the questions that hold it
         only = frozenset(q.id for q in bank.questions) - frozenset(holds[0].questions)
@@ -241,29 +237,19 @@ def decide_stop(
     return None
 
 
-def plausible_danger_hold(
-    kb: CompiledKB,
-    bank: QuestionBank,
-    answers: Answers,
-    probabilities: FloatArray,
-    level: TriageLevel,
-    *,
-    asker: Asker,
-    skipped: frozenset[str],
-) -> SafetyHold | None:
+def plausible_danger_hold(situation: Situation) -> SafetyHold | None:
     """A hold while a must-not-miss condition that needs more than ``level`` (urgent or
     emergency) holds ``safety_probability`` or more and an open question is worth
     ``triage_rise_probability`` levels or more (`hipdx.interview.triage_value`): an urgent red
     flag does not end the screening of a plausible emergency."""
-    threshold = bank.policy.safety_probability.value
+    kb, probabilities, level = situation.kb, situation.probabilities, situation.level
+    threshold = situation.bank.policy.safety_probability.value
     conditions = probabilities[:-1]
     needs_more = kb.must_not_miss & (kb.urgency_rank >= max(level.rank + 1, _URGENT))
     probable = needs_more & (conditions >= threshold)
     if not probable.any():
         return None
-    question = safety_question(
-        kb, bank, answers, probabilities, level, asker=asker, skipped=skipped, held=frozenset()
-    )
+    question = safety_question(situation, held=frozenset())
     if question is None:
         return None
     order = np.argsort(-np.where(probable, conditions, -1.0), kind="stable")

@@ -22,6 +22,7 @@ from hipdx.evaluation._metrics import (
 ROOT = Path(__file__).parent.parent
 SLICE = str(ROOT / "tests" / "vignettes" / "slice.jsonl")
 SECTION = {
+    "ece",
     "top1",
     "top3",
     "top5",
@@ -129,3 +130,17 @@ def test_eval_labels_a_flat_prior_run_as_an_analysis() -> None:
     )
     assert result.exit_code == 0, result.output
     assert "flat priors (analysis)" in result.output
+
+
+def test_a_system_right_as_often_as_it_is_sure_has_no_calibration_error() -> None:
+    """Ten cases at 0.75 confidence: right in 7.5 of 10 is impossible, so take 8 cases at 0.75
+    with 6 right (perfect) and 4 cases at 0.95 with 2 right: ECE = 4/12 x |0.5 - 0.95| = 0.15."""
+    from hipdx.evaluation._metrics import calibration_bins, expected_calibration_error
+
+    confidences = [0.75] * 8 + [0.95] * 4
+    correct = [True] * 6 + [False] * 2 + [True] * 2 + [False] * 2
+    assert expected_calibration_error(confidences[:8], correct[:8]) == pytest.approx(0.0)
+    assert expected_calibration_error(confidences, correct) == pytest.approx(0.15)
+    assert calibration_bins(confidences, correct) == [(0.75, 0.75, 8), (0.95, 0.5, 4)]
+    assert expected_calibration_error([1.0], [True]) == pytest.approx(0.0)  # the last bin
+    assert expected_calibration_error([], []) == 0.0

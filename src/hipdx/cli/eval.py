@@ -32,6 +32,7 @@ _ROWS = (
     ("over-triage", "over_triage"),
     ("missed emergencies", "missed_emergencies"),
     ("Brier (expected condition)", "brier"),
+    ("calibration error (top-1, ECE)", "ece"),
 )
 
 

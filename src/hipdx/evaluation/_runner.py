@@ -14,6 +14,7 @@ from hipdx._types import TriageLevel
 from hipdx.evaluation._baseline import TfidfBaseline
 from hipdx.evaluation._metrics import (
     brier_score,
+    expected_calibration_error,
     mean_reciprocal_rank,
     missed_emergency,
     over_triaged,
@@ -50,6 +51,7 @@ class Outcome(_Record):
     expected: tuple[str, ...]
     rank: int | None  # best rank of an expected condition; None when not ranked
     probability: float  # the largest probability given to an expected condition
+    confidence: float = 0.0  # the probability of the top-ranked condition
     top: tuple[str, ...]  # the first three ranked conditions
     triage: TriageLevel | None
     expected_triage: TriageLevel | None
@@ -68,6 +70,7 @@ class Scores(_Record):
     over_triage: float | None
     missed_emergencies: int | None
     brier: float
+    ece: float  # expected calibration error of the top-ranked condition (10 bins)
 
     @classmethod
     def of(cls, outcomes: Sequence[Outcome], *, triage: bool) -> Scores:
@@ -84,6 +87,9 @@ class Scores(_Record):
             over_triage=rate(count(over_triaged)) if triage else None,
             missed_emergencies=sum(count(missed_emergency)) if triage else None,
             brier=brier_score([o.probability for o in outcomes]),
+            ece=expected_calibration_error(
+                [o.confidence for o in outcomes], [o.rank == 1 for o in outcomes]
+            ),
         )
 
 
@@ -188,6 +194,7 @@ def _outcome(
         expected=tuple(vignette.expected),
         rank=min(r for r, _ in hits) if hits else None,
         probability=max((p for _, p in hits), default=0.0),
+        confidence=ranked[0][1] if ranked else 0.0,
         top=tuple(c for c, _ in ranked[:3]),
         triage=triage,
         expected_triage=vignette.expected_triage,

@@ -173,14 +173,14 @@ def with_unresolved(
     for level, selected, bar in unresolved_bars(kb, bank):
         mass = float(probabilities[selected].sum())
         if level.rank > triage.level.rank and mass >= bar:
-            named = np.argsort(-np.where(selected, probabilities, -1.0), kind="stable")[:_NAMED]
+            order = np.argsort(-np.where(selected, probabilities, -1.0), kind="stable")[:_NAMED]
+            named = [i for i in order if selected[i] and probabilities[i] > 0]
             reasons.append(
                 TriageReason(
                     kind=TriageReasonKind.UNRESOLVED,
                     level=level,
-                    conditions=tuple(
-                        kb.condition_ids[i] for i in named if selected[i] and probabilities[i] > 0
-                    ),
+                    conditions=tuple(kb.condition_ids[i] for i in named),
+                    probabilities=tuple(min(float(probabilities[i]), 1.0) for i in named),
                     mass=min(mass, 1.0),
                     threshold=bar,
                 )

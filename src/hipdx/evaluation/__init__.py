@@ -1,12 +1,14 @@
-"""Evaluation: score hipdx against vignettes, beside a text-retrieval baseline, in one run."""
+"""Evaluation: score hipdx against vignettes, beside two text-retrieval baselines (TF-IDF and
+BM25 over a frozen corpus), in one run."""
 
 from __future__ import annotations
 
-from hipdx.evaluation._baseline import TfidfBaseline
+from hipdx.evaluation._baseline import Bm25Baseline, TfidfBaseline
 from hipdx.evaluation._runner import (
     RECALL_AT,
     TOP_K,
     CaseBuilder,
+    Confusion,
     Evaluation,
     Outcome,
     Report,
@@ -20,7 +22,9 @@ from hipdx.evaluation._vignettes import Vignette, load_vignettes
 __all__ = [
     "RECALL_AT",
     "TOP_K",
+    "Bm25Baseline",
     "CaseBuilder",
+    "Confusion",
     "Evaluation",
     "Outcome",
     "Report",

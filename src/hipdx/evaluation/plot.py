@@ -45,6 +45,7 @@ def plot_top_k(report: Report, path: Path) -> None:
         for label, outcomes, style in (
             ("hipdx", report.outcomes[stage], "o-"),
             ("TF-IDF baseline", report.baseline_outcomes[stage], "s--"),
+            ("BM25 baseline", report.bm25_outcomes[stage], "^:"),
         ):
             axis.plot(_KS, [_share(outcomes, k) for k in _KS], style, label=label)
         axis.set_title(stage.value.replace("_", " "))

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hipdx.inference.case import Case
 from hipdx.issues import Issue
-from hipdx.kb.language import Side
+from hipdx.kb.language import Side as Side  # re-exported: a mention's side
 from hipdx.kb.schema import FindingKind
 
 

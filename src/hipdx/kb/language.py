@@ -270,29 +270,28 @@ def read_resource(folder: Path | Traversable, name: str, model: type[_Model]) ->
 def load_language(folder: Path | Traversable) -> tuple[Language | None, list[Issue]]:
     """The resources of a language folder, or the problems that keep them from being read."""
     issues: list[Issue] = []
-    models: dict[str, BaseModel] = {}
-    for name, model in (
-        ("lexicon.yaml", LexiconRules),
-        ("measurements.yaml", MeasurementRules),
-        ("context_words.yaml", ContextWords),
-    ):
-        where = f"{LANGUAGE_FOLDER}/{name}"
-        try:
-            models[name] = read_resource(folder, name, model)
-        except (OSError, yaml.YAMLError) as exc:
-            issues.append(error(where, f"cannot be read: {exc}"[:300]))
-        except ValidationError as exc:
-            issues.extend(
-                error(f"{where}: {'.'.join(map(str, p['loc']))}", p["msg"]) for p in exc.errors()
-            )
+    lexicon = _read(folder, "lexicon.yaml", LexiconRules, issues)
+    measurements = _read(folder, "measurements.yaml", MeasurementRules, issues)
+    context_words = _read(folder, "context_words.yaml", ContextWords, issues)
     issues.extend(_check_context_rules(folder))
-    if issues:
+    if lexicon is None or measurements is None or context_words is None or issues:
         return None, issues
-    return Language(
-        lexicon=models["lexicon.yaml"],  # type: ignore[arg-type]
-        measurements=models["measurements.yaml"],  # type: ignore[arg-type]
-        context_words=models["context_words.yaml"],  # type: ignore[arg-type]
-    ), issues
+    return Language(lexicon, measurements, context_words), issues
+
+
+def _read(
+    folder: Path | Traversable, name: str, model: type[_Model], issues: list[Issue]
+) -> _Model | None:
+    where = f"{LANGUAGE_FOLDER}/{name}"
+    try:
+        return read_resource(folder, name, model)
+    except (OSError, yaml.YAMLError) as exc:
+        issues.append(error(where, f"cannot be read: {exc}"[:300]))
+    except ValidationError as exc:
+        issues.extend(
+            error(f"{where}: {'.'.join(map(str, p['loc']))}", p["msg"]) for p in exc.errors()
+        )
+    return None
 
 
 def _check_context_rules(folder: Path | Traversable) -> list[Issue]:

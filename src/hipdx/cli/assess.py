@@ -64,7 +64,7 @@ def assess_command(
     if isinstance(result, NoteAssessment):
         if result.assessment is None:
             message = printable(result.understanding.message)
-            stderr().print(f"[bold yellow]not understood:[/] {escape(message)}")
+            stderr().print(f"[bold yellow]{escape(message[:1].upper() + message[1:])}.[/]")
             raise typer.Exit(NOT_UNDERSTOOD)
         result = result.assessment
     if not (document or as_json):

@@ -57,7 +57,7 @@ def parse_command(
 def render_parse(console: Console, parsed: ParsedCase) -> None:
     """Every piece of the note is shown through `printable`: the note was cleaned when it was
     read, and nothing from it may act on the terminal even so."""
-    for issue in parsed.issues:
+    for issue in (i for i in parsed.issues if i.where == "text"):  # characters removed
         console.print(Text(f"warning: {printable(issue.message)}", style="yellow"))
     console.print(_highlighted(parsed))
     console.print(Text("[x] present · [¬x] absent · [~x] not current or not used", style="dim"))

@@ -21,7 +21,7 @@ from hipdx.kb.schema import Finding
 AGE_FINDING = "age_years"
 SEX_FINDINGS = {"female": "sex_female", "male": "sex_male"}
 #: How many unknown finding ids get an issue of their own (the rest are counted in one).
-MAX_UNKNOWN_REPORTED = 10
+MAX_UNKNOWN_REPORTED = 4
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ def _unknown_finding(kb: CompiledKB, finding_id: str) -> Issue:
     groups = {g.id: g for g in kb.knowledge.groups}
     short = shorten(finding_id)
     if len(finding_id) > SHORT:
-        return error(f"findings.{short}", f"unknown finding id '{short}'", "check the id")
+        return error("findings", f"unknown finding id '{short}'", "check the id")
     if finding_id in groups:
         members = ", ".join(groups[finding_id].members)
         return error(

@@ -63,9 +63,10 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _integer(digits: str) -> int:
-    if len(digits.lstrip("-")) > MAX_DIGITS:
+    count = len(digits.lstrip("-"))
+    if count > MAX_DIGITS:
         raise _RefusedError(
-            f"an integer of {len(digits.lstrip('-')):,} digits; at most {MAX_DIGITS} are accepted",
+            f"an integer of {count:,} digits; at most {MAX_DIGITS:,} are accepted",
             "check the number",
         )
     return int(digits)

@@ -83,10 +83,10 @@ def understanding(case: Case, kb: CompiledKB) -> Understanding:
     read = (*demographics, *other, *clinical)
     if clinical:
         return Understanding(understood=True, read=read, clinical=tuple(clinical), message="")
-    said = f"it read only: {', '.join(read)}" if read else "it read nothing it knows"
+    said = f"nothing beyond {', '.join(read)} was recognised" if read else "nothing was recognised"
     message = (
-        f"hipdx could not understand the note: {said}. No finding about the complaint (where it "
-        "hurts, how it began, what makes it worse, examination or tests) was recognised, so "
-        "nothing is assessed; rephrase the note in English or enter the findings."
+        f"the note was not understood: {said} (no finding about where it hurts, how it began, "
+        "what makes it worse, the examination or tests), so it is not assessed; rephrase the "
+        "note in English or enter the findings"
     )
     return Understanding(understood=False, read=read, clinical=(), message=message)

@@ -32,7 +32,7 @@ def stdout() -> Console:
 
 
 def stderr() -> Console:
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def printable(text: str) -> str:
@@ -69,7 +69,7 @@ def read_json(path: str) -> Any:
     if not text.strip():
         fail(f"{path}: the file is empty")
     try:
-        return parse_json(text, where=path)
+        return parse_json(text)
     except InvalidCaseError as exc:
         fail(f"{path}: not valid JSON", exc.issues)
 

@@ -23,6 +23,7 @@ from rich.text import Text
 
 from hipdx._types import Asker, Setting, Sex
 from hipdx.cli.render import LEVEL_STYLE
+from hipdx.exceptions import HipdxError
 from hipdx.inference.assessment import DISCLAIMER, TriageReasonKind
 from hipdx.inference.case import Case
 from hipdx.interview.bank import QuestionKind
@@ -337,7 +338,12 @@ def interview_command(
         _check_save(save)
     engine = hipdx.default_engine()
     console = stdout()
-    session = engine.start_interview(asker=mode, setting=setting, budget=budget)
+    try:
+        session = engine.start_interview(asker=mode, setting=setting, budget=budget)
+    except HipdxError as exc:
+        from hipdx.cli._io import fail
+
+        fail(str(exc).splitlines()[0], getattr(exc, "issues", []))
     case, _ = run_interview(Interview(session, _stdin_ask, console))
     console.print()
     render_assessment(console, engine.assess(case), engine.knowledge, top=_SHOWN)

@@ -15,7 +15,6 @@ from hipdx.cli import app
 from hipdx.inference.case import MAX_TEXT_CHARS
 from hipdx.inference.json_input import parse_json
 from hipdx.intake import MAX_TEXT_CHARS as INTAKE_MAX_TEXT_CHARS
-from hipdx.intake import clean_text
 from hipdx.kb.compiled import CompiledKB
 
 runner = CliRunner()

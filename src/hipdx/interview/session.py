@@ -70,8 +70,9 @@ def region_choices(kb: CompiledKB) -> list[Finding]:
 
 
 def _region_ids(chosen: Iterable[str]) -> list[str]:
-    items = [] if isinstance(chosen, str | bytes) else list(chosen)
-    if isinstance(chosen, str | bytes) or not all(isinstance(r, str) for r in items):
+    listed = isinstance(chosen, Iterable) and not isinstance(chosen, str | bytes | Mapping)
+    items = list(chosen) if listed else []
+    if not listed or not all(isinstance(r, str) for r in items):
         raise InvalidAnswerError(
             "the pain regions are not a list of ids",
             [error("regions", "expected a list of region ids", "give region finding ids")],

@@ -227,7 +227,7 @@ def test_non_utf8_bytes_on_the_command_line_are_dropped() -> None:
         "患者右髋疼痛三周",
         "Douleur de la hanche droite depuis trois semaines",
         "12 34 56 78",
-        "pain " * 10_000,
+        "pain " * 1_000,
         "A 31-year-old man.",
     ],
 )
@@ -275,6 +275,12 @@ def test_save_is_checked_before_the_first_question(tmp_path: Path, where: str) -
     assert result.exit_code == 2
     assert "--save" in result.output
     assert "How old" not in result.output
+
+
+def test_an_unknown_asker_on_the_command_line_is_a_usage_error() -> None:
+    result = runner.invoke(app, ["interview", "--mode", "robot"], input="")
+    assert result.exit_code == 2
+    assert "robot" in result.output and "Traceback" not in result.output
 
 
 def test_bytes_that_are_not_utf8_at_a_prompt_are_re_asked() -> None:

@@ -266,13 +266,13 @@ def session_plans(kb: CompiledKB) -> st.SearchStrategy[dict[str, Any]]:
 # -- the tests --------------------------------------------------------------------------------
 
 
-@_FUZZ
+@settings(_FUZZ, max_examples=50)
 @given(note=notes)
 def test_any_text_is_read_or_refused_and_its_spans_hold(engine: hipdx.Engine, note: str) -> None:
     read_note(engine, note)
 
 
-@_FUZZ
+@settings(_FUZZ, max_examples=100)
 @given(data=st.data())
 def test_any_json_like_case_is_assessed_or_refused(
     engine: hipdx.Engine, data: st.DataObject
@@ -280,7 +280,7 @@ def test_any_json_like_case_is_assessed_or_refused(
     assess_value(engine, data.draw(case_values(engine.knowledge)))
 
 
-@_FUZZ
+@settings(_FUZZ, max_examples=60)
 @given(data=st.data(), asker=askers, k=counts)
 def test_any_json_like_case_gets_questions_or_is_refused(
     engine: hipdx.Engine, data: st.DataObject, asker: Any, k: Any
@@ -288,7 +288,7 @@ def test_any_json_like_case_gets_questions_or_is_refused(
     ask_value(engine, data.draw(case_values(engine.knowledge)), asker, k)
 
 
-@settings(_FUZZ, max_examples=20)
+@settings(_FUZZ, max_examples=30)
 @given(data=st.data())
 def test_any_sequence_of_interview_answers_keeps_the_session_sound(
     engine: hipdx.Engine, data: st.DataObject

@@ -50,8 +50,17 @@ def clean_text(text: object) -> CleanText:
     text = _sub(_INVISIBLE, "", text, "invisible character", removed)
     text = unicodedata.normalize("NFC", text)
     if not text.strip():
+        left = (
+            ""
+            if not removed
+            else " once "
+            + ", ".join(
+                f"{count:,} {what}{'' if count == 1 else 's'}" for what, count in removed.items()
+            )
+            + " are removed"
+        )
         raise InvalidCaseError(
-            "there is no text to parse", [error("text", "the text is empty", "give a note")]
+            "there is no text to parse", [error("text", f"the text is empty{left}", "give a note")]
         )
     if len(text) > MAX_TEXT_CHARS:  # normalising can lengthen a text
         raise InvalidCaseError("the text is too long to parse", [_too_long(len(text))])

@@ -1,0 +1,83 @@
+"""``POST /v1/assess`` (a case or a note) and ``GET /v1/assessments/{id}``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Response, status
+
+from hipdx.inference.case import Case
+from hipdx.service import core
+from hipdx.service.audit import audit
+from hipdx.service.deps import CallerDep, KnowledgeDep, RuntimeDep, SessionDep
+from hipdx.service.models import ID_PATTERN, AssessmentRecord, AssessRequest
+from hipdx.service.problems import ProblemError, responses
+from hipdx.store import StoredAssessment, get_assessment, save_assessment
+
+router = APIRouter(tags=["assessments"])
+
+
+@router.post(
+    "/v1/assess",
+    name="assess",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AssessmentRecord,
+    responses=responses(401, 413, 422, 429, 503),
+)
+def assess(
+    body: AssessRequest,
+    caller: CallerDep,
+    runtime: RuntimeDep,
+    knowledge: KnowledgeDep,
+    response: Response,
+) -> dict[str, Any]:
+    """Assess a structured case, or a note read first; the assessment is saved before the
+    answer is sent, and its id is in ``Location``."""
+    case = body.case if body.case is not None else _case_of_note(body)
+    assessment = core.assess(case, knowledge)
+    with runtime.sessions.begin() as session:
+        stored = save_assessment(
+            session,
+            source="case" if body.case is not None else "note",
+            input=case.model_dump(mode="json"),
+            document=assessment.document(),
+            kb_version=assessment.metadata.kb_version,
+            hipdx_version=assessment.metadata.hipdx_version,
+            api_key_id=caller.key.id,
+        )
+        audit(session, caller, action="assess", status=201, resource_id=stored.id)
+    response.headers["Location"] = f"/v1/assessments/{stored.id}"
+    return record(stored)
+
+
+@router.get(
+    "/v1/assessments/{assessment_id}",
+    name="read_assessment",
+    response_model=AssessmentRecord,
+    responses=responses(401, 404, 422, 429, 503),
+)
+def read_assessment(
+    assessment_id: Annotated[str, Path(pattern=ID_PATTERN)],
+    caller: CallerDep,
+    session: SessionDep,
+) -> dict[str, Any]:
+    """A saved assessment, as it was sent when it was made."""
+    stored = get_assessment(session, assessment_id=assessment_id)
+    if stored is None:
+        raise ProblemError(404, "Not found", f"no assessment with id '{assessment_id}'")
+    audit(session, caller, action="read_assessment", status=200, resource_id=stored.id)
+    session.commit()
+    return record(stored)
+
+
+def _case_of_note(body: AssessRequest) -> Case:
+    return core.parse(str(body.note), setting=body.setting).case
+
+
+def record(stored: StoredAssessment) -> dict[str, Any]:
+    return {
+        "id": stored.id,
+        "created": stored.created_at,
+        "source": stored.source,
+        "assessment": stored.document,
+    }

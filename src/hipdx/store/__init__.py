@@ -1,0 +1,63 @@
+"""Storage: assessments, interview sessions, API keys and the audit log, in SQLite (default, one
+file in a data folder, WAL) or PostgreSQL (``HIPDX_DATABASE_URL``), with Alembic migrations.
+
+Repository functions take a SQLAlchemy session and keyword arguments; they never commit (the
+caller's transaction does) and never log what a case says.
+"""
+
+from __future__ import annotations
+
+from hipdx.store._audit import AuditEvent, recent_events, record_event
+from hipdx.store._database import (
+    database_url,
+    is_sqlite,
+    open_engine,
+    session_factory,
+    sqlite_path,
+    transaction,
+)
+from hipdx.store._errors import SchemaMismatchError, StoreError, StoreUnavailableError
+from hipdx.store._keys import ApiKey, create_key, find_key, list_keys, revoke_key
+from hipdx.store._migrate import current_revision, head_revision, require_head, upgrade
+from hipdx.store._records import (
+    StoredAssessment,
+    StoredInterview,
+    count_assessments,
+    get_assessment,
+    get_interview,
+    save_assessment,
+    save_interview,
+    update_interview,
+)
+
+__all__ = [
+    "ApiKey",
+    "AuditEvent",
+    "SchemaMismatchError",
+    "StoreError",
+    "StoreUnavailableError",
+    "StoredAssessment",
+    "StoredInterview",
+    "count_assessments",
+    "create_key",
+    "current_revision",
+    "database_url",
+    "find_key",
+    "get_assessment",
+    "get_interview",
+    "head_revision",
+    "is_sqlite",
+    "list_keys",
+    "open_engine",
+    "recent_events",
+    "record_event",
+    "require_head",
+    "revoke_key",
+    "save_assessment",
+    "save_interview",
+    "session_factory",
+    "sqlite_path",
+    "transaction",
+    "update_interview",
+    "upgrade",
+]

@@ -1,0 +1,173 @@
+"""Running the service on this machine, for tests and benchmarks: a throwaway PostgreSQL
+cluster, and a real ``hipdx serve`` process on a free loopback port.
+
+PostgreSQL comes from Debian's packages (``scripts/install-postgres.sh``); it refuses to run as
+root, so as root the cluster is made and run by the ``postgres`` user.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from hipdx.store import create_key, open_engine, session_factory, transaction, upgrade
+
+LOOPBACK = "127.0.0.1"
+#: How long a server or cluster may take to start (seconds).
+START_TIMEOUT = 60.0
+
+
+class PostgresMissingError(RuntimeError):
+    """No PostgreSQL server binaries on this machine."""
+
+
+def postgres_bin() -> Path | None:
+    """The folder of Debian's newest PostgreSQL server binaries, if installed."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=_major)
+    return found[-1].parent if found else None
+
+
+def _major(path: Path) -> int:
+    name = path.parent.parent.name
+    return int(name) if name.isdigit() else 0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((LOOPBACK, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def throwaway_postgres(*, databases: tuple[str, ...] = ("hipdx",)) -> Iterator[dict[str, str]]:
+    """A new cluster in a temporary folder on a free loopback port, with ``databases`` made;
+    yields their URLs by name; stopped and removed afterwards."""
+    binaries = postgres_bin()
+    if binaries is None:
+        raise PostgresMissingError("PostgreSQL is not installed (bash scripts/install-postgres.sh)")
+    folder = Path(tempfile.mkdtemp(prefix="hipdx-pg-"))
+    run_as = _postgres_user(folder)
+    data, port = folder / "data", free_port()
+    try:
+        _run([*run_as, str(binaries / "initdb"), "-D", str(data), "-U", "postgres",
+              "--auth=trust", "--encoding=UTF8", "--no-sync"])  # fmt: skip
+        options = f"-p {port} -k {folder} -c listen_addresses={LOOPBACK} -c max_connections=200"
+        _run([*run_as, str(binaries / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"),
+              "-o", options, "-w", "-t", str(int(START_TIMEOUT)), "start"])  # fmt: skip
+        for name in databases:
+            _run([*run_as, str(binaries / "createdb"), "-h", str(folder), "-p", str(port),
+                  "-U", "postgres", name])  # fmt: skip
+        yield {name: f"postgresql://postgres@{LOOPBACK}:{port}/{name}" for name in databases}
+    finally:
+        subprocess.run(
+            [*run_as, str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            capture_output=True,
+            check=False,
+        )
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _postgres_user(folder: Path) -> list[str]:
+    """As root: run as ``postgres``, which must own the folder."""
+    if os.geteuid() != 0:
+        return []
+    shutil.chown(folder, user="postgres", group="postgres")
+    return ["runuser", "-u", "postgres", "--"]
+
+
+def _run(command: list[str]) -> None:
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"{Path(command[-1]).name}: {command!r} failed:\n{result.stderr}")
+
+
+def prepare_database(url: str, *, key_name: str = "local") -> str:
+    """Bring the database to the schema head and make a key; its secret."""
+    engine = open_engine(url, create_folder=True)
+    try:
+        upgrade(engine)
+        with transaction(session_factory(engine)) as session:
+            _, secret = create_key(session, name=key_name)
+    finally:
+        engine.dispose()
+    return secret
+
+
+@dataclass
+class LocalServer:
+    """A ``hipdx serve`` process on loopback; its output goes to ``log``."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def stop(self, *, kill: bool = False) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def start_server(
+    database_url: str,
+    *,
+    log: Path,
+    env: dict[str, str] | None = None,
+    workers: int = 1,
+    access_log: bool = True,
+) -> LocalServer:
+    """Start ``hipdx serve`` on a free loopback port and wait until /health answers."""
+    port = free_port()
+    command = [sys.executable, "-m", "hipdx", "serve", "--host", LOOPBACK, "--port", str(port),
+               "--workers", str(workers), "--database-url", database_url,
+               "--access-log" if access_log else "--no-access-log"]  # fmt: skip
+    environment = {**os.environ, **(env or {})}
+    with log.open("ab") as sink:
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=environment)
+    server = LocalServer(url=f"http://{LOOPBACK}:{port}", process=process, log=log)
+    _wait_for_health(server)
+    return server
+
+
+def _wait_for_health(server: LocalServer) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"the server exited at start:\n{server.output()}")
+        try:
+            with urllib.request.urlopen(f"{server.url}/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError):
+            pass
+        time.sleep(0.1)
+    server.stop(kill=True)
+    raise RuntimeError(f"the server did not answer within {START_TIMEOUT:g} s:\n{server.output()}")
+
+
+@contextmanager
+def running_server(database_url: str, *, log: Path, **options: object) -> Iterator[LocalServer]:
+    server = start_server(database_url, log=log, **options)  # type: ignore[arg-type]
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -171,3 +171,23 @@ def running_server(database_url: str, *, log: Path, **options: object) -> Iterat
         yield server
     finally:
         server.stop()
+
+
+@dataclass
+class Service:
+    """A running server, its database (``backend``: sqlite or postgresql) and a valid key."""
+
+    backend: str
+    database_url: str
+    server: LocalServer
+    key: str
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def headers(self, key: str | None = "valid") -> dict[str, str]:
+        """Authorization with the valid key, with ``key`` itself, or none (``None``)."""
+        if key is None:
+            return {}
+        return {"Authorization": f"Bearer {self.key if key == 'valid' else key}"}

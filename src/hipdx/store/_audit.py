@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hipdx.store._records import utc
 from hipdx.store._tables import AuditRow
 
 
@@ -51,7 +52,7 @@ def recent_events(session: Session, *, limit: int = 100) -> list[AuditEvent]:
     query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
     return [
         AuditEvent(
-            at=row.at,
+            at=utc(row.at),
             api_key_id=row.api_key_id,
             action=row.action,
             resource_id=row.resource_id,

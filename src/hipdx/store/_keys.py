@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hipdx.store._records import utc
 from hipdx.store._tables import ApiKeyRow
 
 #: Every secret starts with this, so a leaked key is easy to recognise (and to scan for).
@@ -74,6 +75,6 @@ def _key(row: ApiKeyRow) -> ApiKey:
         id=row.id,
         name=row.name,
         prefix=row.prefix,
-        created_at=row.created_at,
+        created_at=utc(row.created_at),
         revoked=row.revoked_at is not None,
     )

@@ -148,10 +148,15 @@ def _answer_count(session: Session, interview_id: str) -> int:
     return int(session.scalar(query) or 0)
 
 
+def utc(moment: datetime) -> datetime:
+    """The moment in UTC (SQLite gives back naive times, which were stored in UTC)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def _assessment(row: AssessmentRow) -> StoredAssessment:
     return StoredAssessment(
         id=row.id,
-        created_at=row.created_at,
+        created_at=utc(row.created_at),
         source=row.source,
         kb_version=row.kb_version,
         hipdx_version=row.hipdx_version,
@@ -163,8 +168,8 @@ def _assessment(row: AssessmentRow) -> StoredAssessment:
 def _interview(row: InterviewRow, *, answers: int) -> StoredInterview:
     return StoredInterview(
         id=row.id,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
+        created_at=utc(row.created_at),
+        updated_at=utc(row.updated_at),
         kb_version=row.kb_version,
         status=row.status,
         state=row.state,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query
 
 from hipdx._suggest import did_you_mean
 from hipdx._types import Asker
+from hipdx.issues import error
 from hipdx.kb.schema import Condition
 from hipdx.service.audit import audit
 from hipdx.service.deps import CallerDep, KnowledgeDep, SessionDep
@@ -58,7 +59,10 @@ def read_condition(
     known = {c.id: c for c in knowledge.knowledge.conditions}
     if condition_id not in known:
         fix = did_you_mean(condition_id, known, "GET /v1/conditions lists the known ids")
-        raise ProblemError(404, "Not found", f"unknown condition id '{condition_id}'; {fix}")
+        message = f"unknown condition id '{condition_id}'"
+        raise ProblemError(
+            404, "Not found", f"{message}; {fix}", [error("condition_id", message, fix)]
+        )
     audit(session, caller, action="read_condition", status=200, resource_id=condition_id[:32])
     session.commit()
     return known[condition_id]

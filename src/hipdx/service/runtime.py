@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from threading import Lock
 
 import limits
@@ -14,7 +15,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hipdx.kb.compiled import CompiledKB
 from hipdx.service.settings import ServiceSettings
-from hipdx.store import ApiKey, find_key, open_engine, require_head, session_factory
+from hipdx.store import (
+    ApiKey,
+    StoreUnavailableError,
+    find_key,
+    hash_secret,
+    open_engine,
+    require_head,
+    session_factory,
+    sqlite_path,
+)
 
 #: How long a verified key is trusted before it is looked up again (seconds).
 KEY_CACHE_SECONDS = 10.0
@@ -28,15 +38,23 @@ class Runtime:
     knowledge: CompiledKB
     rate_limit: limits.RateLimitItem
     limiter: MovingWindowRateLimiter
+    database_file: tuple[Path, int] | None = None  # SQLite: the file and its inode at start
     _keys: dict[str, tuple[ApiKey, float]] = field(default_factory=dict)
     _keys_lock: Lock = field(default_factory=Lock)
 
     @classmethod
     def start(cls, settings: ServiceSettings, knowledge: CompiledKB) -> Runtime:
         """Open the database and refuse to go on unless its schema is at the head."""
-        database = open_engine(settings.url, create_folder=True, pool_size=settings.pool_size)
+        database = open_engine(
+            settings.url,
+            create_folder=True,
+            pool_size=settings.pool_size,
+            busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        )
         require_head(database, where=settings.safe_url)
+        path = sqlite_path(settings.url)
         return cls(
+            database_file=None if path is None else (path, path.stat().st_ino),
             settings=settings,
             database=database,
             sessions=session_factory(database),
@@ -45,18 +63,31 @@ class Runtime:
             limiter=MovingWindowRateLimiter(MemoryStorage()),
         )
 
+    def check_database_file(self) -> None:
+        """For SQLite: the file the server opened must still be there (a deleted or replaced
+        file would take writes that are then lost), else StoreUnavailableError."""
+        if self.database_file is None:
+            return
+        path, inode = self.database_file
+        try:
+            same = path.stat().st_ino == inode
+        except OSError:
+            same = False
+        if not same:
+            raise StoreUnavailableError(f"the database file {path} is missing or was replaced")
+
     def key_for(self, secret: str) -> ApiKey | None:
         """The live key with this secret (cached for a few seconds once verified)."""
-        now = time.monotonic()
+        now, digest = time.monotonic(), hash_secret(secret)
         with self._keys_lock:
-            cached = self._keys.get(secret)
+            cached = self._keys.get(digest)
         if cached is not None and cached[1] > now:
             return cached[0]
         with self.sessions() as session:
             key = find_key(session, secret=secret)
         if key is not None:
             with self._keys_lock:
-                self._keys[secret] = (key, now + KEY_CACHE_SECONDS)
+                self._keys[digest] = (key, now + KEY_CACHE_SECONDS)
         return key
 
     def allow(self, key: ApiKey) -> tuple[bool, int]:

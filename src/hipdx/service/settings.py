@@ -26,6 +26,8 @@ class ServiceSettings(BaseSettings):
     max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=16 * 1024 * 1024)
     #: Origins allowed to call from a browser; empty (the default) turns CORS off.
     cors_origins: tuple[str, ...] = ()
+    #: How long a SQLite writer waits for the lock before answering 503 (milliseconds).
+    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, le=60_000)
     #: Database connections per process.
     pool_size: int = Field(default=8, ge=1, le=64)
 

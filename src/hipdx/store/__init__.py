@@ -17,7 +17,7 @@ from hipdx.store._database import (
     transaction,
 )
 from hipdx.store._errors import SchemaMismatchError, StoreError, StoreUnavailableError
-from hipdx.store._keys import ApiKey, create_key, find_key, list_keys, revoke_key
+from hipdx.store._keys import ApiKey, create_key, find_key, hash_secret, list_keys, revoke_key
 from hipdx.store._migrate import current_revision, head_revision, require_head, upgrade
 from hipdx.store._records import (
     StoredAssessment,
@@ -45,6 +45,7 @@ __all__ = [
     "find_key",
     "get_assessment",
     "get_interview",
+    "hash_secret",
     "head_revision",
     "is_sqlite",
     "list_keys",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -48,23 +49,30 @@ def sqlite_path(url: str) -> Path | None:
     return Path(str(parsed.database))
 
 
-def open_engine(url: str, *, create_folder: bool = False, pool_size: int = 8) -> Engine:
-    """An engine for ``url``: SQLite in WAL mode with a busy timeout and foreign keys on."""
+def open_engine(
+    url: str,
+    *,
+    create_folder: bool = False,
+    pool_size: int = 8,
+    busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+) -> Engine:
+    """An engine for ``url``: SQLite in WAL mode, synchronous commits, foreign keys on, and a
+    writer waiting ``busy_timeout_ms`` for the lock before giving up."""
     path = sqlite_path(url)
     if path is not None and create_folder:
         path.parent.mkdir(parents=True, exist_ok=True)
     if is_sqlite(url):
         engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", partial(_sqlite_pragmas, busy_timeout_ms))
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
 
-def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(busy_timeout_ms: int, connection: Any, _record: Any) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

@@ -74,4 +74,7 @@ def _known_revisions() -> set[str]:
 
 
 def _first_line(exc: Exception) -> str:
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    """The driver's own words, first line only (never the SQL or its parameters)."""
+    original = getattr(exc, "orig", None) or exc
+    lines = str(original).strip().splitlines()
+    return lines[0] if lines else type(original).__name__

@@ -35,6 +35,7 @@ def assess(
     answer is sent, and its id is in ``Location``."""
     case = body.case if body.case is not None else _case_of_note(body)
     assessment = core.assess(case, knowledge)
+    runtime.check_database_file()
     with runtime.sessions.begin() as session:
         stored = save_assessment(
             session,

@@ -16,6 +16,7 @@ router = APIRouter(tags=["health"])
 @router.get("/health", name="health", response_model=Health, responses=responses(503))
 def health(runtime: RuntimeDep) -> Health:
     """``ok`` with the versions, or 503 when the database cannot be read."""
+    runtime.check_database_file()
     revision = current_revision(runtime.database)
     return Health(
         status="ok",

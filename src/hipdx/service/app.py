@@ -106,8 +106,8 @@ def _add_problem_handlers(app: FastAPI) -> None:
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
-        title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
-        problem = Problem(title=title, status=exc.status_code, detail=str(exc.detail))
+        title, detail = _HTTP_PROBLEMS.get(exc.status_code, ("Error", str(exc.detail)))
+        problem = Problem(title=title, status=exc.status_code, detail=detail or str(exc.detail))
         return problem_response(problem, request, dict(exc.headers or {}))
 
     async def on_database(request: Request, exc: Exception) -> JSONResponse:
@@ -134,6 +134,14 @@ def _add_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StoreUnavailableError, on_database)
     app.add_exception_handler(DBAPIError, on_database)
     app.add_exception_handler(Exception, on_unexpected)
+
+
+#: Titles (and details, where Starlette's are not clear) of the errors the framework raises.
+_HTTP_PROBLEMS = {
+    400: ("Bad request", "the request body cannot be read: send UTF-8 JSON"),
+    404: ("Not found", ""),
+    405: ("Method not allowed", ""),
+}
 
 
 def database_reason(exc: Exception) -> str:

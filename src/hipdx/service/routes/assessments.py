@@ -22,7 +22,7 @@ router = APIRouter(tags=["assessments"])
     name="assess",
     status_code=status.HTTP_201_CREATED,
     response_model=AssessmentRecord,
-    responses=responses(401, 413, 422, 429, 503),
+    responses=responses(400, 401, 413, 422, 429, 503),
 )
 def assess(
     body: AssessRequest,

@@ -20,7 +20,7 @@ router = APIRouter(tags=["parse"])
     "/v1/parse",
     name="parse",
     response_model=ParsedCase,
-    responses=responses(401, 413, 422, 429, 503),
+    responses=responses(400, 401, 413, 422, 429, 503),
 )
 def parse(body: ParseRequest, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
     """The findings a note names (negated ones absent), its numbers, conflicts, and the case."""

@@ -14,8 +14,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hipdx import __version__
+from hipdx.engine import Engine, default_engine
 from hipdx.exceptions import InvalidCaseError
-from hipdx.kb.compiled import CompiledKB
 from hipdx.service.audit import audit_refusal
 from hipdx.service.body_limit import BodySizeLimit
 from hipdx.service.problems import Problem, ProblemError, problem_response, validation_issues
@@ -34,14 +34,11 @@ DESCRIPTION = (
 )
 
 
-def create_app(
-    settings: ServiceSettings | None = None, *, knowledge: CompiledKB | None = None
-) -> FastAPI:
-    """The application; the database must be at the schema head (else SchemaMismatchError)."""
-    from hipdx.knowledge_base import packaged_knowledge
-
+def create_app(settings: ServiceSettings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    """The application over ``engine`` (the default engine unless given); the database must be
+    at the schema head (else SchemaMismatchError)."""
     settings = settings or ServiceSettings()
-    runtime = Runtime.start(settings, knowledge or packaged_knowledge())
+    runtime = Runtime.start(settings, engine or default_engine())
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

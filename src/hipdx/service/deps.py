@@ -1,5 +1,5 @@
 """Dependencies of the routes, as ``Annotated`` aliases: the runtime, the caller (an API key,
-checked and rate-limited), a database session, the knowledge base."""
+checked and rate-limited), a database session, the engine."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from hipdx.kb.compiled import CompiledKB
+from hipdx.engine import Engine
 from hipdx.service.problems import ProblemError
 from hipdx.service.runtime import Runtime
 from hipdx.store import ApiKey
@@ -29,11 +29,11 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_knowledge(runtime: RuntimeDep) -> CompiledKB:
-    return runtime.knowledge
+def get_engine(runtime: RuntimeDep) -> Engine:
+    return runtime.engine
 
 
-KnowledgeDep = Annotated[CompiledKB, Depends(get_knowledge)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""What one service process holds: its settings, database, knowledge base and rate limiter."""
+"""What one service process holds: its settings, database, engine and rate limiter."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from pathlib import Path
 from threading import Lock
 
 import limits
+import sqlalchemy
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from hipdx.kb.compiled import CompiledKB
+from hipdx.engine import Engine
 from hipdx.service.settings import ServiceSettings
 from hipdx.store import (
     ApiKey,
@@ -33,9 +33,9 @@ KEY_CACHE_SECONDS = 10.0
 @dataclass
 class Runtime:
     settings: ServiceSettings
-    database: Engine
+    database: sqlalchemy.Engine
     sessions: sessionmaker[Session]
-    knowledge: CompiledKB
+    engine: Engine
     rate_limit: limits.RateLimitItem
     limiter: MovingWindowRateLimiter
     database_file: tuple[Path, int] | None = None  # SQLite: the file and its inode at start
@@ -43,7 +43,7 @@ class Runtime:
     _keys_lock: Lock = field(default_factory=Lock)
 
     @classmethod
-    def start(cls, settings: ServiceSettings, knowledge: CompiledKB) -> Runtime:
+    def start(cls, settings: ServiceSettings, engine: Engine) -> Runtime:
         """Open the database and refuse to go on unless its schema is at the head."""
         database = open_engine(
             settings.url,
@@ -58,7 +58,7 @@ class Runtime:
             settings=settings,
             database=database,
             sessions=session_factory(database),
-            knowledge=knowledge,
+            engine=engine,
             rate_limit=limits.parse(settings.rate_limit),
             limiter=MovingWindowRateLimiter(MemoryStorage()),
         )

@@ -37,6 +37,11 @@ def database_url(url: str | None = None, data_dir: Path | None = None) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def shown_url(url: str) -> str:
+    """The URL with any password hidden, for messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
@@ -77,12 +82,16 @@ def _sqlite_pragmas(busy_timeout_ms: int, connection: Any, _record: Any) -> None
     cursor.close()
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
+#: What makes sessions on one database.
+Sessions = sessionmaker[Session]
+
+
+def session_factory(engine: Engine) -> Sessions:
     return sessionmaker(engine, expire_on_commit=False)
 
 
 @contextmanager
-def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
+def transaction(sessions: Sessions) -> Iterator[Session]:
     """A session whose work is committed at the end, or rolled back on any error."""
     with sessions.begin() as session:
         yield session

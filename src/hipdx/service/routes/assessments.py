@@ -6,10 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response, status
 
-from hipdx.inference.case import Case
 from hipdx.service import core
 from hipdx.service.audit import audit
-from hipdx.service.deps import CallerDep, KnowledgeDep, RuntimeDep, SessionDep
+from hipdx.service.deps import CallerDep, EngineDep, RuntimeDep, SessionDep
 from hipdx.service.models import ID_PATTERN, AssessmentRecord, AssessRequest
 from hipdx.service.problems import ProblemError, responses
 from hipdx.store import StoredAssessment, get_assessment, save_assessment
@@ -28,13 +27,15 @@ def assess(
     body: AssessRequest,
     caller: CallerDep,
     runtime: RuntimeDep,
-    knowledge: KnowledgeDep,
+    engine: EngineDep,
     response: Response,
 ) -> dict[str, Any]:
     """Assess a structured case, or a note read first; the assessment is saved before the
     answer is sent, and its id is in ``Location``."""
-    case = body.case if body.case is not None else _case_of_note(body)
-    assessment = core.assess(case, knowledge)
+    case = body.case
+    if case is None:
+        case = core.parse(engine, str(body.note), setting=body.setting).case
+    assessment = core.assess(engine, case)
     runtime.check_database_file()
     with runtime.sessions.begin() as session:
         stored = save_assessment(
@@ -69,10 +70,6 @@ def read_assessment(
     audit(session, caller, action="read_assessment", status=200, resource_id=stored.id)
     session.commit()
     return record(stored)
-
-
-def _case_of_note(body: AssessRequest) -> Case:
-    return core.parse(str(body.note), setting=body.setting).case
 
 
 def record(stored: StoredAssessment) -> dict[str, Any]:

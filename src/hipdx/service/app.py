@@ -15,11 +15,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hipdx import __version__
 from hipdx.engine import Engine, default_engine
-from hipdx.exceptions import InvalidCaseError
+from hipdx.exceptions import InvalidAnswerError, InvalidCaseError
 from hipdx.service.audit import audit_refusal
 from hipdx.service.body_limit import BodySizeLimit
 from hipdx.service.problems import Problem, ProblemError, problem_response, validation_issues
-from hipdx.service.routes import assessments, health, parse
+from hipdx.service.routes import assessments, health, interviews, parse
 from hipdx.service.routes import knowledge as knowledge_routes
 from hipdx.service.runtime import Runtime
 from hipdx.service.settings import ServiceSettings
@@ -54,7 +54,7 @@ def create_app(settings: ServiceSettings | None = None, *, engine: Engine | None
         redoc_url=None,
     )
     app.state.runtime = runtime
-    for module in (assessments, parse, knowledge_routes, health):
+    for module in (assessments, parse, interviews, knowledge_routes, health):
         app.include_router(module.router)
     _add_problem_handlers(app)
     if settings.cors_origins:
@@ -90,12 +90,12 @@ def _add_problem_handlers(app: FastAPI) -> None:
         return problem_response(problem, request)
 
     async def on_invalid_case(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, InvalidCaseError)
+        assert isinstance(exc, InvalidCaseError | InvalidAnswerError)
+        summary = str(exc).splitlines()[0]
         problem = Problem(
-            title="The case cannot be assessed",
+            title=summary[:1].upper() + summary[1:],
             status=422,
-            detail="the case cannot be assessed: "
-            + "; ".join(f"{i.where}: {i.message}" for i in exc.issues),
+            detail=f"{summary}: " + "; ".join(f"{i.where}: {i.message}" for i in exc.issues),
             issues=exc.issues,
         )
         _audit_if_known(request, 422)
@@ -126,6 +126,7 @@ def _add_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(InvalidCaseError, on_invalid_case)
+    app.add_exception_handler(InvalidAnswerError, on_invalid_case)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(OperationalError, on_database)
     app.add_exception_handler(StoreUnavailableError, on_database)

@@ -116,10 +116,9 @@ def update_interview(
     question: str,
     value: Any,
     state: dict[str, Any],
-    assessment_id: str | None = None,
     now: datetime | None = None,
 ) -> StoredInterview:
-    """Record one answer (or ``back``) and the state it led to, and the final assessment."""
+    """Record one answer (or ``back``) and the state it led to."""
     when = now or datetime.now(UTC)
     row = session.get(InterviewRow, interview_id)
     if row is None:
@@ -136,11 +135,22 @@ def update_interview(
     )
     row.state = state
     row.updated_at = when
-    if assessment_id is not None:
-        row.assessment_id = assessment_id
-        row.status = "finished"
     session.flush()
     return _interview(row, answers=seq)
+
+
+def finish_interview(
+    session: Session, *, interview_id: str, assessment_id: str, now: datetime | None = None
+) -> StoredInterview:
+    """Mark the interview finished, ending in ``assessment_id``."""
+    row = session.get(InterviewRow, interview_id)
+    if row is None:
+        raise KeyError(interview_id)
+    row.status = "finished"
+    row.assessment_id = assessment_id
+    row.updated_at = now or datetime.now(UTC)
+    session.flush()
+    return _interview(row, answers=_answer_count(session, interview_id))
 
 
 def _answer_count(session: Session, interview_id: str) -> int:

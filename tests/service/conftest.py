@@ -27,8 +27,8 @@ def postgres_urls() -> Iterator[dict[str, str]]:
         if os.environ.get("CI") == "true":
             pytest.fail("PostgreSQL is not installed: CI must run the PostgreSQL tests")
         pytest.skip("PostgreSQL is not installed (bash scripts/install-postgres.sh)")
-    with throwaway_postgres(databases=PG_DATABASES) as urls:
-        yield urls
+    with throwaway_postgres(databases=PG_DATABASES) as cluster:
+        yield cluster.urls
 
 
 def database_for(request: pytest.FixtureRequest, backend: str, name: str, folder: Path) -> str:

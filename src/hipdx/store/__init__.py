@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from hipdx.store._audit import AuditEvent, recent_events, record_event
 from hipdx.store._database import (
+    EncodedJSON,
     Sessions,
     database_url,
     is_sqlite,
@@ -37,6 +38,7 @@ from hipdx.store._records import (
 __all__ = [
     "ApiKey",
     "AuditEvent",
+    "EncodedJSON",
     "SchemaMismatchError",
     "Sessions",
     "StoreError",

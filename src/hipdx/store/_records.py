@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hipdx.store._database import EncodedJSON
 from hipdx.store._tables import AssessmentRow, InterviewAnswerRow, InterviewRow
 
 
@@ -25,7 +26,7 @@ class StoredAssessment:
     kb_version: str
     hipdx_version: str
     input: dict[str, Any]
-    document: dict[str, Any]
+    document: dict[str, Any] | EncodedJSON
 
 
 @dataclass(frozen=True)
@@ -45,12 +46,13 @@ def save_assessment(
     *,
     source: str,
     input: dict[str, Any],
-    document: dict[str, Any],
+    document: dict[str, Any] | EncodedJSON,
     kb_version: str,
     hipdx_version: str,
     api_key_id: int | None,
     now: datetime | None = None,
 ) -> StoredAssessment:
+    """Add an assessment; the record returned holds ``document`` as given."""
     row = AssessmentRow(
         id=new_id(),
         created_at=now or datetime.now(UTC),
@@ -59,7 +61,7 @@ def save_assessment(
         kb_version=kb_version,
         hipdx_version=hipdx_version,
         input=input,
-        document=document,
+        document=document,  # EncodedJSON is written as its text
     )
     session.add(row)
     session.flush()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import json
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
 
@@ -11,7 +12,7 @@ from hipdx.service.audit import audit
 from hipdx.service.deps import CallerDep, EngineDep, RuntimeDep, SessionDep
 from hipdx.service.models import ID_PATTERN, AssessmentRecord, AssessRequest
 from hipdx.service.problems import ProblemError, responses
-from hipdx.store import StoredAssessment, get_assessment, save_assessment
+from hipdx.store import EncodedJSON, StoredAssessment, get_assessment, save_assessment
 
 router = APIRouter(tags=["assessments"])
 
@@ -28,8 +29,7 @@ def assess(
     caller: CallerDep,
     runtime: RuntimeDep,
     engine: EngineDep,
-    response: Response,
-) -> dict[str, Any]:
+) -> Response:
     """Assess a structured case, or a note read first; the assessment is saved before the
     answer is sent, and its id is in ``Location``."""
     case = body.case
@@ -42,14 +42,13 @@ def assess(
             session,
             source="case" if body.case is not None else "note",
             input=case.model_dump(mode="json"),
-            document=assessment.document(),
+            document=EncodedJSON(assessment.model_dump_json()),
             kb_version=assessment.metadata.kb_version,
             hipdx_version=assessment.metadata.hipdx_version,
             api_key_id=caller.key.id,
         )
         audit(session, caller, action="assess", status=201, resource_id=stored.id)
-    response.headers["Location"] = f"/v1/assessments/{stored.id}"
-    return record(stored)
+    return record_response(stored, status=201, location=f"/v1/assessments/{stored.id}")
 
 
 @router.get(
@@ -62,20 +61,28 @@ def read_assessment(
     assessment_id: Annotated[str, Path(pattern=ID_PATTERN)],
     caller: CallerDep,
     session: SessionDep,
-) -> dict[str, Any]:
+) -> Response:
     """A saved assessment, as it was sent when it was made."""
     stored = get_assessment(session, assessment_id=assessment_id)
     if stored is None:
         raise ProblemError(404, "Not found", f"no assessment with id '{assessment_id}'")
     audit(session, caller, action="read_assessment", status=200, resource_id=stored.id)
     session.commit()
-    return record(stored)
+    return record_response(stored)
 
 
-def record(stored: StoredAssessment) -> dict[str, Any]:
-    return {
+def record_response(
+    stored: StoredAssessment, *, status: int = 200, location: str | None = None
+) -> Response:
+    """The `AssessmentRecord` as JSON, the document spliced in as stored (already checked when
+    it was made: validating and encoding 100-odd kB again would cost more than assessing)."""
+    head = {
         "id": stored.id,
-        "created": stored.created_at,
+        "created": stored.created_at.isoformat().replace("+00:00", "Z"),
         "source": stored.source,
-        "assessment": stored.document,
     }
+    document = stored.document
+    text = document.text if isinstance(document, EncodedJSON) else json.dumps(document)
+    body = json.dumps(head)[:-1] + ', "assessment": ' + text + "}"
+    headers = {"Location": location} if location else None
+    return Response(body, status_code=status, media_type="application/json", headers=headers)

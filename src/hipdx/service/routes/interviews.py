@@ -18,6 +18,7 @@ from hipdx.service.deps import Caller, CallerDep, EngineDep, RuntimeDep
 from hipdx.service.models import ID_PATTERN, InterviewAnswer, InterviewRecord, StartInterview
 from hipdx.service.problems import ProblemError, responses
 from hipdx.store import (
+    EncodedJSON,
     StoredInterview,
     finish_interview,
     get_interview,
@@ -182,7 +183,7 @@ def _finish_if_stopped(
         db,
         source="interview",
         input=assessment.input.model_dump(mode="json"),
-        document=assessment.document(),
+        document=EncodedJSON(assessment.model_dump_json()),
         kb_version=assessment.metadata.kb_version,
         hipdx_version=assessment.metadata.hipdx_version,
         api_key_id=caller.key.id,

@@ -20,6 +20,7 @@ import json
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -60,6 +61,7 @@ class Level:
             "concurrency": self.concurrency,
             "requests": len(ordered),
             "errors": len(self.errors),
+            "error_kinds": dict(Counter(self.errors)),
             "requests_per_second": round(len(ordered) / self.seconds, 1) if self.seconds else 0,
             "p50_ms": round(1000 * _quantile(ordered, 0.50), 1),
             "p99_ms": round(1000 * _quantile(ordered, 0.99), 1),

@@ -4,13 +4,11 @@ checked and rate-limited), a database session, the engine."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
 
 from hipdx.engine import Engine
 from hipdx.service.problems import ProblemError
@@ -77,12 +75,3 @@ def _unauthorized(detail: str) -> ProblemError:
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
-
-
-def get_session(runtime: RuntimeDep) -> Iterator[Session]:
-    """A session whose work the route commits itself (reads need no commit)."""
-    with runtime.sessions() as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(get_session)]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from threading import Lock
@@ -20,6 +22,7 @@ from hipdx.store import (
     StoreUnavailableError,
     find_key,
     hash_secret,
+    is_sqlite,
     open_engine,
     require_head,
     session_factory,
@@ -41,6 +44,7 @@ class Runtime:
     database_file: tuple[Path, int] | None = None  # SQLite: the file and its inode at start
     _keys: dict[str, tuple[ApiKey, float]] = field(default_factory=dict)
     _keys_lock: Lock = field(default_factory=Lock)
+    _writer: AbstractContextManager[object] = field(default_factory=nullcontext)
 
     @classmethod
     def start(cls, settings: ServiceSettings, engine: Engine) -> Runtime:
@@ -53,7 +57,11 @@ class Runtime:
         )
         require_head(database, where=settings.safe_url)
         path = sqlite_path(settings.url)
+        writer: AbstractContextManager[object] = (
+            Lock() if is_sqlite(settings.url) else nullcontext()
+        )
         return cls(
+            _writer=writer,
             database_file=None if path is None else (path, path.stat().st_ino),
             settings=settings,
             database=database,
@@ -96,6 +104,13 @@ class Runtime:
             return True, 0
         stats = self.limiter.get_window_stats(self.rate_limit, "key", str(key.id))
         return False, max(1, int(stats.reset_time - time.time()) + 1)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A transaction committed at the end (rolled back on error). On SQLite, writers in this
+        process take turns on a lock first instead of polling the database's lock."""
+        with self._writer, self.sessions.begin() as session:
+            yield session
 
     def close(self) -> None:
         self.database.dispose()

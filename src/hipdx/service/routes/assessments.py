@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response, status
 
 from hipdx.service import core
-from hipdx.service.audit import audit
-from hipdx.service.deps import CallerDep, EngineDep, RuntimeDep, SessionDep
+from hipdx.service.audit import audit, audit_alone
+from hipdx.service.deps import CallerDep, EngineDep, RuntimeDep
 from hipdx.service.models import ID_PATTERN, AssessmentRecord, AssessRequest
 from hipdx.service.problems import ProblemError, responses
 from hipdx.store import EncodedJSON, StoredAssessment, get_assessment, save_assessment
@@ -37,7 +37,7 @@ def assess(
         case = core.parse(engine, str(body.note), setting=body.setting).case
     assessment = core.assess(engine, case)
     runtime.check_database_file()
-    with runtime.sessions.begin() as session:
+    with runtime.transaction() as session:
         stored = save_assessment(
             session,
             source="case" if body.case is not None else "note",
@@ -60,14 +60,14 @@ def assess(
 def read_assessment(
     assessment_id: Annotated[str, Path(pattern=ID_PATTERN)],
     caller: CallerDep,
-    session: SessionDep,
+    runtime: RuntimeDep,
 ) -> Response:
     """A saved assessment, as it was sent when it was made."""
-    stored = get_assessment(session, assessment_id=assessment_id)
+    with runtime.sessions() as session:
+        stored = get_assessment(session, assessment_id=assessment_id)
     if stored is None:
         raise ProblemError(404, "Not found", f"no assessment with id '{assessment_id}'")
-    audit(session, caller, action="read_assessment", status=200, resource_id=stored.id)
-    session.commit()
+    audit_alone(runtime, caller, action="read_assessment", status=200, resource_id=stored.id)
     return record_response(stored)
 
 

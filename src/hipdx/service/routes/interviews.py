@@ -53,7 +53,7 @@ def start_interview(
     if body.regions is not None or body.side is not None:
         session.set_regions(body.regions, body.side)
     runtime.check_database_file()
-    with runtime.sessions.begin() as db:
+    with runtime.transaction() as db:
         stored = save_interview(
             db, state=session.to_json(), kb_version=engine.version, api_key_id=caller.key.id
         )
@@ -79,7 +79,7 @@ def answer_interview(
     """Answer the question being asked; the answer holds the next question, or, when the
     interview stops, the id of its assessment."""
     runtime.check_database_file()
-    with runtime.sessions.begin() as db:
+    with runtime.transaction() as db:
         stored, session = _open(db, engine, interview_id)
         session.answer(body.question, body.answer)
         stored = _save(db, stored, session, question=body.question, value=body.answer)
@@ -99,7 +99,7 @@ def interview_back(
 ) -> dict[str, Any]:
     """Take the last answer back: its question is asked again."""
     runtime.check_database_file()
-    with runtime.sessions.begin() as db:
+    with runtime.transaction() as db:
         stored, session = _open(db, engine, interview_id)
         question = session.back()
         if question is None:
@@ -120,7 +120,7 @@ def read_interview(
 ) -> dict[str, Any]:
     """Where the interview stands: the question (with why), or why it stopped; triage, red
     flags, the current differential; its assessment once finished."""
-    with runtime.sessions.begin() as db:
+    with runtime.transaction() as db:
         stored = _stored(db, interview_id)
         audit(db, caller, action="read_interview", status=200, resource_id=stored.id)
     return _record(stored, engine.resume_interview(stored.state))

@@ -8,8 +8,8 @@ from fastapi import APIRouter
 
 from hipdx.intake import ParsedCase
 from hipdx.service import core
-from hipdx.service.audit import audit
-from hipdx.service.deps import CallerDep, EngineDep, SessionDep
+from hipdx.service.audit import audit_alone
+from hipdx.service.deps import CallerDep, EngineDep, RuntimeDep
 from hipdx.service.models import ParseRequest
 from hipdx.service.problems import responses
 
@@ -23,10 +23,9 @@ router = APIRouter(tags=["parse"])
     responses=responses(400, 401, 413, 422, 429, 503),
 )
 def parse(
-    body: ParseRequest, caller: CallerDep, engine: EngineDep, session: SessionDep
+    body: ParseRequest, caller: CallerDep, engine: EngineDep, runtime: RuntimeDep
 ) -> dict[str, Any]:
     """The findings a note names (negated ones absent), its numbers, conflicts, and the case."""
     parsed = core.parse(engine, body.note, setting=body.setting)
-    audit(session, caller, action="parse", status=200)
-    session.commit()
+    audit_alone(runtime, caller, action="parse", status=200)
     return parsed.model_dump(mode="json")

@@ -10,7 +10,8 @@ import hipdx
 PACKAGE = Path(hipdx.__file__).parent
 _BASE = {"_types", "_suggest", "issues", "exceptions"}
 #: A package may import only the packages listed for it (and itself); layers point inward:
-#: kb <- inference <- interview <- intake <- engine <- report / evaluation / service / cli.
+#: kb <- inference <- interview <- intake <- engine <- report / evaluation / service / cli;
+#: store (tables, repositories, migrations) knows none of the core: it keeps documents.
 ALLOWED: dict[str, set[str]] = {
     "kb": {"kb"} | _BASE,
     "inference": {"inference", "kb"} | _BASE,
@@ -19,6 +20,8 @@ ALLOWED: dict[str, set[str]] = {
     "report": {"report", "inference", "interview", "kb"} | _BASE,
     # "": the public API (`import hipdx`), for the outer layers only
     "evaluation": {"", "evaluation", "engine", "intake", "inference", "interview", "kb"} | _BASE,
+    "store": {"store"} | _BASE,
+    "service": {"", "service", "store", "engine", "intake", "inference", "interview", "kb"} | _BASE,
     "cli": {
         "",
         "cli",
@@ -29,6 +32,8 @@ ALLOWED: dict[str, set[str]] = {
         "interview",
         "kb",
         "report",
+        "service",
+        "store",
     }
     | _BASE,
 }
@@ -54,7 +59,9 @@ ROOT_ALLOWED = {
 PERMITTED = {
     "intake": {"spacy", "medspacy"},
     "evaluation": {"matplotlib"},
-    "cli": {"typer", "rich", "matplotlib"},
+    "cli": {"typer", "rich", "matplotlib", "uvicorn"},
+    "store": {"sqlalchemy"},
+    "service": {"fastapi", "sqlalchemy", "uvicorn"},
 }
 FORBIDDEN_IN_CORE = {
     "fastapi",

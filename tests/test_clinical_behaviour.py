@@ -250,3 +250,29 @@ def test_a_must_not_miss_reason_gives_each_named_condition_its_own_probability(
     assert list(reason.probabilities) == sorted(reason.probabilities, reverse=True)
     assert all(p > 0 for p in reason.probabilities)
     assert sum(reason.probabilities) <= (reason.mass or 0) + 1e-9
+
+
+def test_a_man_on_warfarin_with_sudden_groin_pain_and_a_femoral_nerve_palsy_is_an_emergency() -> (
+    None
+):
+    """Anticoagulation with sudden pain and a new nerve deficit: a bleed pressing on a nerve
+    (iliopsoas haematoma) until proved otherwise. It had been triaged urgent."""
+    case = {
+        "age": 67,
+        "sex": "male",
+        "findings": {
+            "pain_groin": True,
+            "onset_sudden": True,
+            "anticoagulant_use": True,
+            "femoral_nerve_deficit": True,
+        },
+    }
+    result = hipdx.assess(case)
+    assert result.triage.level == "emergency"
+    assert "anticoagulated_sudden_pain_new_deficit" in {
+        f.red_flag for f in result.results.red_flags
+    }
+    without = hipdx.assess({**case, "findings": {**case["findings"], "anticoagulant_use": False}})
+    assert "anticoagulated_sudden_pain_new_deficit" not in {
+        f.red_flag for f in without.results.red_flags
+    }

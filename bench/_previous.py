@@ -1,0 +1,73 @@
+"""The previous code path as a baseline: the source tree of an earlier commit, timed in a
+subprocess beside the current tree, in alternating rounds so both see the same machine load.
+
+    timings = previous_and_current(SETUP, STATEMENT, repeat=200, rounds=3)
+
+``SETUP`` runs once per subprocess (imports, the engine, the inputs); ``STATEMENT`` is timed
+``repeat`` times after a warm-up. Both see ``ROOT`` (this checkout) as the working directory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).parent.parent
+#: The last commit before the speed work (issue 17): the default baseline.
+BASELINE_COMMIT = "0c38475"
+
+_HARNESS = """
+import json, sys, time
+{setup}
+def _statement():
+{statement}
+for _ in range(max(3, {repeat} // 10)):
+    _statement()
+samples = []
+for _ in range({repeat}):
+    start = time.perf_counter()
+    _statement()
+    samples.append(time.perf_counter() - start)
+print(json.dumps(samples))
+"""
+
+
+def source_tree(commit: str) -> Path:
+    """``src/`` of ``commit``, extracted once into the temporary directory."""
+    target = Path(tempfile.gettempdir()) / f"hipdx-src-{commit}"
+    if not (target / "src" / "hipdx").exists():
+        target.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", commit, "src"], check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target / "src"
+
+
+def timed_in(src: Path, setup: str, statement: str, repeat: int) -> list[float]:
+    """Seconds per run of ``statement``, ``repeat`` samples, with ``src`` first on the path."""
+    body = "\n".join("    " + line for line in statement.strip().splitlines())
+    code = _HARNESS.format(setup=setup.strip(), statement=body, repeat=repeat)
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
+    samples: list[float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return samples
+
+
+def previous_and_current(
+    setup: str, statement: str, *, repeat: int, rounds: int = 3, commit: str = BASELINE_COMMIT
+) -> dict[str, float]:
+    """Median seconds of ``statement`` on the previous tree and on this one, rounds alternating."""
+    trees = {"previous": source_tree(commit), "current": ROOT / "src"}
+    samples: dict[str, list[float]] = {name: [] for name in trees}
+    for _ in range(rounds):
+        for name, src in trees.items():
+            samples[name] += timed_in(src, setup, statement, repeat)
+    return {name: statistics.median(values) for name, values in samples.items()}

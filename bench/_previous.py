@@ -49,15 +49,20 @@ def source_tree(commit: str) -> Path:
     return target / "src"
 
 
-def timed_in(src: Path, setup: str, statement: str, repeat: int) -> list[float]:
-    """Seconds per run of ``statement``, ``repeat`` samples, with ``src`` first on the path."""
-    body = "\n".join("    " + line for line in statement.strip().splitlines())
-    code = _HARNESS.format(setup=setup.strip(), statement=body, repeat=repeat)
+def output_of(src: Path, code: str) -> str:
+    """What ``code`` prints, run with ``src`` first on the path."""
     env = {**os.environ, "PYTHONPATH": str(src)}
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
     )
-    samples: list[float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return done.stdout
+
+
+def timed_in(src: Path, setup: str, statement: str, repeat: int) -> list[float]:
+    """Seconds per run of ``statement``, ``repeat`` samples, with ``src`` first on the path."""
+    body = "\n".join("    " + line for line in statement.strip().splitlines())
+    code = _HARNESS.format(setup=setup.strip(), statement=body, repeat=repeat)
+    samples: list[float] = json.loads(output_of(src, code).strip().splitlines()[-1])
     return samples
 
 

@@ -87,9 +87,11 @@ def compute_posterior(
 
 
 def _stack(independent: FloatArray, grouped: list[FloatArray]) -> FloatArray:
-    """(conditions, observations): the independent findings' columns, then the groups'."""
+    """(conditions, observations): the independent findings' columns, then the groups'; laid
+    out row by row (C order), as the sums over each row assume (a sum's rounding depends on the
+    order it adds in)."""
     if not grouped:
-        return independent
+        return np.ascontiguousarray(independent)
     return np.concatenate([independent, np.column_stack(grouped)], axis=1)
 
 

@@ -19,8 +19,11 @@ ALLOWED: dict[str, set[str]] = {
     "report": {"report", "inference", "interview", "kb"} | _BASE,
     # "": the public API (`import hipdx`), for the outer layers only
     "evaluation": {"", "evaluation", "engine", "intake", "inference", "interview", "kb"} | _BASE,
+    # scoring cohorts: beside the core, on the engine (files and Dask only here)
+    "batch": {"", "batch", "engine", "inference", "intake", "kb"} | _BASE,
     "cli": {
         "",
+        "batch",
         "cli",
         "engine",
         "evaluation",
@@ -54,6 +57,7 @@ ROOT_ALLOWED = {
 PERMITTED = {
     "intake": {"spacy", "medspacy"},
     "evaluation": {"matplotlib"},
+    "batch": {"dask", "distributed", "pyarrow", "scipy"},
     "cli": {"typer", "rich", "matplotlib"},
 }
 FORBIDDEN_IN_CORE = {
@@ -69,6 +73,9 @@ FORBIDDEN_IN_CORE = {
     "jinja2",
     "weasyprint",
     "dask",
+    "distributed",
+    "pyarrow",
+    "scipy",
 }
 
 

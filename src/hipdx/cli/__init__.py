@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from hipdx.cli.assess import assess_command
+from hipdx.cli.batch import batch_command
 from hipdx.cli.eval import eval_command
 from hipdx.cli.interview import interview_command
 from hipdx.cli.kb import kb_app
@@ -25,6 +26,7 @@ app.command("interview")(interview_command)
 app.add_typer(kb_app, name="kb")
 app.command("parse")(parse_command)
 app.command("eval")(eval_command)
+app.command("batch")(batch_command)
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from hipdx.batch._chunks import Chunk, ChunkResult, score_chunk
 from hipdx.batch._matrix import CaseMatrix, Encoded, Scores, encode_matrix, score_matrix
-from hipdx.batch._run import BatchSummary, run_batch
+from hipdx.batch._run import BatchSummary, count_rows, file_format, run_batch
 
 __all__ = [
     "BatchSummary",
@@ -17,7 +17,9 @@ __all__ = [
     "ChunkResult",
     "Encoded",
     "Scores",
+    "count_rows",
     "encode_matrix",
+    "file_format",
     "run_batch",
     "score_chunk",
     "score_matrix",

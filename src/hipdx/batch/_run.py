@@ -139,6 +139,19 @@ def file_format(path: Path) -> str:
         raise ValueError(f"{path.name}: use a .jsonl, .csv or .parquet file") from None
 
 
+def count_rows(source: Path) -> int | None:
+    """The number of rows, when it is cheap to know (a progress bar's total)."""
+    if file_format(source) == "parquet":
+        import pyarrow.parquet as pq
+
+        return int(pq.ParquetFile(source).metadata.num_rows)
+    if source.stat().st_size > 200 * 1024 * 1024:
+        return None
+    with source.open("rb") as stream:
+        lines = sum(1 for line in stream if line.strip())
+    return lines - 1 if file_format(source) == "csv" else lines
+
+
 def has_notes(source: Path) -> bool:
     """Whether the input has a ``note`` column (or, in JSON Lines, a first row with a note)."""
     kind = file_format(source)

@@ -38,8 +38,7 @@ def batch_command(
 ) -> None:
     """Score every case of a file: the top conditions and their probabilities, triage, red flags
     and KB version per row; every row is scored or reported in the errors file."""
-    from hipdx.batch import run_batch
-    from hipdx.batch._run import file_format
+    from hipdx.batch import count_rows, file_format, run_batch
 
     if not source.is_file():
         fail(f"{source}: no such file")
@@ -59,7 +58,7 @@ def batch_command(
         transient=True,
     )
     with progress:
-        task = progress.add_task("rows", total=_count_rows(source))
+        task = progress.add_task("rows", total=count_rows(source))
         summary = run_batch(
             source,
             output,
@@ -76,16 +75,3 @@ def batch_command(
     )
     if summary.errors:
         raise typer.Exit(1)
-
-
-def _count_rows(source: Path) -> int | None:
-    """The number of rows, when it is cheap to know (the progress bar's total)."""
-    if source.suffix.lower() == ".parquet":
-        import pyarrow.parquet as pq
-
-        return int(pq.ParquetFile(source).metadata.num_rows)
-    if source.stat().st_size > 200 * 1024 * 1024:
-        return None
-    with source.open("rb") as stream:
-        lines = sum(1 for line in stream if line.strip())
-    return lines - 1 if source.suffix.lower() == ".csv" else lines

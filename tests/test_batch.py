@@ -151,3 +151,16 @@ def test_a_dask_cluster_gives_the_output_of_one_process(engine: Engine, tmp_path
             scheduler=cluster.scheduler_address,
         )
     assert _scores(tmp_path / "dask.parquet") == _scores(tmp_path / "here.parquet")
+
+
+def test_a_parquet_column_of_the_wrong_kind_is_reported_row_by_row(tmp_path: Path) -> None:
+    rows = [
+        {"id": "a", "age": 40.0, "pain_groin": True, "not_a_finding": None},
+        {"id": "b", "age": 40.0, "pain_groin": None, "not_a_finding": 2.0},
+        {"id": "c", "age": 300.0, "pain_groin": False, "not_a_finding": None},
+    ]
+    source = _write(rows, tmp_path / "cases.parquet")
+    summary = run_batch(source, tmp_path / "scores.parquet", k=2)
+    assert (summary.scored, summary.errors) == (1, 2)
+    errors = [json.loads(e) for e in summary.errors_file.read_text().splitlines()]
+    assert [(e["row"], e["id"]) for e in errors] == [(1, "b"), (2, "c")]

@@ -31,6 +31,27 @@ _READING = threading.Lock()
 UNREADABLE = "\0unreadable"
 
 
+class TableRows(Sequence[Mapping[str, Any]]):
+    """The rows of an Arrow table (CSV, Parquet), read as columns by the matrix path and as one
+    mapping per row only where a row needs one (a note, an error)."""
+
+    def __init__(self, table: Any) -> None:
+        self.table = table
+
+    def __len__(self) -> int:
+        return int(self.table.num_rows)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        row: dict[str, Any] = self.table.slice(index, 1).to_pylist()[0]
+        return row
+
+    def column(self, name: str) -> list[Any] | None:
+        names = self.table.column_names
+        return list(self.table.column(name).to_pylist()) if name in names else None
+
+
 @dataclass(frozen=True)
 class Chunk:
     """Rows to score, numbered from ``start`` (their place in the input)."""
@@ -52,13 +73,17 @@ def score_chunk(chunk: Chunk, *, k: int, engine: Engine | None = None) -> ChunkR
     """Score every row of ``chunk`` (the default engine unless one is given)."""
     engine = engine or default_engine()
     results: dict[int, dict[str, Any]] = {}
-    for i, row in enumerate(chunk.rows):
-        if UNREADABLE in row:
-            issue = error("row", str(row[UNREADABLE]), "give one JSON object per line")
-            results[i] = _error(chunk.start + i, {}, [issue.model_dump(mode="json")])
-    notes = [
-        i for i, row in enumerate(chunk.rows) if _present(row.get("note")) and i not in results
-    ]
+    if isinstance(chunk.rows, TableRows):
+        column = chunk.rows.column("note") or []
+        notes = [i for i, note in enumerate(column) if _present(note)]
+    else:
+        for i, row in enumerate(chunk.rows):
+            if UNREADABLE in row:
+                issue = error("row", str(row[UNREADABLE]), "give one JSON object per line")
+                results[i] = _error(chunk.start + i, {}, [issue.model_dump(mode="json")])
+        notes = [
+            i for i, row in enumerate(chunk.rows) if _present(row.get("note")) and i not in results
+        ]
     noted = set(notes) | set(results)
     structured = [i for i in range(len(chunk.rows)) if i not in noted]
     results.update(_structured(engine, chunk, structured, k))
@@ -75,20 +100,28 @@ def _structured(
 ) -> dict[int, dict[str, Any]]:
     kb = engine.knowledge
     results: dict[int, dict[str, Any]] = {}
-    matrix, readable = _matrix(kb, [chunk.rows[i] for i in indices])
+    if isinstance(chunk.rows, TableRows) and "findings" not in chunk.rows.table.column_names:
+        table = chunk.rows.table
+        matrix, readable = _table_matrix(
+            kb, table if len(indices) == len(table) else table.take(indices)
+        )
+        ids = chunk.rows.column("id") or [None] * len(chunk.rows)
+        identifiers = [ids[i] for i in indices]
+    else:
+        matrix, readable = _matrix(kb, [chunk.rows[i] for i in indices])
+        identifiers = [chunk.rows[i].get("id") for i in indices]
     encoded = encode_matrix(kb, matrix)
     scores = score_matrix(kb, matrix, encoded, k=k)
     usable = encoded.usable & readable & ~scores.close
     names = [flag.id for flag in kb.knowledge.red_flags]
     for position, i in enumerate(indices):
-        row = chunk.rows[i]
         if not usable[position]:
-            results[i] = _one(engine, chunk.start + i, row, k, note=False)
+            results[i] = _one(engine, chunk.start + i, chunk.rows[i], k, note=False)
             continue
         top = [int(c) for c in scores.top[position] if c >= 0]
         results[i] = _record(
             chunk.start + i,
-            row.get("id"),
+            identifiers[position],
             kb.version,
             LEVELS[int(scores.triage_rank[position])],
             [names[j] for j in np.flatnonzero(scores.red_flags[position])],
@@ -137,6 +170,58 @@ def _matrix(kb: CompiledKB, rows: Sequence[Mapping[str, Any]]) -> tuple[CaseMatr
                 continue
             answers.setdefault(finding, np.full(size, np.nan))[i] = float(answer)
     return CaseMatrix(age, sexes, settings, answers), readable
+
+
+def _table_matrix(kb: CompiledKB, table: Any) -> tuple[CaseMatrix, BoolArray]:
+    """`_matrix` column by column, from an Arrow table."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    size = table.num_rows
+    readable = np.ones(size, dtype=bool)
+
+    def numbers(name: str, *, boolean: bool) -> FloatArray | None:
+        column = table.column(name)
+        given = ~np.asarray(column.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+        kind = column.type
+        wanted = (
+            pa.types.is_boolean(kind)
+            if boolean
+            else pa.types.is_integer(kind) or (pa.types.is_floating(kind))
+        )
+        if not wanted:
+            readable[given] = pa.types.is_null(kind)
+            return None
+        return np.asarray(pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False), np.float64)
+
+    age = np.full(size, np.nan)
+    if "age" in table.column_names:
+        values = numbers("age", boolean=False)
+        if values is not None:
+            readable[(values < 0) | (values > 120)] = False
+            age = np.where((values >= 0) & (values <= 120), values, np.nan)
+    sexes = [_enum(Sex, v, readable, i) for i, v in enumerate(_column(table, "sex", size))]
+    settings = [
+        _enum(Setting, v, readable, i) or Setting.PRIMARY_CARE
+        for i, v in enumerate(_column(table, "setting", size))
+    ]
+    answers: dict[str, FloatArray] = {}
+    for name in table.column_names:
+        if name in RESERVED:
+            continue
+        if not kb.has_finding(name):
+            readable[~np.asarray(table.column(name).is_null().to_numpy(zero_copy_only=False))] = (
+                False
+            )
+            continue
+        values = numbers(name, boolean=kb.finding(name).numeric is None)
+        if values is not None:
+            answers[name] = values
+    return CaseMatrix(age, sexes, settings, answers), readable
+
+
+def _column(table: Any, name: str, size: int) -> list[Any]:
+    return list(table.column(name).to_pylist()) if name in table.column_names else [None] * size
 
 
 def _enum(kind: type[Sex] | type[Setting], value: Any, readable: BoolArray, i: int) -> Any:

@@ -17,16 +17,16 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hipdx.batch._chunks import UNREADABLE, Chunk, ChunkResult, score_chunk
+from hipdx.batch._chunks import UNREADABLE, Chunk, ChunkResult, TableRows, score_chunk
 
 #: Rows per chunk: structured rows, and rows with notes (slow to read: smaller, to share out).
-CHUNK_ROWS, NOTE_CHUNK_ROWS = 8192, 64
+CHUNK_ROWS, NOTE_CHUNK_ROWS = 16384, 64
 FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 
 
@@ -170,7 +170,10 @@ def read_chunks(source: Path, size: int) -> Iterator[Chunk]:
     """The rows of ``source``, ``size`` at a time, numbered from 0."""
     kind = file_format(source)
     start = 0
-    for rows in _jsonl(source, size) if kind == "jsonl" else _arrow(source, size, kind):
+    chunks: Iterator[Sequence[Mapping[str, Any]]] = (
+        _jsonl(source, size) if kind == "jsonl" else _arrow(source, size, kind)
+    )
+    for rows in chunks:
         yield Chunk(start, rows)
         start += len(rows)
 
@@ -193,24 +196,21 @@ def _jsonl(source: Path, size: int) -> Iterator[list[dict[str, Any]]]:
         yield rows
 
 
-def _arrow(source: Path, size: int, kind: str) -> Iterator[list[dict[str, Any]]]:
+def _arrow(source: Path, size: int, kind: str) -> Iterator[TableRows]:
+    import pyarrow as pa
+
     if kind == "parquet":
         import pyarrow.parquet as pq
 
         for batch in pq.ParquetFile(source).iter_batches(batch_size=size):
-            yield batch.to_pylist()
+            yield TableRows(pa.Table.from_batches([batch]))
         return
     import pyarrow.csv as pcsv
 
-    reader = pcsv.open_csv(source, read_options=pcsv.ReadOptions(block_size=1 << 20))
-    pending: list[dict[str, Any]] = []
+    reader = pcsv.open_csv(source, read_options=pcsv.ReadOptions(block_size=1 << 22))
     for batch in reader:
-        pending.extend(batch.to_pylist())
-        while len(pending) >= size:
-            yield pending[:size]
-            pending = pending[size:]
-    if pending:
-        yield pending
+        for start in range(0, batch.num_rows, size):
+            yield TableRows(pa.Table.from_batches([batch.slice(start, size)]))
 
 
 class _Writer:

@@ -128,7 +128,7 @@ def synthetic_knowledge(directory: Path, conditions: int = 65, findings: int = 2
         )
     (directory / "synthetic.yaml").write_text(yaml.safe_dump(knowledge))
     for policy in ("triage.yaml", "interview.yaml"):
-        source = ROOT / "src" / "hipdx" / "knowledge" / policy
+        source = ROOT / "src" / "hipdx" / "knowledge" / "policy" / policy
         (directory / policy).write_text(source.read_text())
     return hipdx.load_knowledge(directory)
 

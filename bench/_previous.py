@@ -18,8 +18,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).parent.parent
-#: main just before the speed work (issue 17) was merged into it: the default baseline.
-BASELINE_COMMIT = "d29f5c9"
+#: main when the speed work (issue 17) last merged it (kb-layout included): the default baseline.
+BASELINE_COMMIT = "b8e20b8"
 
 _HARNESS = """
 import json, sys, time

@@ -185,20 +185,26 @@ def notes(count: int, directory: Path) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--structured", type=int, default=200_000)
+    parser.add_argument("--structured", type=int, default=200_000, help="0: skip")
     parser.add_argument("--baseline", type=int, default=300)
     parser.add_argument("--cases", type=int, default=1_000_000, help="end to end (0: skip)")
     parser.add_argument("--notes", type=int, default=200, help="0: skip")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     kb = hipdx.default_engine().knowledge
-    figures: dict[str, Any] = {"structured": structured(kb, args.structured, args.baseline)}
+    figures: dict[str, Any] = {}
+    if args.structured:
+        figures["structured"] = structured(kb, args.structured, args.baseline)
+        print(json.dumps({"structured": figures["structured"]}), flush=True)
     with tempfile.TemporaryDirectory() as directory:
         if args.cases:
             figures["end_to_end"] = end_to_end(kb, args.cases, Path(directory))
+            print(json.dumps({"end_to_end": figures["end_to_end"]}), flush=True)
         if args.notes:
             figures["notes"] = notes(args.notes, Path(directory))
-    print(json.dumps(figures, indent=2))
+            print(json.dumps({"notes": figures["notes"]}), flush=True)
+    if args.json:
+        print(json.dumps(figures, indent=2))
 
 
 if __name__ == "__main__":

@@ -164,3 +164,11 @@ def test_a_parquet_column_of_the_wrong_kind_is_reported_row_by_row(tmp_path: Pat
     assert (summary.scored, summary.errors) == (1, 2)
     errors = [json.loads(e) for e in summary.errors_file.read_text().splitlines()]
     assert [(e["row"], e["id"]) for e in errors] == [(1, "b"), (2, "c")]
+
+
+def test_a_chunk_of_notes_only_is_read(engine: Engine) -> None:
+    rows = [{"id": "n", "note": "52 year old man with low back pain spreading down the leg."}]
+    result = score_chunk(Chunk(0, rows), k=2, engine=engine)
+    assert [r["id"] for r in result.scored] == ["n"] and not result.errors
+    expected = engine.assess(engine.parse(rows[0]["note"]).case).differential[0].condition
+    assert result.scored[0]["condition_1"] == expected

@@ -100,6 +100,8 @@ def _structured(
 ) -> dict[int, dict[str, Any]]:
     kb = engine.knowledge
     results: dict[int, dict[str, Any]] = {}
+    if not indices:
+        return results
     if isinstance(chunk.rows, TableRows) and "findings" not in chunk.rows.table.column_names:
         table = chunk.rows.table
         matrix, readable = _table_matrix(

@@ -86,7 +86,7 @@ def encode_matrix(kb: CompiledKB, cases: CaseMatrix) -> Encoded:
         if finding in index:
             put(
                 finding,
-                np.array([s is not None and s.value == sex for s in cases.sex]),
+                np.array([s is not None and s.value == sex for s in cases.sex], dtype=bool),
                 _none(size),
             )
     answers = dict(cases.answers)
@@ -232,7 +232,7 @@ def _log_priors(kb: CompiledKB, cases: CaseMatrix) -> FloatArray:
     log_prior = table[[settings.index(s) for s in cases.setting]]
     possible = np.ones((len(cases), len(kb.condition_ids)), dtype=bool)
     for sex in Sex:
-        rows = np.array([s is sex for s in cases.sex])
+        rows = np.array([s is sex for s in cases.sex], dtype=bool)
         possible[rows] &= kb.allowed_for_sex[sex]
     age = cases.age[:, None]
     known = ~np.isnan(age)

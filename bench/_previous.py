@@ -66,13 +66,57 @@ def timed_in(src: Path, setup: str, statement: str, repeat: int) -> list[float]:
     return samples
 
 
+_SERVER = """
+import json, sys, time
+{setup}
+def _statement():
+{statement}
+for _ in range(3):
+    _statement()
+print("ready", flush=True)
+for line in sys.stdin:
+    samples = []
+    for _ in range(int(line)):
+        start = time.perf_counter()
+        _statement()
+        samples.append(time.perf_counter() - start)
+    print(json.dumps(samples), flush=True)
+"""
+
+
 def previous_and_current(
     setup: str, statement: str, *, repeat: int, rounds: int = 3, commit: str = BASELINE_COMMIT
 ) -> dict[str, float]:
-    """Median seconds of ``statement`` on the previous tree and on this one, rounds alternating."""
+    """Median seconds of ``statement`` on the previous tree and on this one: both trees run
+    side by side in two processes, taking turns ``rounds`` times at ``repeat`` runs each, so
+    both see the same machine load."""
     trees = {"previous": source_tree(commit), "current": ROOT / "src"}
+    body = "\n".join("    " + line for line in statement.strip().splitlines())
+    code = _SERVER.format(setup=setup.strip(), statement=body)
+    workers = {
+        name: subprocess.Popen(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(src)},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for name, src in trees.items()
+    }
     samples: dict[str, list[float]] = {name: [] for name in trees}
-    for _ in range(rounds):
-        for name, src in trees.items():
-            samples[name] += timed_in(src, setup, statement, repeat)
+    try:
+        for worker in workers.values():
+            assert worker.stdout is not None and worker.stdout.readline().strip() == "ready"
+        for _ in range(rounds):
+            for name, worker in workers.items():
+                assert worker.stdin is not None and worker.stdout is not None
+                worker.stdin.write(f"{repeat}\n")
+                worker.stdin.flush()
+                samples[name] += json.loads(worker.stdout.readline())
+    finally:
+        for worker in workers.values():
+            if worker.stdin is not None:
+                worker.stdin.close()
+            worker.wait(timeout=60)
     return {name: statistics.median(values) for name, values in samples.items()}

@@ -4,7 +4,7 @@ First the same questions: every self-test vignette (presentation, and with its w
 every asker, the five suggestions (question, scores, outcomes) from this tree and from the
 previous one (a subprocess on its source) must be identical. Then the time per call on the seed
 case, the seed case with its MRI and a short sciatica case, this tree and the previous one
-timed in alternating rounds.
+timed side by side, taking turns.
 
     .venv/bin/python bench/bench_questions.py [--repeat N] [--rounds N] [--json]
 """
@@ -67,8 +67,8 @@ def same_questions(commit: str) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeat", type=int, default=40)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=12)
     parser.add_argument("--commit", default=BASELINE_COMMIT)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()

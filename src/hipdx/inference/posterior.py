@@ -90,9 +90,8 @@ def _stack(independent: FloatArray, grouped: list[FloatArray]) -> FloatArray:
     """(conditions, observations): the independent findings' columns, then the groups'; laid
     out row by row (C order), as the sums over each row assume (a sum's rounding depends on the
     order it adds in)."""
-    if not grouped:
-        return np.ascontiguousarray(independent)
-    return np.concatenate([independent, np.column_stack(grouped)], axis=1)
+    columns = independent if not grouped else np.hstack([independent, np.column_stack(grouped)])
+    return np.ascontiguousarray(columns)
 
 
 def _scores(log_prior: FloatArray, log_lr: FloatArray, other: float) -> FloatArray:

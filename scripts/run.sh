@@ -3,7 +3,7 @@
 # with the packaged knowledge base.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh eval,service
 .venv/bin/hipdx kb check
 .venv/bin/hipdx assess --case examples/seed_case.json
 .venv/bin/hipdx assess --case examples/seed_case_with_mri.json

@@ -10,7 +10,8 @@ import hipdx
 PACKAGE = Path(hipdx.__file__).parent
 _BASE = {"_types", "_suggest", "issues", "exceptions"}
 #: A package may import only the packages listed for it (and itself); layers point inward:
-#: kb <- inference <- interview <- intake <- engine <- report / evaluation / service / cli.
+#: kb <- inference <- interview <- intake <- engine <- report / evaluation / service / cli;
+#: store (tables, repositories, migrations) knows none of the core: it keeps documents.
 ALLOWED: dict[str, set[str]] = {
     "kb": {"kb"} | _BASE,
     "inference": {"inference", "kb"} | _BASE,
@@ -21,6 +22,8 @@ ALLOWED: dict[str, set[str]] = {
     "evaluation": {"", "evaluation", "engine", "intake", "inference", "interview", "kb"} | _BASE,
     # scoring cohorts: beside the core, on the engine (files and Dask only here)
     "batch": {"", "batch", "engine", "inference", "intake", "kb"} | _BASE,
+    "store": {"store"} | _BASE,
+    "service": {"", "service", "store", "engine", "intake", "inference", "interview", "kb"} | _BASE,
     "cli": {
         "",
         "batch",
@@ -32,6 +35,8 @@ ALLOWED: dict[str, set[str]] = {
         "interview",
         "kb",
         "report",
+        "service",
+        "store",
     }
     | _BASE,
 }
@@ -58,7 +63,9 @@ PERMITTED = {
     "intake": {"spacy", "medspacy"},
     "evaluation": {"matplotlib"},
     "batch": {"dask", "distributed", "pyarrow", "scipy"},
-    "cli": {"typer", "rich", "matplotlib"},
+    "cli": {"typer", "rich", "matplotlib", "uvicorn"},
+    "store": {"sqlalchemy"},
+    "service": {"fastapi", "sqlalchemy", "uvicorn"},
 }
 FORBIDDEN_IN_CORE = {
     "fastapi",

@@ -6,10 +6,13 @@ import typer
 
 from hipdx.cli.assess import assess_command
 from hipdx.cli.batch import batch_command
+from hipdx.cli.db import db_app
 from hipdx.cli.eval import eval_command
 from hipdx.cli.interview import interview_command
 from hipdx.cli.kb import kb_app
+from hipdx.cli.keys import keys_app
 from hipdx.cli.parse import parse_command
+from hipdx.cli.serve import serve_command
 
 __all__ = ["app", "main"]
 
@@ -27,6 +30,9 @@ app.add_typer(kb_app, name="kb")
 app.command("parse")(parse_command)
 app.command("eval")(eval_command)
 app.command("batch")(batch_command)
+app.command("serve")(serve_command)
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
 
 
 def main() -> None:

@@ -140,7 +140,10 @@ def test_a_dask_cluster_gives_the_output_of_one_process(engine: Engine, tmp_path
     run_batch(source, tmp_path / "here.parquet", k=4, chunk_rows=64)
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+            n_workers=2,
+            threads_per_worker=1,
+            processes=False,
+            dashboard_address="127.0.0.1:0",
         ) as cluster,
     ):
         run_batch(

@@ -116,7 +116,11 @@ def _on_dask(
 
     if scheduler == "local":
         cluster = LocalCluster(  # type: ignore[no-untyped-call]
-            n_workers=workers, threads_per_worker=1, dashboard_address=None, processes=True
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",  # this machine only
+            dashboard_address="127.0.0.1:0",  # a free port, if the dashboard's library is there
         )
         with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
             yield from _in_order(

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -8,6 +10,10 @@ import pytest
 
 import hipdx
 from hipdx.kb.compiled import CompiledKB
+
+#: Tests keep compiled knowledge bases in a folder of their own, never the user's cache (set
+#: before any knowledge base is loaded; the CLI's subprocesses inherit it).
+os.environ["HIPDX_CACHE_DIR"] = tempfile.mkdtemp(prefix="hipdx-test-cache-")
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent

@@ -20,10 +20,13 @@ ALLOWED: dict[str, set[str]] = {
     "report": {"report", "inference", "interview", "kb"} | _BASE,
     # "": the public API (`import hipdx`), for the outer layers only
     "evaluation": {"", "evaluation", "engine", "intake", "inference", "interview", "kb"} | _BASE,
+    # scoring cohorts: beside the core, on the engine (files and Dask only here)
+    "batch": {"", "batch", "engine", "inference", "intake", "kb"} | _BASE,
     "store": {"store"} | _BASE,
     "service": {"", "service", "store", "engine", "intake", "inference", "interview", "kb"} | _BASE,
     "cli": {
         "",
+        "batch",
         "cli",
         "engine",
         "evaluation",
@@ -59,6 +62,7 @@ ROOT_ALLOWED = {
 PERMITTED = {
     "intake": {"spacy", "medspacy"},
     "evaluation": {"matplotlib"},
+    "batch": {"dask", "distributed", "pyarrow", "scipy"},
     "cli": {"typer", "rich", "matplotlib", "uvicorn"},
     "store": {"sqlalchemy"},
     "service": {"fastapi", "sqlalchemy", "uvicorn"},
@@ -76,6 +80,9 @@ FORBIDDEN_IN_CORE = {
     "jinja2",
     "weasyprint",
     "dask",
+    "distributed",
+    "pyarrow",
+    "scipy",
 }
 
 

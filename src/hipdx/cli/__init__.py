@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from hipdx.cli.assess import assess_command
+from hipdx.cli.batch import batch_command
 from hipdx.cli.db import db_app
 from hipdx.cli.eval import eval_command
 from hipdx.cli.interview import interview_command
@@ -28,6 +29,7 @@ app.command("interview")(interview_command)
 app.add_typer(kb_app, name="kb")
 app.command("parse")(parse_command)
 app.command("eval")(eval_command)
+app.command("batch")(batch_command)
 app.command("serve")(serve_command)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")

@@ -1,21 +1,28 @@
 """The result document of an assessment: input, metadata, results (immutable, range-checked).
 
 Explanations are records (finding, answer, likelihood ratio, why, reference), never sentences;
-interfaces render them.
+interfaces render them. An assessment builds a condition's records only when its explanation is
+read (`Explanation`), from arrays computed for every condition at once
+(`hipdx.inference.explanation`); likewise a ranked condition is built when it is read
+(`Differential`). Both validate, compare, pickle and serialise as plain tuples of records.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar, Generic, Protocol, TypeVar, overload
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler
+from pydantic_core import core_schema
 
 from hipdx._types import Grade, TriageLevel
 from hipdx.inference.case import Case
 from hipdx.issues import Issue
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+_Item = TypeVar("_Item")
+_Item_co = TypeVar("_Item_co", covariant=True)
 
 DISCLAIMER = (
     "hipdx is decision support, not a diagnosis. It does not replace an examination by a "
@@ -49,6 +56,113 @@ class Contribution(_Record):
     grade: Grade | None = None
 
 
+class ItemSource(Protocol[_Item_co]):
+    """Where a lazily built sequence of records takes them from, one at a time or all at
+    once (the same records)."""
+
+    def __len__(self) -> int: ...
+
+    def item(self, index: int) -> _Item_co: ...
+
+    def items(self) -> tuple[_Item_co, ...]: ...
+
+
+class RecordSequence(Generic[_Item]):
+    """A read-only sequence of records that compares, hashes, pickles and serialises as their
+    tuple. Given a source, it builds each record on first use (its length is known at once),
+    so a result can hold many records and pay only for those that are read."""
+
+    __slots__ = ("_built", "_items", "_source")
+    #: The record type, for validation and serialisation (set by each subclass).
+    item_type: ClassVar[type[BaseModel]]
+
+    def __init__(self, items: Iterable[_Item] = (), *, source: ItemSource[_Item] | None = None):
+        self._source = source
+        self._items: tuple[_Item, ...] | None = tuple(items) if source is None else None
+        self._built: list[_Item | None] = [None] * len(source) if source is not None else []
+
+    def records(self) -> tuple[_Item, ...]:
+        """Every record (built on the first call)."""
+        if self._items is None:
+            if self._source is not None and not any(self._built):
+                self._items = self._source.items()
+            else:
+                self._items = tuple(self._get(i) for i in range(len(self._built)))
+        return self._items
+
+    def _get(self, index: int) -> _Item:
+        built = self._built[index]
+        if built is None:
+            assert self._source is not None
+            built = self._built[index] = self._source.item(index)
+        return built
+
+    def __len__(self) -> int:
+        return len(self._items) if self._items is not None else len(self._built)
+
+    @overload
+    def __getitem__(self, item: int) -> _Item: ...
+    @overload
+    def __getitem__(self, item: slice) -> tuple[_Item, ...]: ...
+    def __getitem__(self, item: int | slice) -> _Item | tuple[_Item, ...]:
+        if self._items is not None:
+            return self._items[item]
+        if isinstance(item, slice):
+            return tuple(self._get(i) for i in range(*item.indices(len(self._built))))
+        return self._get(range(len(self._built))[item])
+
+    def __iter__(self) -> Iterator[_Item]:
+        return iter(self.records()) if self._items is not None else self._lazily()
+
+    def _lazily(self) -> Iterator[_Item]:
+        for index in range(len(self._built)):
+            yield self._get(index)
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RecordSequence):
+            return self.records() == other.records()
+        if isinstance(other, tuple):
+            return self.records() == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.records())
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.records()!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.records(),))
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        """Validated from a list of records (an instance is taken as it is); serialised as the
+        tuple of records, so documents and JSON schemas are those of the tuple."""
+        as_records = handler.generate_schema(tuple[cls.item_type, ...])  # type: ignore[name-defined]
+        from_records = core_schema.no_info_after_validator_function(cls, as_records)
+        return core_schema.json_or_python_schema(
+            json_schema=from_records,
+            python_schema=core_schema.union_schema(
+                [core_schema.is_instance_schema(cls), from_records], mode="left_to_right"
+            ),
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                cls.records, return_schema=as_records
+            ),
+        )
+
+
+class Explanation(RecordSequence[Contribution]):
+    """A condition's contributions, strongest first."""
+
+    __slots__ = ()
+    item_type = Contribution
+
+
 class RankedCondition(_Record):
     condition: str
     name: str
@@ -57,7 +171,7 @@ class RankedCondition(_Record):
     probability: Probability
     must_not_miss: bool
     urgency: TriageLevel
-    explanation: tuple[Contribution, ...]
+    explanation: Explanation
 
     @property
     def raised_by(self) -> tuple[Contribution, ...]:
@@ -66,6 +180,13 @@ class RankedCondition(_Record):
     @property
     def lowered_by(self) -> tuple[Contribution, ...]:
         return tuple(c for c in self.explanation if c.log_lr < 0)
+
+
+class Differential(RecordSequence[RankedCondition]):
+    """The possible conditions, most probable first."""
+
+    __slots__ = ()
+    item_type = RankedCondition
 
 
 class FiredRedFlag(_Record):
@@ -110,7 +231,7 @@ class Metadata(_Record):
 
 
 class Results(_Record):
-    differential: tuple[RankedCondition, ...]
+    differential: Differential
     other_cause_probability: Probability
     triage: Triage
     red_flags: tuple[FiredRedFlag, ...]
@@ -125,7 +246,7 @@ class Assessment(_Record):
     results: Results
 
     @property
-    def differential(self) -> tuple[RankedCondition, ...]:
+    def differential(self) -> Differential:
         return self.results.differential
 
     @property

@@ -74,21 +74,24 @@ def compute_posterior(
     log_prior[:-1][~applicable(kb, age, sex)] = -np.inf
     observations, columns, cautious_columns, other = _independent(kb, answers)
     group_observations, group_columns = _grouped(kb, answers)
-    log_lr = _stack(kb, columns + group_columns)
+    log_lr = _stack(columns, group_columns)
     return Posterior(
         observations=tuple(observations + group_observations),
         log_lr=log_lr,
         log_prior=log_prior,
         probabilities=_softmax(_scores(log_prior, log_lr, other)),
         cautious_probabilities=_softmax(
-            _scores(log_prior, _stack(kb, cautious_columns + group_columns), 0.0)
+            _scores(log_prior, _stack(cautious_columns, group_columns), 0.0)
         ),
     )
 
 
-def _stack(kb: CompiledKB, columns: list[FloatArray]) -> FloatArray:
-    """(conditions, observations); empty when nothing is answered."""
-    return np.column_stack(columns) if columns else np.zeros((len(kb.condition_ids), 0))
+def _stack(independent: FloatArray, grouped: list[FloatArray]) -> FloatArray:
+    """(conditions, observations): the independent findings' columns, then the groups'; laid
+    out row by row (C order), as the sums over each row assume (a sum's rounding depends on the
+    order it adds in)."""
+    columns = independent if not grouped else np.hstack([independent, np.column_stack(grouped)])
+    return np.ascontiguousarray(columns)
 
 
 def _scores(log_prior: FloatArray, log_lr: FloatArray, other: float) -> FloatArray:
@@ -100,40 +103,39 @@ def _scores(log_prior: FloatArray, log_lr: FloatArray, other: float) -> FloatArr
 
 def _independent(
     kb: CompiledKB, answers: Answers
-) -> tuple[list[Observation], list[FloatArray], list[FloatArray], float]:
-    """The observations of independent findings, their log-LR columns, the same columns with
-    unlinked entries neutral, and the other-cause class's summed log LR."""
+) -> tuple[list[Observation], FloatArray, FloatArray, float]:
+    """The observations of independent findings (by id), their log-LR columns, the same
+    columns with unlinked entries neutral, and the other-cause class's summed log LR."""
     observations: list[Observation] = []
-    columns: list[FloatArray] = []
-    cautious: list[FloatArray] = []
+    columns: list[int] = []
     other = 0.0
     for finding in sorted(answers.present | answers.absent):
         column = kb.finding_column(finding)
         if column is None:
             continue
         present = finding in answers.present
-        matrix = kb.log_lr_present if present else kb.log_lr_absent
         observations.append(Observation(finding, present, None, ()))
-        columns.append(matrix[:, column])
-        cautious.append(np.where(kb.linked[:, column], matrix[:, column], 0.0))
+        columns.append(column)
         other += float((kb.other_present if present else kb.other_absent)[column])
-    return observations, columns, cautious, other
+    chosen = np.array(columns, dtype=np.intp)
+    present_mask = np.array([o.present for o in observations], dtype=bool)
+    log_lr = np.where(present_mask, kb.log_lr_present[:, chosen], kb.log_lr_absent[:, chosen])
+    cautious = np.where(kb.linked[:, chosen], log_lr, 0.0)
+    return observations, log_lr, cautious, other
 
 
 def _grouped(kb: CompiledKB, answers: Answers) -> tuple[list[Observation], list[FloatArray]]:
     observations: list[Observation] = []
     columns: list[FloatArray] = []
     for compiled in kb.groups:
-        allowed = np.array([answers.known(m) is not False for m in compiled.members])
-        if allowed.all():
-            continue  # nothing answered in this group
-        chosen = [m for m in compiled.members if answers.known(m) is True]
-        excluded = tuple(m for m, ok in zip(compiled.members, allowed, strict=True) if not ok)
-        in_condition = compiled.p_given_condition[:, allowed].sum(axis=1)
-        in_others = compiled.p_given_other[:, allowed].sum(axis=1)
-        label = chosen[0] if chosen else excluded[0]
-        observations.append(Observation(label, bool(chosen), compiled.group.id, excluded))
-        columns.append(np.log(in_condition) - np.log(in_others))
+        excluded = tuple(m for m in compiled.members if m in answers.absent)
+        if not excluded:
+            continue  # nothing answered in this group (an answer rules the others out)
+        allowed = tuple(m not in answers.absent for m in compiled.members)
+        chosen = next((m for m in compiled.members if m in answers.present), None)
+        label = chosen if chosen is not None else excluded[0]
+        observations.append(Observation(label, chosen is not None, compiled.group.id, excluded))
+        columns.append(compiled.log_lr(allowed))
     return observations, columns
 
 

@@ -16,19 +16,22 @@ from hipdx.inference.answers import Answers
 from hipdx.inference.assessment import FiredRedFlag, Triage, TriageReason, TriageReasonKind
 from hipdx.inference.posterior import Posterior
 from hipdx.kb.compiled import CompiledKB, FloatArray
-from hipdx.kb.rules import evaluate
+from hipdx.kb.rules import holds
 from hipdx.kb.schema import RedFlag
 
-_MOST_URGENT_FIRST = sorted(TriageLevel, key=lambda level: -level.rank)
+_MOST_URGENT_FIRST = [(level, level.rank) for level in sorted(TriageLevel, key=lambda t: -t.rank)]
 #: How many conditions a must-not-miss reason names.
 _NAMED_CONDITIONS = 5
 
 
 def fired_red_flags(kb: CompiledKB, answers: Answers) -> tuple[FiredRedFlag, ...]:
+    """The red flags whose rules hold (a rule none of whose findings is answered cannot)."""
+    present, absent = answers.present, answers.absent
+    known = present | absent
     return tuple(
         as_fired(flag)
-        for flag in kb.knowledge.red_flags
-        if evaluate(flag.when, answers.known) is True
+        for flag, mentioned in zip(kb.knowledge.red_flags, kb.red_flag_findings, strict=True)
+        if not known.isdisjoint(mentioned) and holds(flag.when, present, absent)
     )
 
 
@@ -73,8 +76,8 @@ def _posterior_reason(kb: CompiledKB, probabilities: FloatArray) -> TriageReason
     assert kb.knowledge.triage is not None
     needed = kb.knowledge.triage.base_mass.value
     ranks = np.append(kb.urgency_rank, TriageLevel.ROUTINE.rank)
-    for level in _MOST_URGENT_FIRST:
-        mass = float(probabilities[ranks >= level.rank].sum())
+    for level, rank in _MOST_URGENT_FIRST:
+        mass = float(probabilities[ranks >= rank].sum())
         if mass >= needed or level is TriageLevel.SELF_CARE:
             return TriageReason(
                 kind=TriageReasonKind.POSTERIOR, level=level, mass=min(mass, 1.0), threshold=needed
@@ -89,9 +92,11 @@ def _must_not_miss_reasons(
     reasons = []
     for threshold in kb.knowledge.triage.must_not_miss_thresholds:
         selected = kb.must_not_miss & (kb.urgency_rank >= threshold.level.rank)
-        candidates = (probabilities[:-1], cautious[:-1])
-        conditions = max(candidates, key=lambda p: float(p[selected].sum()))
-        mass = float(conditions[selected].sum())
+        mass, conditions = float(probabilities[:-1][selected].sum()), probabilities[:-1]
+        if (
+            more := float(cautious[:-1][selected].sum())
+        ) > mass:  # the larger; a tie keeps the first
+            mass, conditions = more, cautious[:-1]
         if mass >= threshold.mass:
             order = np.argsort(-np.where(selected, conditions, -1.0), kind="stable")
             named = [i for i in order[:_NAMED_CONDITIONS] if selected[i] and conditions[i] > 0]

@@ -21,7 +21,7 @@ How the questions are scored is `hipdx.interview.gains`. See docs/interview.md.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 import numpy as np
@@ -29,6 +29,7 @@ import numpy.typing as npt
 
 from hipdx._types import Asker, TriageLevel
 from hipdx.exceptions import KnowledgeBaseError
+from hipdx.interview.screening import FlagScreen, flag_screen
 from hipdx.kb.compiled import BoolArray, CompiledKB, FloatArray
 from hipdx.kb.rules import rule_findings
 from hipdx.kb.schema import InterviewPolicy, RedFlag
@@ -66,6 +67,17 @@ class QuestionBank:
     condition_ids: tuple[str, ...]
     policy: InterviewPolicy
     red_flags: tuple[RedFlag, ...] = ()
+    #: exp(log_lr), the likelihood ratios themselves, as (conditions + 1, questions, answers)
+    likelihood_by_condition: FloatArray = field(init=False, repr=False, compare=False)
+    #: per red flag id: what screening it needs (`hipdx.interview.screening.FlagScreen`)
+    screens: dict[str, FlagScreen] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_condition = np.ascontiguousarray(np.exp(self.log_lr).transpose(1, 0, 2))
+        object.__setattr__(self, "likelihood_by_condition", by_condition)
+        findings = [q.findings for q in self.questions]
+        screens = {flag.id: flag_screen(flag.when, findings) for flag in self.red_flags}
+        object.__setattr__(self, "screens", screens)
 
     def index(self, question_id: str) -> int:
         return next(i for i, q in enumerate(self.questions) if q.id == question_id)

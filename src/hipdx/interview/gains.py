@@ -82,31 +82,43 @@ class Gains:
 
 
 def expected_gains(bank: QuestionBank, probabilities: FloatArray) -> Gains:
-    """Expected gains of every question of ``bank`` from the current posterior (conditions + 1)."""
-    weights = probabilities[None, :, None] * np.exp(bank.log_lr)
-    after = weights / weights.sum(axis=1, keepdims=True)
+    """Expected gains of every question of ``bank`` from the current posterior (conditions + 1).
+
+    The arrays over questions, conditions and answers are laid out conditions first
+    (`QuestionBank.likelihood_by_condition`), so that every sum over the conditions adds whole
+    slabs in order, as the (questions, conditions, answers) layout adds them one by one."""
+    weights = probabilities[:, None, None] * bank.likelihood_by_condition
+    after = weights / weights.sum(axis=0)  # (conditions + 1, questions, answers)
     p_answer = np.einsum("c,qca->qa", probabilities, bank.answer_probability)
-    differential = _entropy(probabilities, axis=0) - (p_answer * _entropy(after, axis=1)).sum(1)
+    differential = _entropy(probabilities, axis=0) - (p_answer * _entropy(after, axis=0)).sum(1)
     danger_now = float(probabilities[bank.must_not_miss].sum())
-    danger_after = after[:, bank.must_not_miss, :].sum(axis=1)
+    danger_after = after[bank.must_not_miss].sum(axis=0)
     danger = _binary_entropy(np.array(danger_now)) - (p_answer * _binary_entropy(danger_after)).sum(
         axis=1
     )
     dangerous = _dangerous_gains(bank, probabilities, after, p_answer)
     score = differential + bank.policy.must_not_miss_weight.value * danger + dangerous
-    return Gains(score, differential, danger, dangerous, np.zeros_like(score), p_answer, after)
+    posterior_after = np.ascontiguousarray(after.transpose(1, 0, 2))
+    return Gains(
+        score, differential, danger, dangerous, np.zeros_like(score), p_answer, posterior_after
+    )
 
 
 def _dangerous_gains(
     bank: QuestionBank, probabilities: FloatArray, after: FloatArray, p_answer: FloatArray
 ) -> FloatArray:
     """Per question, Σ over urgent and emergency must-not-miss conditions of the condition's
-    weight times the expected fall in entropy of "this condition is present" (bits)."""
+    weight times the expected fall in entropy of "this condition is present" (bits).
+    ``after`` is (conditions + 1, questions, answers)."""
     selected = bank.danger_weight > 0
     if not selected.any():
         return np.zeros(len(bank.questions))
     before = _binary_entropy(probabilities[selected])  # (dangerous,)
-    expected = np.einsum("qa,qda->qd", p_answer, _binary_entropy(after[:, selected, :]))
+    # (questions, dangerous, answers), dangerous conditions outermost in memory as indexing the
+    # middle axis of (questions, conditions + 1, answers) lays them out: the sums below then
+    # run in the same order
+    entropy = _binary_entropy(after[selected]).transpose(1, 0, 2)
+    expected = np.einsum("qa,qda->qd", p_answer, entropy)
     return np.asarray((before[None, :] - expected) @ bank.danger_weight[selected], np.float64)
 
 
@@ -136,7 +148,9 @@ def with_screening(
     over ``flags`` (by default every red flag; see `triage_raising_flags`)."""
     findings = [q.findings for q in bank.questions]
     flags = bank.red_flags if flags is None else flags
-    red_flag = screening_gains(flags, answers, findings, gains.answer_probability, open_)
+    red_flag = screening_gains(
+        flags, answers, findings, gains.answer_probability, open_, bank.screens
+    )
     score = gains.score + bank.policy.red_flag_weight.value * red_flag
     return replace(gains, score=score, red_flag=red_flag)
 

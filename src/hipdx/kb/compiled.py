@@ -37,6 +37,23 @@ class CompiledGroup:
     members: tuple[str, ...]
     p_given_condition: FloatArray  # (conditions, members)
     p_given_other: FloatArray  # (conditions, members)
+    _log_lrs: dict[tuple[bool, ...], FloatArray] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def log_lr(self, allowed: tuple[bool, ...]) -> FloatArray:
+        """Per condition, log(P(one of the allowed answers | condition) / P(one of them | other
+        conditions)): what the answers to this group say. Worked out once per mask (a group
+        of n answers has fewer than 2**n) and kept, read-only."""
+        column = self._log_lrs.get(allowed)
+        if column is None:
+            mask = np.array(allowed)
+            in_condition = self.p_given_condition[:, mask].sum(axis=1)
+            in_others = self.p_given_other[:, mask].sum(axis=1)
+            column = np.log(in_condition) - np.log(in_others)
+            column.setflags(write=False)
+            self._log_lrs[allowed] = column
+        return column
 
 
 @dataclass(frozen=True)
@@ -57,6 +74,10 @@ class CompiledKB:
     must_not_miss: BoolArray  # (conditions,)
     urgency_rank: npt.NDArray[np.int64]  # (conditions,)
 
+    #: (conditions,): each condition's place among the ids in alphabetical order (to break ties)
+    condition_id_order: npt.NDArray[np.intp] = field(init=False, repr=False)
+    #: per red flag (in the knowledge base's order): the findings its rule mentions
+    red_flag_findings: tuple[frozenset[str], ...] = field(init=False, repr=False)
     _conditions: dict[str, Condition] = field(init=False, repr=False)
     _findings: dict[str, Finding] = field(init=False, repr=False)
     _finding_column: dict[str, int] = field(init=False, repr=False)
@@ -65,7 +86,14 @@ class CompiledKB:
 
     def __post_init__(self) -> None:
         knowledge = self.knowledge
-        lookups = {
+        by_id = sorted(range(len(self.condition_ids)), key=self.condition_ids.__getitem__)
+        order = np.empty(len(by_id), dtype=np.intp)
+        order[by_id] = np.arange(len(by_id))
+        lookups: dict[str, object] = {
+            "condition_id_order": order,
+            "red_flag_findings": tuple(
+                frozenset(rule_findings(flag.when)) for flag in knowledge.red_flags
+            ),
             "_conditions": {c.id: c for c in knowledge.conditions},
             "_findings": {f.id: f for f in knowledge.findings},
             "_finding_column": {f: i for i, f in enumerate(self.finding_ids)},

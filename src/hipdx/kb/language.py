@@ -28,6 +28,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from hipdx.issues import Issue, error
 
+#: libyaml's safe loader when PyYAML was built with it (the same data, several times faster),
+#: else the pure-Python one.
+SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 #: The folder of the language resources inside a knowledge folder.
 LANGUAGE_FOLDER = "language"
 #: The ConText rules file (medspaCy's format) inside the language folder.
@@ -264,7 +268,7 @@ class Language:
 
 def read_resource(folder: Path | Traversable, name: str, model: type[_Model]) -> _Model:
     """One YAML resource of ``folder``, validated (raises `ValidationError`)."""
-    return model.model_validate(yaml.safe_load(folder.joinpath(name).read_text()))
+    return model.model_validate(yaml.load(folder.joinpath(name).read_text(), Loader=SAFE_LOADER))
 
 
 def load_language(folder: Path | Traversable) -> tuple[Language | None, list[Issue]]:

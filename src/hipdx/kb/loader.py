@@ -20,7 +20,7 @@ import yaml
 from pydantic import ValidationError
 
 from hipdx.issues import Issue, error
-from hipdx.kb.language import LANGUAGE_FOLDER, Language, load_language
+from hipdx.kb.language import LANGUAGE_FOLDER, SAFE_LOADER, Language, load_language
 from hipdx.kb.schema import (
     Condition,
     Finding,
@@ -110,7 +110,7 @@ def _yaml_files(node: Path | Traversable, prefix: str) -> Iterator[tuple[str, Tr
 
 def _parse_file(name: str, data: bytes, issues: list[Issue]) -> KnowledgeFile | None:
     try:
-        raw = yaml.safe_load(data) or {}
+        raw = yaml.load(data, Loader=SAFE_LOADER) or {}
     except yaml.YAMLError as exc:
         issues.append(error(name, f"not valid YAML: {exc}"))
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 
 from hipdx.kb.schema import Absent, AllOf, AnyOf, AtLeast, Rule
 
@@ -29,6 +30,20 @@ def evaluate(rule: Rule, known: Lookup) -> bool | None:
         return False if all(v is False for v in values) else None
     values = [evaluate(part, known) for part in rule.of]
     return _at_least(rule, values)
+
+
+def holds(rule: Rule, present: AbstractSet[str], absent: AbstractSet[str]) -> bool:
+    """Whether the rule holds for sure (`evaluate` is True): the same logic, stopping at the
+    first part that decides it."""
+    if isinstance(rule, str):
+        return rule in present
+    if isinstance(rule, Absent):
+        return rule.absent in absent
+    if isinstance(rule, AllOf):
+        return all(holds(part, present, absent) for part in rule.all)
+    if isinstance(rule, AnyOf):
+        return any(holds(part, present, absent) for part in rule.any)
+    return sum(holds(part, present, absent) for part in rule.of) >= rule.at_least
 
 
 def _at_least(rule: AtLeast, values: list[bool | None]) -> bool | None:

@@ -1,0 +1,211 @@
+"""Batch scoring: the matrix path against a loop of `hipdx.assess`, in one run.
+
+1. Structured cases after loading: random cases (age, sex, setting, 15 answered findings each)
+   as column arrays, scored in chunks of 8,192 by the matrix path (encode, posterior, triage);
+   the baseline is a loop of `hipdx.assess` on the first cases of the same set. A sample of rows
+   is first checked to come out as `hipdx.assess` gives them (order, probabilities within 1e-9,
+   triage, red flags), through `score_chunk` (which sends close calls to the engine).
+2. A Parquet file of ``--cases`` structured rows (default 1,000,000) scored end to end
+   (`run_batch`, one process) in a subprocess: rows per second and its peak memory (max RSS).
+3. Notes: ``--notes`` short notes read by one process, by a pool of 2, and on a Dask
+   LocalCluster of 1 and of 2 workers (notes per second; the workers' start-up included).
+
+    .venv/bin/python bench/bench_batch.py [--cases N] [--notes N] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+import hipdx
+from hipdx._types import Setting, Sex
+from hipdx.batch import CaseMatrix, Chunk, encode_matrix, run_batch, score_chunk, score_matrix
+from hipdx.kb.compiled import CompiledKB
+
+CHUNK = 8192
+NOTES = [
+    "45 year old woman with right groin pain for 3 months, worse with hip flexion, no fever.",
+    "Runner, 28, buttock pain when striding out; pain relieved by stopping. No back pain.",
+    "62 year old man, low back pain radiating below the knee, numbness in the foot.",
+    "Lateral hip pain lying on that side, tender over the greater trochanter, 55 year old woman.",
+]
+
+
+def columns(kb: CompiledKB, count: int, seed: int = 1) -> dict[str, Any]:
+    """Random structured cases as columns (NaN where unanswered)."""
+    rng = np.random.default_rng(seed)
+    answerable = [f for f in kb.finding_ids if kb.finding(f).derived is None]
+    answers = np.full((count, len(answerable)), np.nan)
+    chosen = np.argsort(rng.random((count, len(answerable))), axis=1)[:, :15]
+    np.put_along_axis(answers, chosen, (rng.random((count, 15)) < 0.5).astype(float), axis=1)
+    return {
+        "age": rng.integers(1, 96, count).astype(float),
+        "sex": rng.choice(["female", "male"], count),
+        "setting": rng.choice(["primary_care", "sports", "emergency"], count),
+        "answers": dict(zip(answerable, answers.T, strict=True)),
+    }
+
+
+def as_matrix(data: dict[str, Any], start: int, stop: int) -> CaseMatrix:
+    return CaseMatrix(
+        age=data["age"][start:stop],
+        sex=[Sex(s) for s in data["sex"][start:stop]],
+        setting=[Setting(s) for s in data["setting"][start:stop]],
+        answers={f: v[start:stop] for f, v in data["answers"].items()},
+    )
+
+
+def as_rows(data: dict[str, Any], start: int, stop: int) -> list[dict[str, Any]]:
+    rows = []
+    for i in range(start, stop):
+        row: dict[str, Any] = {"age": float(data["age"][i]), "sex": str(data["sex"][i])}
+        row["setting"] = str(data["setting"][i])
+        row |= {f: bool(v[i]) for f, v in data["answers"].items() if not np.isnan(v[i])}
+        rows.append(row)
+    return rows
+
+
+def check_sample(kb: CompiledKB, data: dict[str, Any], size: int) -> int:
+    rows = as_rows(data, 0, size)
+    result = score_chunk(Chunk(0, rows), k=5)
+    assert not result.errors
+    for record in result.scored:
+        row = rows[record["row"]]
+        case = {k: row[k] for k in ("age", "sex", "setting")}
+        case["findings"] = {k: v for k, v in row.items() if k not in case}
+        assessment = hipdx.assess(case, knowledge=kb)
+        expected = [(r.condition, r.probability) for r in assessment.differential[:5]]
+        got = [(record[f"condition_{i}"], record[f"probability_{i}"]) for i in range(1, 6)]
+        assert [c for c, _ in got] == [c for c, _ in expected], record["row"]
+        assert all(abs(p - q) <= 1e-9 for (_, p), (_, q) in zip(expected, got, strict=True))
+        assert record["triage"] == assessment.triage.level.value
+        assert record["red_flags"] == ";".join(f.red_flag for f in assessment.results.red_flags)
+    return len(rows)
+
+
+def structured(kb: CompiledKB, count: int, baseline: int) -> dict[str, float]:
+    data = columns(kb, count)
+    checked = check_sample(kb, data, 2000)
+    chunks = [as_matrix(data, s, min(s + CHUNK, count)) for s in range(0, count, CHUNK)]
+    start = time.perf_counter()
+    for matrix in chunks:
+        score_matrix(kb, matrix, encode_matrix(kb, matrix), k=5)
+    matrix_rate = count / (time.perf_counter() - start)
+    rows = as_rows(data, 0, baseline)
+    cases = [
+        {"age": r["age"], "sex": r["sex"], "setting": r["setting"]}
+        | {"findings": {k: v for k, v in r.items() if k not in ("age", "sex", "setting")}}
+        for r in rows
+    ]
+    start = time.perf_counter()
+    for case in cases:
+        hipdx.assess(case, knowledge=kb)
+    loop_rate = baseline / (time.perf_counter() - start)
+    return {
+        "sample_checked": checked,
+        "matrix_cases_per_s": matrix_rate,
+        "assess_loop_cases_per_s": loop_rate,
+        "ratio": matrix_rate / loop_rate,
+    }
+
+
+_END_TO_END = """
+import json, resource, sys, time
+from pathlib import Path
+from hipdx.batch import run_batch
+source, out = Path(sys.argv[1]), Path(sys.argv[2])
+start = time.perf_counter()
+summary = run_batch(source, out, k=5)
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"rows": summary.rows, "scored": summary.scored, "errors": summary.errors,
+                  "seconds": seconds, "peak_mib": peak}))
+"""
+
+
+def end_to_end(kb: CompiledKB, count: int, directory: Path) -> dict[str, float]:
+    source = directory / "cases.parquet"
+    writer = None
+    for start in range(0, count, 100_000):
+        data = columns(kb, min(100_000, count - start), seed=start + 7)
+        table = pa.table(
+            {"age": data["age"], "sex": data["sex"], "setting": data["setting"]}
+            | {f: pa.array(v == 1, mask=np.isnan(v)) for f, v in data["answers"].items()}
+        )
+        writer = writer or pq.ParquetWriter(source, table.schema)
+        writer.write_table(table)
+    assert writer is not None
+    writer.close()
+    done = subprocess.run(
+        [sys.executable, "-c", _END_TO_END, str(source), str(directory / "scores.parquet")],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    figures["rows_per_s"] = figures["rows"] / figures["seconds"]
+    return figures
+
+
+def notes(count: int, directory: Path) -> dict[str, float]:
+    rng = random.Random(3)
+    source = directory / "notes.jsonl"
+    source.write_text(
+        "".join(json.dumps({"id": i, "note": rng.choice(NOTES)}) + "\n" for i in range(count))
+    )
+    rates: dict[str, float] = {}
+    outputs = {}
+    for label, options in {
+        "one_process": {"workers": 1},
+        "pool_2": {"workers": 2},
+        "dask_local_1": {"workers": 1, "scheduler": "local"},
+        "dask_local_2": {"workers": 2, "scheduler": "local"},
+    }.items():
+        out = directory / f"notes_{label}.parquet"
+        start = time.perf_counter()
+        run_batch(source, out, k=3, **options)  # type: ignore[arg-type]
+        rates[f"notes_per_s_{label}"] = count / (time.perf_counter() - start)
+        outputs[label] = pq.read_table(out).to_pylist()
+    first = next(iter(outputs.values()))
+    assert all(o == first for o in outputs.values()), "the ways of scoring disagree"
+    return rates
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--structured", type=int, default=200_000, help="0: skip")
+    parser.add_argument("--baseline", type=int, default=300)
+    parser.add_argument("--cases", type=int, default=1_000_000, help="end to end (0: skip)")
+    parser.add_argument("--notes", type=int, default=200, help="0: skip")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    kb = hipdx.default_engine().knowledge
+    figures: dict[str, Any] = {}
+    if args.structured:
+        figures["structured"] = structured(kb, args.structured, args.baseline)
+        print(json.dumps({"structured": figures["structured"]}), flush=True)
+    with tempfile.TemporaryDirectory() as directory:
+        if args.cases:
+            figures["end_to_end"] = end_to_end(kb, args.cases, Path(directory))
+            print(json.dumps({"end_to_end": figures["end_to_end"]}), flush=True)
+        if args.notes:
+            figures["notes"] = notes(args.notes, Path(directory))
+            print(json.dumps({"notes": figures["notes"]}), flush=True)
+    if args.json:
+        print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""Start-up: `hipdx assess --case examples/seed_case.json --json`, wall time and peak memory of
+the whole process, this tree (its compiled knowledge base read back from the cache) against the
+previous code path (which builds it at every start), in alternating runs of the same session.
+
+    .venv/bin/python bench/bench_startup.py [--runs N] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _previous import BASELINE_COMMIT, ROOT, source_tree
+
+COMMAND = ["-m", "hipdx", "assess", "--case", "examples/seed_case.json", "--json"]
+
+
+def run(src: Path, cache: str) -> tuple[float, float, str]:
+    """Wall seconds, peak MiB and output of one start."""
+    env = {**os.environ, "PYTHONPATH": str(src), "HIPDX_CACHE_DIR": cache}
+    start = time.perf_counter()
+    done = subprocess.run(
+        ["/usr/bin/time", "-f", "%M", sys.executable, *COMMAND],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    wall = time.perf_counter() - start
+    peak = int(done.stderr.strip().splitlines()[-1]) / 1024
+    return wall, peak, done.stdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--commit", default=BASELINE_COMMIT)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    trees = {"previous": source_tree(args.commit), "current": ROOT / "src"}
+    with tempfile.TemporaryDirectory() as cache:
+        outputs = {name: run(src, cache)[2] for name, src in trees.items()}  # warms the cache
+        same = json.loads(outputs["previous"]) == json.loads(outputs["current"])
+        walls: dict[str, list[float]] = {name: [] for name in trees}
+        peaks: dict[str, list[float]] = {name: [] for name in trees}
+        for _ in range(args.runs):
+            for name, src in trees.items():
+                wall, peak, _ = run(src, cache)
+                walls[name].append(wall)
+                peaks[name].append(peak)
+    figures = {
+        "same_output": same,
+        "previous_s": statistics.median(walls["previous"]),
+        "current_s": statistics.median(walls["current"]),
+        "ratio": statistics.median(walls["previous"]) / statistics.median(walls["current"]),
+        "previous_peak_mib": max(peaks["previous"]),
+        "current_peak_mib": max(peaks["current"]),
+        "baseline_commit": args.commit,
+    }
+    if args.json:
+        print(json.dumps(figures, indent=2))
+        return
+    print(f"same output: {same}")
+    for name in trees:
+        print(f"{name:<9} {figures[name + '_s']:.2f} s, peak {figures[name + '_peak_mib']:.0f} MiB")
+    print(f"previous / this code: {figures['ratio']:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

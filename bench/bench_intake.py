@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import hipdx
+from hipdx.engine import packaged_knowledge
 from hipdx.evaluation._extraction import (
     ExtractionReport,
     GoldPassage,
@@ -28,9 +29,7 @@ from hipdx.evaluation._extraction import (
     score_extraction,
 )
 from hipdx.inference.case import Case
-from hipdx.intake import default_parser
 from hipdx.kb.compiled import CompiledKB
-from hipdx.knowledge_base import packaged_knowledge
 
 ROOT = Path(__file__).parent.parent
 GOLD_SETS = {
@@ -41,7 +40,7 @@ GOLD_SETS = {
 
 def regex_baseline() -> Callable[[str], Case]:
     """Keyword matching: every lexicon phrase found sets its finding present."""
-    lexicon = default_parser().lexicon
+    lexicon = hipdx.default_engine().parser.lexicon
     owner = {t.phrase.lower(): t.finding for t in lexicon.terms}
     phrases = sorted(owner, key=len, reverse=True)
     pattern = re.compile(
@@ -94,7 +93,7 @@ def main() -> None:
     args = parser.parse_args()
     kb = packaged_knowledge()
     start = time.perf_counter()
-    default_parser()
+    _ = hipdx.default_engine().parser
     build = time.perf_counter() - start
     baseline = regex_baseline()
     texts: list[str] = []

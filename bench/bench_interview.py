@@ -36,17 +36,11 @@ import hipdx
 from hipdx import Asker, Case, Setting, Sex, TriageLevel
 from hipdx.inference.answers import AGE_FINDING, SEX_FINDINGS, Answers, encode
 from hipdx.inference.posterior import applicable, compute_posterior
-from hipdx.inference.questions import (
-    QuestionBank,
-    build_question_bank,
-    candidates,
-    expected_gains,
-    implied_background,
-    rank_questions,
-)
-from hipdx.inference.stopping import Patient as StepPatient
-from hipdx.inference.stopping import interview_step
+from hipdx.inference.snapshot import Patient as StepPatient
 from hipdx.inference.triage import decide, fired_red_flags
+from hipdx.interview.bank import QuestionBank, build_question_bank, implied_background
+from hipdx.interview.gains import candidates, expected_gains, rank_questions
+from hipdx.interview.step import interview_step
 from hipdx.kb.compiled import CompiledKB
 from hipdx.kb.rules import rule_findings
 from hipdx.kb.schema import FindingKind

@@ -15,9 +15,15 @@ TINY_KB = HERE / "fixtures" / "tiny_kb"
 
 
 @pytest.fixture(scope="session")
-def kb() -> CompiledKB:
+def engine() -> hipdx.Engine:
+    """The default engine: the packaged knowledge base, its question bank and note reader."""
+    return hipdx.default_engine()
+
+
+@pytest.fixture(scope="session")
+def kb(engine: hipdx.Engine) -> CompiledKB:
     """The packaged knowledge base."""
-    return hipdx.load_knowledge()
+    return engine.knowledge
 
 
 @pytest.fixture(scope="session")

@@ -110,8 +110,8 @@ def test_flat_priors_start_every_condition_equal_and_keep_the_other_cause_share(
     import numpy as np
 
     from hipdx._types import Setting
+    from hipdx.engine import packaged_knowledge
     from hipdx.kb.compiled import with_flat_priors
-    from hipdx.knowledge_base import packaged_knowledge
 
     kb = packaged_knowledge()
     flat = with_flat_priors(kb)

@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 import hipdx
-from hipdx import InvalidCaseError, Sex
-from hipdx.intake import MAX_TEXT_CHARS, ParsedCase, Parser, Side, Status, default_parser, parse
+from hipdx import InvalidCaseError, Sex, parse
+from hipdx.intake import MAX_TEXT_CHARS, ParsedCase, Parser, Side, Status
 from hipdx.intake._lexicon import build_lexicon
 from hipdx.kb.compiled import CompiledKB
 
@@ -193,8 +193,10 @@ def test_a_shared_phrase_names_each_of_its_findings_and_reports_unknown_ones(
     assert [issue.where for issue in lexicon.issues] == ["lexicon.f_missing"]
 
 
-def test_the_default_parser_is_built_once_per_process() -> None:
-    assert default_parser() is default_parser()
+def test_the_default_engine_builds_its_parser_once_per_process() -> None:
+    engine = hipdx.default_engine()
+    assert engine.parser is engine.parser
+    assert hipdx.default_engine() is engine
 
 
 def test_a_region_that_only_adds_a_modifier_replaces_the_shorter_one() -> None:

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import hipdx
-from hipdx.intake import parse
+from hipdx import parse
 
 PIECES = [
     "groin pain",

@@ -14,18 +14,16 @@ from typer.testing import CliRunner
 import hipdx
 from hipdx import Asker, Setting, Sex, TriageLevel
 from hipdx.cli import app
-from hipdx.cli.interview import SIDE_FINDING, region_choices
 from hipdx.inference.answers import encode
 from hipdx.inference.case import Case
 from hipdx.inference.posterior import compute_posterior
-from hipdx.inference.questions import (
-    build_question_bank,
-    candidates,
-    expected_gains,
-    interview_policy,
-)
-from hipdx.inference.stopping import Patient, StopReason, interview_step, plausible_danger_hold
-from hipdx.inference.triage_value import mass_values, needed_values, red_flag_values
+from hipdx.inference.snapshot import Patient
+from hipdx.interview.bank import build_question_bank, interview_policy
+from hipdx.interview.gains import candidates, expected_gains
+from hipdx.interview.session import SIDE_FINDING, region_choices
+from hipdx.interview.situation import Situation
+from hipdx.interview.step import StopReason, interview_step, plausible_danger_hold
+from hipdx.interview.triage_value import mass_values, needed_values, red_flag_values
 from hipdx.kb.compiled import CompiledKB
 from hipdx.kb.rules import rule_findings
 
@@ -256,14 +254,14 @@ def test_an_urgent_red_flag_does_not_end_the_screening_of_a_plausible_emergency(
     answers, _ = encode(Case(age=45, sex=Sex.MALE, findings=findings), kb)
     p = compute_posterior(kb, answers, Setting.PRIMARY_CARE, 45, Sex.MALE).probabilities
     hold = plausible_danger_hold(
-        kb, bank, answers, p, TriageLevel.URGENT, asker=Asker.CLINICIAN, skipped=frozenset()
+        Situation(kb, bank, answers, p, TriageLevel.URGENT, Asker.CLINICIAN)
     )
     assert hold is not None and hold.conditions == ("cauda_equina_syndrome",)
     signs = next(f for f in kb.knowledge.red_flags if f.id == "cauda_equina_signs")
     own = {q for q in hold.questions if kb.evidence("cauda_equina_syndrome", q) is not None}
     assert set(hold.questions) <= set(rule_findings(signs.when)) | own
     emergency = plausible_danger_hold(
-        kb, bank, answers, p, TriageLevel.EMERGENCY, asker=Asker.CLINICIAN, skipped=frozenset()
+        Situation(kb, bank, answers, p, TriageLevel.EMERGENCY, Asker.CLINICIAN)
     )
     assert emergency is None
 
@@ -281,7 +279,9 @@ def test_a_red_flag_that_can_fire_only_by_chance_is_worth_nothing_to_those_who_n
     gains = expected_gains(bank, p)
     flags = tuple(tiny_kb.knowledge.red_flags)
     routine = TriageLevel.ROUTINE
-    needed = needed_values(tiny_kb, bank, answers, p, gains, open_, flags, routine)
+    situation = Situation(tiny_kb, bank, answers, p, routine, Asker.CLINICIAN)
+    assert (situation.open_questions == open_).all()
+    needed = needed_values(situation, gains, flags)
     chance = red_flag_values(bank, answers, gains.answer_probability, open_, flags, routine.rank)
     assert chance[bank.index("f_fever")] > 0
     assert needed[bank.index("f_fever")] == 0
@@ -302,7 +302,9 @@ def test_for_a_woman_fever_is_worth_the_chance_that_the_dangerous_condition_fire
     gains = expected_gains(bank, p)
     flags = tuple(tiny_kb.knowledge.red_flags)
     routine = TriageLevel.ROUTINE
-    needed = needed_values(tiny_kb, bank, answers, p, gains, open_, flags, routine)
+    situation = Situation(tiny_kb, bank, answers, p, routine, Asker.CLINICIAN)
+    assert (situation.open_questions == open_).all()
+    needed = needed_values(situation, gains, flags)
     by_mass = mass_values(tiny_kb, bank, gains, routine.rank, needed=True)
     b = tiny_kb.condition_ids.index("cond_b")
     fever = bank.index("f_fever")

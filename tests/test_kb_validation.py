@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from hipdx.issues import IssueLevel, errors_in
-from hipdx.knowledge_base import check_knowledge
+from hipdx.kb.build import check_knowledge
 
 TINY = Path(__file__).parent / "fixtures" / "tiny_kb" / "tiny.yaml"
 Edit = Callable[[dict], None]  # type: ignore[type-arg]

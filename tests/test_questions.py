@@ -19,13 +19,8 @@ from hipdx import Asker, TriageLevel
 from hipdx.inference.answers import encode
 from hipdx.inference.case import Case
 from hipdx.inference.posterior import compute_posterior
-from hipdx.inference.questions import (
-    Suggestion,
-    build_question_bank,
-    expected_gains,
-    interview_policy,
-    rank_questions,
-)
+from hipdx.interview.bank import build_question_bank, interview_policy
+from hipdx.interview.gains import Suggestion, expected_gains, rank_questions
 from hipdx.kb.compiled import CompiledKB
 from hipdx.kb.schema import InterviewPolicy
 
@@ -324,13 +319,3 @@ def test_a_man_with_groin_pain_is_not_screened_for_pregnancy(
 
     assert pregnancy("male").red_flag_gain == 0
     assert pregnancy("female").red_flag_gain > 0
-
-
-def test_the_question_bank_is_built_once_per_compiled_knowledge_base(kb: CompiledKB) -> None:
-    from hipdx.inference.questions import question_bank
-    from hipdx.kb.compiled import with_flat_priors
-
-    assert question_bank(kb) is question_bank(kb)
-    other = with_flat_priors(kb)
-    assert question_bank(other) is not question_bank(kb)
-    assert question_bank(other) is question_bank(other)

@@ -8,16 +8,17 @@ from typing import Any
 import pytest
 
 from hipdx import Asker, Setting, Sex, TriageLevel
+from hipdx.cli.render import describe_reason
 from hipdx.inference.answers import encode
 from hipdx.inference.assessment import TriageReasonKind
 from hipdx.inference.case import Case
-from hipdx.inference.questions import build_question_bank, interview_policy
-from hipdx.inference.safety import can_fire
-from hipdx.inference.stopping import InterviewStep, Patient, StopReason, interview_step
+from hipdx.inference.snapshot import Patient
+from hipdx.interview.bank import build_question_bank, interview_policy
+from hipdx.interview.safety import can_fire
+from hipdx.interview.step import InterviewStep, StopReason, interview_step
 from hipdx.kb.compiled import CompiledKB
 from hipdx.kb.rules import rule_findings
 from hipdx.kb.schema import InterviewPolicy
-from hipdx.render import describe_reason
 
 
 def _eager(policy: InterviewPolicy) -> InterviewPolicy:

@@ -2,7 +2,9 @@
 
 HipdxError
 ├── KnowledgeBaseError      the knowledge base cannot be loaded or fails validation
-└── InvalidCaseError        a case cannot be assessed (unknown ids, contradictions, bad values)
+├── InvalidCaseError        a case cannot be assessed (unknown ids, contradictions, bad values)
+└── InvalidAnswerError      an interview answer does not fit (not the question asked, a choice
+                            not offered, the interview has ended, a saved session that is damaged)
 """
 
 from __future__ import annotations
@@ -27,3 +29,7 @@ class KnowledgeBaseError(_IssuesError):
 
 class InvalidCaseError(_IssuesError):
     """The case refers to unknown findings, contradicts itself, or carries bad values."""
+
+
+class InvalidAnswerError(_IssuesError):
+    """An interview answer or saved session does not fit the interview."""

@@ -13,6 +13,8 @@ from hipdx.cli.keys import keys_app
 from hipdx.cli.parse import parse_command
 from hipdx.cli.serve import serve_command
 
+__all__ = ["app", "main"]
+
 app = typer.Typer(
     name="hipdx",
     help="Differential diagnosis and triage for hip, groin, buttock and low-back pain "

@@ -35,8 +35,8 @@ def assess_command(
 ) -> None:
     """Rank the conditions that could explain a case, explain them, and triage it."""
     import hipdx
-    from hipdx.knowledge_base import packaged_knowledge
-    from hipdx.render import render_assessment
+    from hipdx.cli.render import render_assessment
+    from hipdx.engine import packaged_knowledge
 
     if (case is None) == (text is None):
         fail("give either --case FILE or --text NOTE (one of them, not both)")

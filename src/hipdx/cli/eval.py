@@ -58,8 +58,8 @@ def eval_command(
 ) -> None:
     """Top-k accuracy, MRR, triage errors and Brier score, presentation only and with workup."""
     import hipdx
+    from hipdx.engine import packaged_knowledge
     from hipdx.kb.compiled import with_flat_priors
-    from hipdx.knowledge_base import packaged_knowledge
 
     if not file.is_file():
         fail(f"{file}: no such file")

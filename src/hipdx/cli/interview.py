@@ -1,7 +1,7 @@
 """`hipdx interview`: the adaptive interview in the terminal.
 
 Age, sex and where it hurts first; then one question at a time, chosen by
-`hipdx.inference.questions` (yes / no / don't know, or numbered choices), with the top five and the
+`hipdx.interview.gains` (yes / no / don't know, or numbered choices), with the top five and the
 triage after each answer; 'b' goes back, 'q' stops. Ends with the assessment. Answers are read
 through an ``ask`` function (the seam tests drive); nothing here decides anything clinical.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -21,27 +21,22 @@ from rich.table import Table
 from rich.text import Text
 
 from hipdx._types import Asker, Setting, Sex
+from hipdx.cli.render import LEVEL_STYLE
 from hipdx.inference.assessment import DISCLAIMER, TriageReasonKind
 from hipdx.inference.case import Case
-from hipdx.inference.engine import answers_of
-from hipdx.inference.questions import (
-    QuestionKind,
-    Suggestion,
-    interview_policy,
-    question_bank,
-)
-from hipdx.inference.stopping import InterviewStep, Patient, Stop, StopReason, interview_step
+from hipdx.interview.bank import QuestionKind
+from hipdx.interview.gains import Suggestion
+from hipdx.interview.session import SIDE_FINDING, InterviewSession, Side, region_choices
+from hipdx.interview.step import InterviewStep, Stop, StopReason
 from hipdx.kb.compiled import CompiledKB
-from hipdx.kb.schema import Finding, FindingKind
-from hipdx.render import LEVEL_MEANING, LEVEL_STYLE, describe_reason
+from hipdx.report.sentences import LEVEL_MEANING, describe_reason
 
 #: Reads one answer after showing a prompt; None when the input has ended.
 Ask = Callable[[str], str | None]
-#: The region finding answered by the "which side" question (both sides = present).
-SIDE_FINDING = "pain_bilateral"
 _YES, _NO = {"y", "yes"}, {"n", "no"}
 _UNKNOWN, _BACK, _QUIT = {"?", "dk", "don't know", "dont know", ""}, {"b", "back"}, {"q", "quit"}
 _SHOWN = 5
+_SIDES: tuple[Side, ...] = ("left", "right", "both")
 
 
 class _EndedError(Exception):
@@ -50,28 +45,19 @@ class _EndedError(Exception):
 
 @dataclass
 class Interview:
-    """One interview in progress: the intake, the answers so far (None: don't know), the UI."""
+    """The terminal around one `InterviewSession`: how answers are read and where output goes."""
 
-    kb: CompiledKB
-    asker: Asker
-    setting: Setting
-    budget: int
+    session: InterviewSession
     ask: Ask
     console: Console
-    age: float | None = None
-    sex: Sex | None = None
-    intake: dict[str, bool] = field(default_factory=dict)
-    history: list[tuple[str, dict[str, bool] | None]] = field(default_factory=list)
+
+    @property
+    def kb(self) -> CompiledKB:
+        return self.session.kb
 
     @property
     def lay(self) -> bool:
-        return self.asker is Asker.PATIENT
-
-    def case(self) -> Case:
-        findings = dict(self.intake)
-        for _, answer in self.history:
-            findings.update(answer or {})
-        return Case(age=self.age, sex=self.sex, setting=self.setting, findings=findings)
+        return self.session.asker is Asker.PATIENT
 
     def read(self, prompt: str) -> str:
         line = self.ask(prompt)
@@ -91,32 +77,23 @@ def run_interview(interview: Interview) -> tuple[Case, Stop | None]:
         stop = _questions(interview)
     except _EndedError:
         console.print("\nInterview ended.")
-    return interview.case(), stop
-
-
-def region_choices(kb: CompiledKB) -> list[Finding]:
-    """The pain regions offered at the start, in knowledge-base order (numbered from 1)."""
-    return [
-        f
-        for f in kb.knowledge.findings
-        if f.kind is FindingKind.REGION and f.id != SIDE_FINDING and f.numeric is None
-    ]
+    return interview.session.case(), stop
 
 
 def _intake(interview: Interview) -> None:
-    interview.age = _read_age(interview)
-    interview.sex = _read_sex(interview)
+    age = _read_age(interview)
+    interview.session.set_patient(age=age, sex=_read_sex(interview))
     regions = region_choices(interview.kb)
     title = "Where is the pain, and where does it spread? Choose all that apply."
     chosen = _read_many(
         interview, title, [f.lay if interview.lay else f.clinician for f in regions]
     )
-    if chosen is not None:
-        interview.intake.update({f.id: i in chosen for i, f in enumerate(regions)})
+    side = None
     if interview.kb.has_finding(SIDE_FINDING):
-        side = _read_choice(interview, "Which side hurts?", ["left", "right", "both sides"])
-        if side is not None:
-            interview.intake[SIDE_FINDING] = side == 2
+        answer = _read_choice(interview, "Which side hurts?", ["left", "right", "both sides"])
+        side = None if answer is None else _SIDES[answer]
+    picked = None if chosen is None else [regions[i].id for i in sorted(chosen)]
+    interview.session.set_regions(picked, side)
 
 
 def _read_age(interview: Interview) -> float | None:
@@ -172,20 +149,8 @@ def _read_many(interview: Interview, title: str, options: list[str]) -> set[int]
 
 
 def _questions(interview: Interview) -> Stop:
-    bank = question_bank(interview.kb)
     while True:
-        case = interview.case()
-        answers = answers_of(case, interview.kb)
-        step = interview_step(
-            interview.kb,
-            bank,
-            answers,
-            Patient(case.setting, case.age, case.sex),
-            asker=interview.asker,
-            asked=len(interview.history),
-            budget=interview.budget,
-            skipped=frozenset(q for q, a in interview.history if a is None),
-        )
+        step = interview.session.step()
         _show_status(interview, step)
         if step.stop is not None:
             _show_stop(interview, step.stop)
@@ -195,8 +160,9 @@ def _questions(interview: Interview) -> Stop:
 
 
 def _ask(interview: Interview, question: Suggestion) -> None:
-    number = len(interview.history) + 1
-    interview.console.print(Text(f"\nQuestion {number} of at most {interview.budget}", "bold"))
+    number = interview.session.asked + 1
+    limit = interview.session.limit
+    interview.console.print(Text(f"\nQuestion {number} of at most {limit}", "bold"))
     if not interview.lay:
         interview.console.print(Text(_why(interview, question), style="dim"))
     if question.kind is QuestionKind.GROUP:
@@ -216,8 +182,9 @@ def _answer_finding(interview: Interview, question: Suggestion, text: str) -> No
             _back(interview)
             return
         if reply in _YES | _NO | _UNKNOWN:
-            value = None if reply in _UNKNOWN else {question.question: reply in _YES}
-            interview.history.append((question.question, value))
+            interview.session.answer(
+                question.question, None if reply in _UNKNOWN else reply in _YES
+            )
             return
         interview.console.print("Please answer y, n, ? (don't know), b (back) or q (quit).")
 
@@ -230,19 +197,19 @@ def _answer_group(interview: Interview, question: Suggestion, text: str, labels:
             _back(interview)
             return
         if reply in _UNKNOWN:
-            interview.history.append((question.question, None))
+            interview.session.answer(question.question, None)
             return
         if reply.isdigit() and 1 <= int(reply) <= len(labels):
-            interview.history.append((question.question, {question.findings[int(reply) - 1]: True}))
+            interview.session.answer(question.question, question.findings[int(reply) - 1])
             return
         interview.console.print(f"Please type a number from 1 to {len(labels)}, ?, b or q.")
 
 
 def _back(interview: Interview) -> None:
-    if not interview.history:
+    question = interview.session.back()
+    if question is None:
         interview.console.print("Nothing to go back to yet.")
         return
-    question, _ = interview.history.pop()
     interview.console.print(f"Going back: the answer to '{question}' is cleared; answer it again.")
 
 
@@ -323,16 +290,14 @@ def interview_command(
     """Answer questions one at a time; each is the one expected to tell the most."""
     import hipdx
     from hipdx.cli._io import stdout
-    from hipdx.knowledge_base import packaged_knowledge
-    from hipdx.render import render_assessment
+    from hipdx.cli.render import render_assessment
 
-    kb = packaged_knowledge()
-    limit = budget or interview_policy(kb).question_budget.value
+    engine = hipdx.default_engine()
     console = stdout()
-    interview = Interview(kb, mode, setting, limit, _stdin_ask, console)
-    case, _ = run_interview(interview)
+    session = engine.start_interview(asker=mode, setting=setting, budget=budget)
+    case, _ = run_interview(Interview(session, _stdin_ask, console))
     console.print()
-    render_assessment(console, hipdx.assess(case, knowledge=kb), kb, top=_SHOWN)
+    render_assessment(console, engine.assess(case), engine.knowledge, top=_SHOWN)
     if save is not None:
         document = case.model_dump(mode="json", exclude_none=True)
         save.write_text(json.dumps(document, indent=2) + "\n")

@@ -14,8 +14,8 @@ from rich.table import Table
 from hipdx._types import Grade
 from hipdx.cli._io import fail, stderr, stdout
 from hipdx.issues import IssueLevel, errors_in
+from hipdx.kb.build import check_knowledge
 from hipdx.kb.loader import KnowledgeBase
-from hipdx.knowledge_base import check_knowledge
 
 kb_app = typer.Typer(help="Check, summarise and browse the knowledge base.", no_args_is_help=True)
 
@@ -79,8 +79,8 @@ def show(
     root: RootOption = None,
 ) -> None:
     """A condition with its evidence table, management and references (or a finding's uses)."""
+    from hipdx.cli.render import render_condition, render_finding
     from hipdx.kb.compiled import compile_knowledge
-    from hipdx.render import render_condition, render_finding
 
     kb = compile_knowledge(_valid_knowledge(root))
     if item in kb.condition_ids:
@@ -106,7 +106,7 @@ def doc(
 ) -> None:
     """Write the whole knowledge base (conditions, findings, red flags, references) as Markdown."""
     from hipdx.kb.compiled import compile_knowledge
-    from hipdx.kb_views import knowledge_markdown
+    from hipdx.report.knowledge_markdown import knowledge_markdown
 
     text = knowledge_markdown(compile_knowledge(_valid_knowledge(root)))
     out.parent.mkdir(parents=True, exist_ok=True)

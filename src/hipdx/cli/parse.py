@@ -34,7 +34,7 @@ def read_note(text: str) -> str:
 
 def parse_note(text: str) -> ParsedCase:
     """Parse or exit with the problem (empty or huge text)."""
-    from hipdx.intake import parse
+    from hipdx import parse
 
     try:
         return parse(read_note(text))

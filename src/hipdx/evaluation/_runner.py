@@ -24,8 +24,8 @@ from hipdx.evaluation._metrics import (
 from hipdx.evaluation._vignettes import Vignette
 from hipdx.exceptions import InvalidCaseError
 from hipdx.inference.answers import AGE_FINDING
+from hipdx.inference.assess import assess_case
 from hipdx.inference.case import Answer, Case
-from hipdx.inference.engine import assess_case
 from hipdx.kb.compiled import CompiledKB
 
 #: The cut-offs reported for top-k accuracy (and plotted).

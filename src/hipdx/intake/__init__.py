@@ -1,7 +1,8 @@
 """Intake: clinical free text -> findings, with negation, history, laterality and numbers.
 
 Built on medspaCy (target matcher + ConText) over a blank English pipeline; the finding lexicon
-comes from the knowledge base, the context and measurement rules from ``resources/``.
+comes from the knowledge base, the context and measurement rules from ``resources/``. A `Parser` is
+built for one knowledge base (it takes seconds); `hipdx.Engine.parser` holds one.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from hipdx.intake._models import (
     Span,
     Status,
 )
-from hipdx.intake._parser import MAX_TEXT_CHARS, Parser, default_parser, parse
+from hipdx.intake._parser import MAX_TEXT_CHARS, Parser
 
 __all__ = [
     "MAX_TEXT_CHARS",
@@ -27,6 +28,4 @@ __all__ = [
     "Side",
     "Span",
     "Status",
-    "default_parser",
-    "parse",
 ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Any, TypeVar
 
 from hipdx._types import Setting
@@ -473,21 +472,6 @@ class Parser:
             and m.status is Status.PRESENT
             and both & {*text[: m.span.start].lower().split()[-1:], *m.span.text.lower().split()}
         ]
-
-
-@lru_cache(maxsize=1)
-def default_parser() -> Parser:
-    """The parser of the packaged knowledge base, built once per process."""
-    from hipdx.knowledge_base import packaged_knowledge
-
-    return Parser(packaged_knowledge())
-
-
-def parse(
-    text: str, *, setting: Setting = Setting.PRIMARY_CARE, parser: Parser | None = None
-) -> ParsedCase:
-    """Parse clinical text into a `ParsedCase` (its ``.case`` is what `hipdx.assess` takes)."""
-    return (parser or default_parser()).parse(text, setting=setting)
 
 
 def _check(text: str) -> None:

@@ -38,7 +38,7 @@ def create_app(
     settings: ServiceSettings | None = None, *, knowledge: CompiledKB | None = None
 ) -> FastAPI:
     """The application; the database must be at the schema head (else SchemaMismatchError)."""
-    from hipdx.knowledge_base import packaged_knowledge
+    from hipdx.engine import packaged_knowledge
 
     settings = settings or ServiceSettings()
     runtime = Runtime.start(settings, knowledge or packaged_knowledge())

@@ -18,8 +18,8 @@ from hipdx.inference.assessment import (
     Results,
 )
 from hipdx.inference.case import Case
-from hipdx.inference.posterior import Observation, Posterior, compute_posterior
-from hipdx.inference.triage import decide, fired_red_flags
+from hipdx.inference.posterior import Observation, Posterior
+from hipdx.inference.snapshot import Patient, take_snapshot
 from hipdx.issues import Issue, errors_in
 from hipdx.kb.compiled import CompiledKB
 from hipdx.kb.schema import EvidenceRow
@@ -33,14 +33,14 @@ def assess_case(
 ) -> Assessment:
     """Assess ``case`` against ``kb``; raises `InvalidCaseError` when the case cannot be used."""
     answers, warnings = _encode_valid(case, kb)
-    posterior = compute_posterior(kb, answers, case.setting, case.age, case.sex)
-    flags = fired_red_flags(kb, answers)
+    now_known = take_snapshot(kb, answers, Patient(case.setting, case.age, case.sex))
+    posterior = now_known.posterior
     differential = _rank(kb, posterior)
     results = Results(
         differential=differential,
         other_cause_probability=posterior.other_cause_probability,
-        triage=decide(kb, posterior, flags),
-        red_flags=flags,
+        triage=now_known.triage,
+        red_flags=now_known.red_flags,
         must_not_miss=tuple(r.condition for r in differential if r.must_not_miss),
         warnings=tuple(warnings),
     )

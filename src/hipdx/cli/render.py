@@ -1,4 +1,5 @@
-"""Terminal rendering of assessments (rich). Sentences are made here, from records."""
+"""Terminal rendering of assessments (rich): layout and colour around the plain sentences of
+`hipdx.report.sentences`."""
 
 from __future__ import annotations
 
@@ -10,15 +11,17 @@ from rich.text import Text
 from hipdx._types import TriageLevel
 from hipdx.inference.assessment import (
     Assessment,
-    Contribution,
-    ContributionKind,
     RankedCondition,
-    TriageReason,
-    TriageReasonKind,
 )
 from hipdx.kb.compiled import CompiledKB
 from hipdx.kb.schema import Condition, Finding
-from hipdx.kb_views import cited_references, conditions_citing_finding, evidence_table_rows
+from hipdx.kb.views import cited_references, conditions_citing_finding, evidence_table_rows
+from hipdx.report.sentences import (
+    LEVEL_MEANING,
+    describe_contribution,
+    describe_reason,
+    percent,
+)
 
 LEVEL_STYLE = {
     TriageLevel.EMERGENCY: "bold white on red",
@@ -26,13 +29,6 @@ LEVEL_STYLE = {
     TriageLevel.SOON: "bold black on yellow",
     TriageLevel.ROUTINE: "bold white on blue",
     TriageLevel.SELF_CARE: "bold white on green",
-}
-LEVEL_MEANING = {
-    TriageLevel.EMERGENCY: "EMERGENCY - seek emergency care now",
-    TriageLevel.URGENT: "URGENT - be seen today",
-    TriageLevel.SOON: "SOON - see a clinician within days",
-    TriageLevel.ROUTINE: "ROUTINE - book a routine appointment",
-    TriageLevel.SELF_CARE: "SELF-CARE - self-management is reasonable; seek care if it worsens",
 }
 #: How many contributions to name per condition in the table.
 _REASONS_SHOWN = 3
@@ -71,28 +67,6 @@ def _triage_panel(assessment: Assessment, kb: CompiledKB) -> Panel:
     return Panel(Group(*lines), title="Triage", border_style=LEVEL_STYLE[triage.level].split()[-1])
 
 
-def describe_reason(reason: TriageReason, kb: CompiledKB) -> str:
-    names = ", ".join(kb.condition(c).name for c in reason.conditions)
-    if reason.kind is TriageReasonKind.RED_FLAG:
-        flag = next(f for f in kb.knowledge.red_flags if f.id == reason.red_flag)
-        return f"red flag ({reason.level.value}): {flag.name}"
-    if reason.kind is TriageReasonKind.MUST_NOT_MISS:
-        return (
-            f"must-not-miss ({reason.level.value}): {_percent(reason.mass)} probability "
-            f"(threshold {_percent(reason.threshold)}) of {names}"
-        )
-    if reason.kind is TriageReasonKind.UNRESOLVED:
-        return (
-            f"not settled when the interview ended ({reason.level.value}): "
-            f"{_percent(reason.mass)} probability (at least {_percent(reason.threshold)}) of "
-            f"{names}, which the questions not asked could still raise"
-        )
-    return (
-        f"urgency of the likely causes: {reason.level.value} ({_percent(reason.mass)} of the "
-        f"probability is {reason.level.value} or more urgent)"
-    )
-
-
 def _differential_table(ranked: tuple[RankedCondition, ...], kb: CompiledKB, other: float) -> Table:
     table = Table(title="Differential", title_justify="left", expand=False)
     table.add_column("#", justify="right")
@@ -108,36 +82,23 @@ def _differential_table(ranked: tuple[RankedCondition, ...], kb: CompiledKB, oth
         table.add_row(  # Text: the references' brackets are not rich markup
             str(row.rank),
             name,
-            _percent(row.probability),
+            percent(row.probability),
             _bar(row.probability),
             Text(reasons or "-"),
         )
     table.add_row(
         "",
         Text(kb.knowledge.triage.other_cause.name if kb.knowledge.triage else "other", style="dim"),
-        _percent(other),
+        percent(other),
         _bar(other),
         "",
     )
     return table
 
 
-def describe_contribution(contribution: Contribution, kb: CompiledKB) -> str:
-    finding = kb.finding(contribution.finding).clinician
-    arrow = "↑" if contribution.log_lr > 0 else "↓"
-    if contribution.kind in (ContributionKind.ABSENT, ContributionKind.UNLINKED_ABSENT):
-        finding = f"no {finding[0].lower()}{finding[1:]}"
-    elif contribution.kind is ContributionKind.ANSWERS_RULED_OUT:
-        finding = f"not {finding[0].lower()}{finding[1:]}"
-    source = f" [{', '.join(contribution.references)}]" if contribution.references else ""
-    if contribution.kind in (ContributionKind.UNLINKED_PRESENT, ContributionKind.UNLINKED_ABSENT):
-        source = " [not a feature of it in the knowledge base]"
-    return f"{arrow} {finding} (LR {contribution.likelihood_ratio:.2g}){source}"
-
-
 def _must_not_miss(rows: list[RankedCondition]) -> Panel:
     lines = [
-        f"{row.name}: {_percent(row.probability)} ({row.urgency.value} if present)" for row in rows
+        f"{row.name}: {percent(row.probability)} ({row.urgency.value} if present)" for row in rows
     ]
     return Panel(
         Text("\n".join(lines)),
@@ -157,12 +118,6 @@ def _next_steps(leader: RankedCondition, kb: CompiledKB) -> Panel:
     text.append("Massage and manual therapy: ", style="bold")
     text.append(management.massage)
     return Panel(text, title="What to do next", border_style="cyan")
-
-
-def _percent(value: float | None) -> str:
-    if value is None:
-        return "-"
-    return f"{value * 100:.1f}%" if value >= 0.001 else "<0.1%"
 
 
 def _bar(value: float, width: int = 12) -> str:

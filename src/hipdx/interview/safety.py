@@ -24,10 +24,12 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from hipdx._types import Asker, TriageLevel
+from hipdx._types import TriageLevel
 from hipdx.inference.answers import Answers
-from hipdx.inference.questions import QuestionBank, candidates, triage_raising_flags
-from hipdx.inference.screening import rule_probability
+from hipdx.interview.bank import QuestionBank
+from hipdx.interview.gains import triage_raising_flags
+from hipdx.interview.screening import rule_probability
+from hipdx.interview.situation import Situation
 from hipdx.kb.compiled import BoolArray, CompiledKB, FloatArray
 from hipdx.kb.rules import Lookup, evaluate, rule_findings
 from hipdx.kb.schema import Absent, AllOf, AnyOf, RedFlag, Rule
@@ -45,19 +47,11 @@ class SafetyHold(BaseModel):
     questions: tuple[str, ...]  # open questions that could raise the triage level
 
 
-def safety_hold(
-    kb: CompiledKB,
-    bank: QuestionBank,
-    answers: Answers,
-    probabilities: FloatArray,
-    level: TriageLevel,
-    *,
-    asker: Asker,
-    skipped: frozenset[str] = frozenset(),
-) -> SafetyHold | None:
+def safety_hold(situation: Situation) -> SafetyHold | None:
     """The hold on stopping at this point of the interview, or None when stopping is safe."""
-    open_ = candidates(bank, answers, asker)
-    open_ &= np.array([q.id not in skipped for q in bank.questions], dtype=bool)
+    kb, bank, answers = situation.kb, situation.bank, situation.answers
+    probabilities, level = situation.probabilities, situation.level
+    open_ = situation.open_questions
     probable = _probable_dangerous(kb, bank, probabilities)
     flags = _holding_red_flags(kb, bank, answers, probabilities, level, open_, probable)
     needed = {f for flag in flags for f in rule_findings(flag.when)}

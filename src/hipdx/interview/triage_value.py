@@ -1,6 +1,6 @@
 """The value of a question for the triage: how many levels its answer is expected to add.
 
-The information score (`hipdx.inference.questions`) asks what settles the differential; the
+The information score (`hipdx.interview.gains`) asks what settles the differential; the
 safety reserve and the safety hold must ask what could still change what is done. For every
 open question, the expected rise of the interview's triage level (in levels) that the question
 is responsible for, from two sources:
@@ -25,35 +25,28 @@ from typing import Any
 
 import numpy as np
 
-from hipdx._types import Asker, TriageLevel
+from hipdx._types import TriageLevel
 from hipdx.inference.answers import Answers
-from hipdx.inference.questions import (
+from hipdx.interview.bank import QuestionBank
+from hipdx.interview.gains import (
     Gains,
-    QuestionBank,
     Suggestion,
-    candidates,
     expected_gains,
     suggestion,
     triage_raising_flags,
     with_screening,
 )
-from hipdx.inference.screening import rule_probability
+from hipdx.interview.screening import rule_probability
+from hipdx.interview.situation import Situation
 from hipdx.kb.compiled import BoolArray, CompiledKB, FloatArray
 from hipdx.kb.rules import evaluate, rule_findings
 from hipdx.kb.schema import RedFlag
 
 
-def triage_values(
-    kb: CompiledKB,
-    bank: QuestionBank,
-    answers: Answers,
-    probabilities: FloatArray,
-    gains: Gains,
-    open_: BoolArray,
-    flags: tuple[RedFlag, ...],
-    level: TriageLevel,
-) -> FloatArray:
+def triage_values(situation: Situation, gains: Gains, flags: tuple[RedFlag, ...]) -> FloatArray:
     """Per question, the expected rise of the triage level it is responsible for (levels)."""
+    kb, bank, answers = situation.kb, situation.bank, situation.answers
+    probabilities, level, open_ = situation.probabilities, situation.level, situation.open_questions
     floor = max(level.rank, unresolved_level(kb, bank, probabilities).rank)
     flag_values = red_flag_values(bank, answers, gains.answer_probability, open_, flags, floor)
     by_mass = mass_values(kb, bank, gains, floor)
@@ -159,21 +152,14 @@ def _selected(kb: CompiledKB, level: TriageLevel) -> BoolArray:
     return np.append(kb.must_not_miss & (kb.urgency_rank >= level.rank), False)
 
 
-def needed_values(
-    kb: CompiledKB,
-    bank: QuestionBank,
-    answers: Answers,
-    probabilities: FloatArray,
-    gains: Gains,
-    open_: BoolArray,
-    flags: tuple[RedFlag, ...],
-    level: TriageLevel,
-) -> FloatArray:
+def needed_values(situation: Situation, gains: Gains, flags: tuple[RedFlag, ...]) -> FloatArray:
     """Per question, the expected rise of the triage level among the patients who need it: the
     triage value counted only when an urgent or emergency must-not-miss condition is present,
     and only up to the level that condition needs. A red flag that fires by chance in a patient
     who needs nothing more is over-triage, not safety; a flag that a probable dangerous
     condition would fire is worth asking before a flag that only a remote one would."""
+    kb, bank, answers = situation.kb, situation.bank, situation.answers
+    probabilities, level, open_ = situation.probabilities, situation.level, situation.open_questions
     floor = max(level.rank, unresolved_level(kb, bank, probabilities).rank)
     dangerous = np.flatnonzero(
         kb.must_not_miss & (kb.urgency_rank >= TriageLevel.URGENT.rank) & (probabilities[:-1] > 0)
@@ -201,30 +187,20 @@ def needed_values(
     return np.asarray(np.where(open_, values + by_mass, 0.0), dtype=np.float64)
 
 
-def safety_question(
-    kb: CompiledKB,
-    bank: QuestionBank,
-    answers: Answers,
-    probabilities: FloatArray,
-    level: TriageLevel,
-    *,
-    asker: Asker,
-    skipped: frozenset[str],
-    held: frozenset[str],
-) -> Suggestion | None:
+def safety_question(situation: Situation, *, held: frozenset[str]) -> Suggestion | None:
     """The question the safety reserve or hold asks: of the open questions in ``held`` or worth
     ``triage_rise_probability`` levels or more, the one with the largest triage value (then the
     largest score); None when there is none."""
-    open_ = candidates(bank, answers, asker)
-    open_ &= np.array([q.id not in skipped for q in bank.questions], dtype=bool)
-    flags = triage_raising_flags(bank, probabilities, level)
+    bank, answers, probabilities = situation.bank, situation.answers, situation.probabilities
+    open_ = situation.open_questions
+    flags = triage_raising_flags(bank, probabilities, situation.level)
     gains = with_screening(bank, expected_gains(bank, probabilities), answers, open_, flags)
-    values = triage_values(kb, bank, answers, probabilities, gains, open_, flags, level)
+    values = triage_values(situation, gains, flags)
     in_hold = np.array([q.id in held for q in bank.questions], dtype=bool)
     allowed = open_ & (in_hold | (values >= bank.policy.triage_rise_probability.value))
     if not allowed.any():
         return None
-    needed = needed_values(kb, bank, answers, probabilities, gains, open_, flags, level)
+    needed = needed_values(situation, gains, flags)
     order = np.lexsort((gains.score, values, needed))  # needed, value, score: the best is last
     best = next(int(i) for i in order[::-1] if allowed[i])
     return suggestion(bank, gains, probabilities, best)

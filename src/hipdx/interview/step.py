@@ -11,7 +11,7 @@ The reasons, checked in this order:
    ``leader_probability``.
 4. ``nothing_worth_asking``: no open question scores ``minimum_gain`` or more (or none is left).
 
-Reasons 1, 3 and 4 are held back by the safety hold (`hipdx.inference.safety`): while an open
+Reasons 1, 3 and 4 are held back by the safety hold (`hipdx.interview.safety`): while an open
 question could still raise the triage level (a red flag above it that would fire with
 ``triage_rise_probability`` or more, or one that suggests a probable urgent or emergency
 must-not-miss condition, or an answer that would cross a must-not-miss triage threshold), the
@@ -19,7 +19,7 @@ interview goes on and asks the best-scoring such question; so does a plausible u
 emergency must-not-miss condition that needs more than the current level while an open question
 could still raise it (`plausible_danger_hold`: an urgent red flag does not end the screening of
 a plausible emergency). The last ``safety_reserve`` questions of the budget (`in_reserve`) go to
-the question with the largest triage value (`hipdx.inference.triage_value`), and an interview
+the question with the largest triage value (`hipdx.interview.triage_value`), and an interview
 that stops with a dangerous condition unsettled ends with the triage raised to its level
 (`with_unresolved`).
 """
@@ -33,14 +33,15 @@ from enum import StrEnum
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from hipdx._types import Asker, Setting, Sex, TriageLevel
+from hipdx._types import Asker, TriageLevel
 from hipdx.inference.answers import Answers
 from hipdx.inference.assessment import FiredRedFlag, Triage, TriageReason, TriageReasonKind
-from hipdx.inference.posterior import compute_posterior
-from hipdx.inference.questions import QuestionBank, Suggestion, rank_questions
-from hipdx.inference.safety import SafetyHold, safety_hold
-from hipdx.inference.triage import decide, fired_red_flags
-from hipdx.inference.triage_value import safety_question, unresolved_bars
+from hipdx.inference.snapshot import Patient, take_snapshot
+from hipdx.interview.bank import QuestionBank
+from hipdx.interview.gains import Suggestion, rank_questions
+from hipdx.interview.safety import SafetyHold, safety_hold
+from hipdx.interview.situation import Situation
+from hipdx.interview.triage_value import safety_question, unresolved_bars
 from hipdx.kb.compiled import CompiledKB, FloatArray
 
 #: How many conditions an unresolved triage reason names.
@@ -85,13 +86,6 @@ class InterviewStep:
         return None if self.stop is not None or not self.suggestions else self.suggestions[0]
 
 
-@dataclass(frozen=True)
-class Patient:
-    setting: Setting
-    age: float | None
-    sex: Sex | None
-
-
 def interview_step(
     kb: CompiledKB,
     bank: QuestionBank,
@@ -105,10 +99,9 @@ def interview_step(
     k: int = 1,
 ) -> InterviewStep:
     """Where the interview stands after ``asked`` questions, and whether it stops here."""
-    posterior = compute_posterior(kb, answers, patient.setting, patient.age, patient.sex)
+    now_known = take_snapshot(kb, answers, patient)
+    posterior, flags, triage = now_known.posterior, now_known.red_flags, now_known.triage
     probabilities = posterior.probabilities
-    flags = fired_red_flags(kb, answers)
-    triage = decide(kb, posterior, flags)
     suggestions = rank_questions(
         bank, answers, probabilities, asker=asker, k=k, exclude=skipped, level=triage.level
     )
@@ -117,13 +110,10 @@ def interview_step(
     # the safety machinery sees whichever posterior gives dangerous conditions more probability,
     # as triage does: a finding the KB does not link to a condition never ends its screening
     safety = more_dangerous(kb, probabilities, posterior.cautious_probabilities)
+    situation = Situation(kb, bank, answers, safety, triage.level, asker, skipped)
 
     def hold() -> SafetyHold | None:
-        found = safety_hold(
-            kb, bank, answers, safety, triage.level, asker=asker, skipped=skipped
-        ) or plausible_danger_hold(
-            kb, bank, answers, safety, triage.level, asker=asker, skipped=skipped
-        )
+        found = safety_hold(situation) or plausible_danger_hold(situation)
         holds.extend([found] if found is not None else [])
         return found
 
@@ -138,9 +128,7 @@ def interview_step(
     first: tuple[Suggestion, ...] = ()
     if stop is None and reserving:  # the reserve: what could still raise the triage most
         held = frozenset(holds[0].questions) if holds else frozenset()
-        chosen = safety_question(
-            kb, bank, answers, safety, triage.level, asker=asker, skipped=skipped, held=held
-        )
+        chosen = safety_question(situation, held=held)
         first = (chosen,) if chosen is not None else ()
     elif stop is None and holds:  # a deferred stop: the best of the questions that hold it
         only = frozenset(q.id for q in bank.questions) - frozenset(holds[0].questions)
@@ -249,29 +237,19 @@ def decide_stop(
     return None
 
 
-def plausible_danger_hold(
-    kb: CompiledKB,
-    bank: QuestionBank,
-    answers: Answers,
-    probabilities: FloatArray,
-    level: TriageLevel,
-    *,
-    asker: Asker,
-    skipped: frozenset[str],
-) -> SafetyHold | None:
+def plausible_danger_hold(situation: Situation) -> SafetyHold | None:
     """A hold while a must-not-miss condition that needs more than ``level`` (urgent or
     emergency) holds ``safety_probability`` or more and an open question is worth
-    ``triage_rise_probability`` levels or more (`hipdx.inference.triage_value`): an urgent red
+    ``triage_rise_probability`` levels or more (`hipdx.interview.triage_value`): an urgent red
     flag does not end the screening of a plausible emergency."""
-    threshold = bank.policy.safety_probability.value
+    kb, probabilities, level = situation.kb, situation.probabilities, situation.level
+    threshold = situation.bank.policy.safety_probability.value
     conditions = probabilities[:-1]
     needs_more = kb.must_not_miss & (kb.urgency_rank >= max(level.rank + 1, _URGENT))
     probable = needs_more & (conditions >= threshold)
     if not probable.any():
         return None
-    question = safety_question(
-        kb, bank, answers, probabilities, level, asker=asker, skipped=skipped, held=frozenset()
-    )
+    question = safety_question(situation, held=frozenset())
     if question is None:
         return None
     order = np.argsort(-np.where(probable, conditions, -1.0), kind="stable")

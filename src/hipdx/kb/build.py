@@ -1,8 +1,10 @@
-"""Loading the knowledge base: parse, validate, compile; raise when it cannot be used."""
+"""Building the knowledge base: load, validate, compile; raise when it cannot be used.
+
+No cache here: `hipdx.engine.default_engine` holds the packaged knowledge base once per process.
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
@@ -30,9 +32,3 @@ def load_knowledge(root: Path | Traversable | None = None) -> CompiledKB:
     if knowledge is None or errors:
         raise KnowledgeBaseError("the knowledge base is invalid", errors)
     return compile_knowledge(knowledge)
-
-
-@lru_cache(maxsize=1)
-def packaged_knowledge() -> CompiledKB:
-    """The knowledge base shipped with hipdx, loaded once per process."""
-    return load_knowledge()

@@ -1,0 +1,173 @@
+"""The engine: one compiled knowledge base with its question bank and note reader, offering
+assessment, reading, next questions and interview sessions. Every interface (the CLI, the REST
+service, the web page, batch scoring) holds one and calls it; `default_engine` is the only
+process-wide cache.
+
+An engine is safe to share between threads: the knowledge base and the question bank are
+immutable, and the note reader is built once, on first use, under a lock.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
+
+from hipdx._types import Asker, Setting
+from hipdx.exceptions import InvalidCaseError
+from hipdx.inference.assess import answers_of, assess_case
+from hipdx.inference.assessment import Assessment
+from hipdx.inference.case import Case, case_from
+from hipdx.inference.snapshot import Patient
+from hipdx.interview.bank import QuestionBank, build_question_bank
+from hipdx.interview.gains import Suggestion
+from hipdx.interview.session import InterviewSession
+from hipdx.interview.step import interview_step
+from hipdx.issues import error
+from hipdx.kb.build import load_knowledge
+from hipdx.kb.compiled import CompiledKB
+
+if TYPE_CHECKING:
+    from hipdx.intake import ParsedCase, Parser
+
+try:
+    HIPDX_VERSION = version("hipdx")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    HIPDX_VERSION = "0.0.0+unknown"
+
+#: The most suggestions `next_questions` returns (every open question is at most a few hundred).
+MAX_SUGGESTIONS = 50
+
+
+class Engine:
+    """hipdx on one knowledge base (the packaged one by default)."""
+
+    def __init__(self, knowledge: CompiledKB | None = None) -> None:
+        self._knowledge = knowledge if knowledge is not None else load_knowledge()
+        self._bank: QuestionBank | None = None
+        self._parser: Parser | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def knowledge(self) -> CompiledKB:
+        return self._knowledge
+
+    @property
+    def version(self) -> str:
+        """The knowledge base's version (a hash of its content), stamped on every result."""
+        return self._knowledge.version
+
+    @property
+    def question_bank(self) -> QuestionBank:
+        """Every question of the knowledge base as arrays, built on first use."""
+        if self._bank is None:
+            with self._lock:
+                if self._bank is None:
+                    self._bank = build_question_bank(self._knowledge)
+        return self._bank
+
+    @property
+    def parser(self) -> Parser:
+        """The note reader of this knowledge base, built on first use (it takes seconds)."""
+        if self._parser is None:
+            with self._lock:
+                if self._parser is None:
+                    from hipdx.intake import Parser
+
+                    self._parser = Parser(self._knowledge)
+        return self._parser
+
+    def assess(self, case: Case | Mapping[str, Any], *, now: datetime | None = None) -> Assessment:
+        """Rank the conditions that could explain ``case``, explain them, and triage it; raises
+        `InvalidCaseError` naming each problem of a case that cannot be assessed."""
+        return assess_case(case_from(case), self._knowledge, version=HIPDX_VERSION, now=now)
+
+    def parse(self, text: str, *, setting: Setting = Setting.PRIMARY_CARE) -> ParsedCase:
+        """Read a clinical note into findings; the result's ``.case`` is what `assess` takes."""
+        return self.parser.parse(text, setting=setting)
+
+    def next_questions(
+        self,
+        case: Case | Mapping[str, Any],
+        *,
+        asker: Asker | str = Asker.CLINICIAN,
+        k: int = 3,
+        asked: int = 0,
+        skipped: Iterable[str] = (),
+    ) -> tuple[Suggestion, ...]:
+        """The ``k`` questions worth asking next, best first, each with why: the interview's
+        own step, so its safety hold and reserve apply (``asked``: questions already asked of
+        the budget; ``skipped``: questions answered "don't know", not asked again). Only
+        questions ``asker`` can answer."""
+        parsed = case_from(case)
+        who = _asker(asker)
+        if not 1 <= k <= MAX_SUGGESTIONS or asked < 0:
+            raise InvalidCaseError(
+                "cannot suggest questions",
+                [error("k", f"{k}", f"ask for 1 to {MAX_SUGGESTIONS} questions")]
+                if not 1 <= k <= MAX_SUGGESTIONS
+                else [error("asked", f"{asked}", "give 0 or more questions asked")],
+            )
+        step = interview_step(
+            self._knowledge,
+            self.question_bank,
+            answers_of(parsed, self._knowledge),
+            Patient(parsed.setting, parsed.age, parsed.sex),
+            asker=who,
+            asked=asked,
+            skipped=frozenset(skipped),
+            k=k,
+        )
+        return step.suggestions
+
+    def start_interview(
+        self,
+        *,
+        asker: Asker | str = Asker.PATIENT,
+        setting: Setting = Setting.PRIMARY_CARE,
+        budget: int | None = None,
+    ) -> InterviewSession:
+        """A new interview; ``budget`` questions at most after the intake (the policy's by
+        default)."""
+        if budget is not None and not 1 <= budget <= 500:
+            raise InvalidCaseError(
+                "cannot start the interview", [error("budget", f"{budget}", "give 1 to 500")]
+            )
+        return InterviewSession(
+            self._knowledge, self.question_bank, _asker(asker), Setting(setting), budget
+        )
+
+    def resume_interview(self, state: Mapping[str, Any]) -> InterviewSession:
+        """An interview restored from `InterviewSession.to_json`."""
+        return InterviewSession.from_json(self._knowledge, self.question_bank, state)
+
+
+def _asker(asker: Asker | str) -> Asker:
+    try:
+        return Asker(asker)
+    except ValueError:
+        choices = ", ".join(a.value for a in Asker)
+        raise InvalidCaseError(
+            "unknown asker", [error("asker", f"{str(asker)[:40]!r}", f"use one of: {choices}")]
+        ) from None
+
+
+_DEFAULT: Engine | None = None
+_DEFAULT_LOCK = threading.Lock()
+
+
+def default_engine() -> Engine:
+    """The engine of the packaged knowledge base, built once per process."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        with _DEFAULT_LOCK:
+            if _DEFAULT is None:
+                _DEFAULT = Engine()
+    return _DEFAULT
+
+
+def packaged_knowledge() -> CompiledKB:
+    """The knowledge base shipped with hipdx (the default engine's)."""
+    return default_engine().knowledge

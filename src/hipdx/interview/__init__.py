@@ -1,0 +1,28 @@
+"""The adaptive interview: the question bank as arrays (`bank`), expected information gain
+(`gains`), red-flag screening (`screening`), the safety hold (`safety`) and the triage value
+of a question (`triage_value`), one step with its stop rule (`step`), and the UI-free session
+the CLI, the service and the web page drive (`session`).
+"""
+
+from __future__ import annotations
+
+from hipdx.interview.bank import Question, QuestionBank, QuestionKind, build_question_bank
+from hipdx.interview.gains import Suggestion, rank_questions
+from hipdx.interview.session import InterviewSession, SessionState, region_choices
+from hipdx.interview.step import InterviewStep, Stop, StopReason, interview_step
+
+__all__ = [
+    "InterviewSession",
+    "InterviewStep",
+    "Question",
+    "QuestionBank",
+    "QuestionKind",
+    "SessionState",
+    "Stop",
+    "StopReason",
+    "Suggestion",
+    "build_question_bank",
+    "interview_step",
+    "rank_questions",
+    "region_choices",
+]

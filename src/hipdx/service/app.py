@@ -59,6 +59,10 @@ def create_app(
     app.state.runtime = runtime
     for module in (assessments, parse, knowledge_routes, health):
         app.include_router(module.router)
+    if settings.web:
+        from hipdx.web import mount_web
+
+        mount_web(app, runtime)
     _add_problem_handlers(app)
     if settings.cors_origins:
         app.add_middleware(

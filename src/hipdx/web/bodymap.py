@@ -41,7 +41,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "pain_below_knee": ("leg below the knee", "below the knee"),
     "pain_loin_to_groin": ("pain that moves from the side or back into the groin", "loin to groin"),
     "bilateral_sciatica": ("pain shooting down both legs", "bilateral sciatica"),
-    "bilateral_shoulder_aching": ("both shoulders ache and feel stiff", "bilateral shoulder aching"),
+    "bilateral_shoulder_aching": (
+        "both shoulders ache and feel stiff",
+        "bilateral shoulder aching",
+    ),
     "pain_shoulder_tip": ("pain at the tip of a shoulder", "shoulder-tip pain"),
 }
 

@@ -3,6 +3,7 @@ reload (or a server restart) shows the same thing and never answers twice."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -155,7 +156,7 @@ def _check_origin(request: Request) -> None:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, next: str = "/") -> HTMLResponse:  # noqa: A002
+def login_page(request: Request, next: str = "/") -> HTMLResponse:
     web: Web = request.app.state.web
     return web.page("login.html", next=_local(next), failed=False)
 
@@ -438,6 +439,8 @@ def _save(db: Session, assessment: Assessment, *, source: str) -> str:
 
 @router.get("/note", response_class=HTMLResponse)
 def note_page(web: WebDep) -> HTMLResponse:
+    # The note reader takes seconds to build: start on it while the note is being pasted.
+    threading.Thread(target=lambda: web.engine.parser, name="hipdx-reader", daemon=True).start()
     return web.page("note.html", text="", error=None)
 
 
@@ -549,5 +552,8 @@ def report(request: Request, assessment_id: str, web: WebDep) -> Response:
     return Response(
         html_to_pdf(html),
         media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
     )

@@ -196,7 +196,9 @@ class PatientAnswers:
     answers: tuple[tuple[str, str], ...]
 
 
-def patient_answers(assessment: Assessment, kb: CompiledKB, labels: dict[str, str]) -> PatientAnswers:
+def patient_answers(
+    assessment: Assessment, kb: CompiledKB, labels: dict[str, str]
+) -> PatientAnswers:
     places: list[str] = []
     answers: list[tuple[str, str]] = []
     for finding, value in assessment.input.findings.items():

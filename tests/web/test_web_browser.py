@@ -186,9 +186,9 @@ def test_a_clinician_pastes_a_note_corrects_it_and_gets_the_result_and_both_repo
     assert main.locator("h1").first.inner_text().split(" - ")[0] in {
         "EMERGENCY", "URGENT", "SOON", "ROUTINE", "SELF-CARE"
     }  # fmt: skip
-    leading = [str(t) for t in page.locator(".bars .bar-name").all_inner_texts()[:2]]
+    leading = [str(t) for t in page.locator(".bars .bar-name a").all_inner_texts()[:2]]
     assert "Ischiofemoral impingement syndrome" in leading
-    used = page.locator("#reports").inner_text()
+    used = page.locator("#findings-used").inner_text()
     assert "Subjective leg weakness" not in used  # the correction was taken
     assert "LR" in main.inner_text()
     clinician = _download(page, "Clinician report (PDF)")

@@ -62,7 +62,7 @@ def create_app(
     if settings.web:
         from hipdx.web import mount_web
 
-        mount_web(app, runtime)
+        mount_web(app, runtime, access_code=settings.web_access_code)
     _add_problem_handlers(app)
     if settings.cors_origins:
         app.add_middleware(

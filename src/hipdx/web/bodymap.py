@@ -18,6 +18,7 @@ from hipdx.kb.compiled import CompiledKB
 
 Side = Literal["left", "right", "mid"]
 View = Literal["front", "back", "side"]
+VIEWS: tuple[View, ...] = ("front", "back", "side")
 
 #: Short words for each place, for patients (lay) and clinicians.
 LABELS: dict[str, tuple[str, str]] = {
@@ -149,7 +150,7 @@ def place_label(region: str, side: Side, *, lay: bool, kb: CompiledKB) -> str:
 
 
 def mapped_regions() -> set[str]:
-    return {s.region for view in ("front", "back", "side") for s in shapes(view)}  # type: ignore[arg-type]
+    return {s.region for view in VIEWS for s in shapes(view)}
 
 
 def places(kb: CompiledKB, *, lay: bool) -> tuple[list[Place], list[Place]]:
@@ -157,8 +158,8 @@ def places(kb: CompiledKB, *, lay: bool) -> tuple[list[Place], list[Place]]:
     knowledge base, offered as a list ("where does it spread")."""
     offered = [f.id for f in region_choices(kb)]
     drawn: dict[str, Place] = {}
-    for view in ("front", "back", "side"):
-        for shape in shapes(view):  # type: ignore[arg-type]
+    for view in VIEWS:
+        for shape in shapes(view):
             if shape.region in offered and shape.key not in drawn:
                 words = place_label(shape.region, shape.side, lay=lay, kb=kb)
                 drawn[shape.key] = Place(shape.key, shape.region, shape.side, words)
@@ -178,12 +179,11 @@ def chosen_regions(keys: Iterable[str], kb: CompiledKB) -> tuple[list[str], str 
     regions: list[str] = []
     sides: set[str] = set()
     for key in keys:
-        region, _, side = key.partition(":")
+        region, _, where = key.partition(":")
         if region not in offered:
             continue
         if region not in regions:
             regions.append(region)
-        if side in ("left", "right"):
-            sides.add(side)
-    side = "both" if len(sides) == 2 else next(iter(sides), None)
-    return regions, side
+        if where in ("left", "right"):
+            sides.add(where)
+    return regions, "both" if len(sides) == 2 else next(iter(sides), None)

@@ -33,6 +33,7 @@ class ReadFinding:
     value: str  # present | absent | a number
     numeric: bool
     quoted: tuple[str, ...]
+    unit: str = ""
 
 
 def pieces(parsed: ParsedCase, kb: CompiledKB) -> list[Piece]:
@@ -73,6 +74,7 @@ def read_findings(parsed: ParsedCase, kb: CompiledKB) -> list[ReadFinding]:
             continue
         numeric = not isinstance(value, bool)
         shown = f"{value:g}" if numeric else ("present" if value else "absent")
+        spec = kb.finding(finding).numeric
         out.append(
             ReadFinding(
                 finding,
@@ -80,6 +82,7 @@ def read_findings(parsed: ParsedCase, kb: CompiledKB) -> list[ReadFinding]:
                 shown,
                 numeric,
                 tuple(dict.fromkeys(quoted.get(finding, []))),
+                spec.unit if spec is not None else "",
             )
         )
     return out

@@ -9,24 +9,25 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
-from sqlalchemy.orm import Session
+from pydantic import SecretStr
+from sqlalchemy.orm import Session, sessionmaker
 
-from hipdx import DISCLAIMER, Asker, Setting
+from hipdx import DISCLAIMER, Asker, Setting, Sex
 from hipdx.engine import Engine, default_engine
 from hipdx.exceptions import InvalidAnswerError, InvalidCaseError
 from hipdx.inference.assessment import Assessment
 from hipdx.inference.case import Case
 from hipdx.interview import InterviewSession, region_choices
+from hipdx.kb.compiled import CompiledKB
 from hipdx.report.pdf import html_to_pdf
 from hipdx.report.sentences import percent
-from hipdx.service.runtime import Runtime
 from hipdx.store import (
     StoredInterview,
     get_assessment,
@@ -60,17 +61,31 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 SETTINGS = {
-    Setting.PRIMARY_CARE: ("a family doctor or GP", "primary care"),
+    Setting.PRIMARY_CARE: ("a family doctor (GP) or physiotherapist", "primary care"),
     Setting.SPORTS: ("a sports or physiotherapy clinic", "sports clinic"),
     Setting.EMERGENCY: ("an emergency department", "emergency department"),
 }
 
 
+class Backend(Protocol):
+    """What the page needs of the service it is mounted in: its database and knowledge."""
+
+    @property
+    def sessions(self) -> sessionmaker[Session]: ...
+
+    @property
+    def knowledge(self) -> CompiledKB: ...
+
+    def check_database_file(self) -> None: ...
+
+
 @dataclass
 class Web:
-    """What the pages share: the service's runtime, one engine, the templates."""
+    """What the pages share: the service's database and knowledge, who may use the page (the
+    access code), one engine, the templates."""
 
-    runtime: Runtime
+    runtime: Backend
+    access_code: SecretStr | None
     engine: Engine
     templates: Environment
 
@@ -87,7 +102,7 @@ class Web:
 
 def get_web(request: Request) -> Web:
     web: Web = request.app.state.web
-    check_access(request, web.runtime.settings.web_access_code)
+    check_access(request, web.access_code)
     return web
 
 
@@ -95,14 +110,15 @@ WebDep = Annotated[Web, Depends(get_web)]
 router = APIRouter(include_in_schema=False)
 
 
-def mount_web(app: FastAPI, runtime: Runtime) -> None:
-    """Add the pages, their static files and their access check to ``app``."""
+def mount_web(app: FastAPI, runtime: Backend, *, access_code: SecretStr | None) -> None:
+    """Add the pages, their static files and their access check to ``app``; with no access
+    code the pages answer loopback clients only."""
     engine = (
         default_engine()
         if runtime.knowledge is default_engine().knowledge
         else Engine(runtime.knowledge)
     )
-    app.state.web = Web(runtime, engine, _templates())
+    app.state.web = Web(runtime, access_code, engine, _templates())
     static = Path(str(files("hipdx.web") / "static"))
     app.mount("/static", StaticFiles(directory=static), name="static")
     app.include_router(router)
@@ -166,7 +182,7 @@ def login(
     request: Request, code: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/"
 ) -> Response:
     web: Web = request.app.state.web
-    expected = web.runtime.settings.web_access_code
+    expected = web.access_code
     ok = expected is not None and code_matches(expected, code)
     with web.write() as session:
         _audit(session, request, "login", None, 200 if ok else 401)
@@ -216,7 +232,7 @@ def start(
         who = Asker.CLINICIAN_WITH_IMAGING
     try:
         session = web.engine.start_interview(asker=who, setting=Setting(setting))
-        session.set_patient(age=_age(age), sex=sex or None)  # type: ignore[arg-type]
+        session.set_patient(age=_age(age), sex=Sex(sex) if sex else None)
     except (InvalidAnswerError, InvalidCaseError, ValueError) as exc:
         return web.page("start.html", status=422, resumable=None, error=_message(exc))
     with web.write() as db:
@@ -272,7 +288,7 @@ def where_page(interview_id: str, web: WebDep) -> HTMLResponse:
         "where.html",
         interview=stored,
         lay=lay,
-        views_=[(v, bodymap.shapes(v)) for v in ("front", "back", "side")],
+        views_=[(v, bodymap.shapes(v)) for v in bodymap.VIEWS],
         labels={p.key: p.label for p in on_map},
         on_map=on_map,
         others=others,
@@ -479,7 +495,7 @@ async def assess_note(request: Request, web: WebDep) -> Response:
     try:
         case = Case(
             age=_age(fields.get("age", "")),
-            sex=fields.get("sex") or None,  # type: ignore[arg-type]
+            sex=Sex(fields["sex"]) if fields.get("sex") else None,
             setting=Setting(fields.get("setting", "primary_care")),
             findings=findings,
         )

@@ -133,15 +133,20 @@ def _explained(ranked: RankedCondition, kb: CompiledKB) -> Explained:
 
 
 def case_findings(assessment: Assessment, kb: CompiledKB) -> tuple[str, ...]:
-    """The case's answers as short clinician phrases ("Groin pain: yes")."""
-    out: list[str] = []
+    """The case's answers as short clinician phrases: present findings and values first, then
+    "absent: …" in one line."""
+    present: list[str] = []
+    absent: list[str] = []
     for finding, value in assessment.input.findings.items():
         if not kb.has_finding(finding):
             continue
         name = kb.finding(finding).clinician
-        shown = ("yes" if value else "no") if isinstance(value, bool) else f"{value:g}"
-        out.append(f"{name}: {shown}")
-    return tuple(out)
+        if isinstance(value, bool):
+            (present if value else absent).append(name)
+        else:
+            unit = kb.finding(finding).numeric
+            present.append(f"{name}: {value:g}{' ' + unit.unit if unit else ''}")
+    return (*present, *(["absent: " + ", ".join(absent)] if absent else []))
 
 
 def why_for_patient(why: dict[str, Any]) -> str:

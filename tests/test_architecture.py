@@ -10,7 +10,8 @@ import hipdx
 PACKAGE = Path(hipdx.__file__).parent
 _BASE = {"_types", "_suggest", "issues", "exceptions"}
 #: A package may import only the packages listed for it (and itself); layers point inward:
-#: kb <- inference <- interview <- intake <- engine <- report / evaluation / service / cli.
+#: kb <- inference <- interview <- intake <- engine <- report / evaluation / service / cli;
+#: store (tables, repositories, migrations) knows none of the core: it keeps documents.
 ALLOWED: dict[str, set[str]] = {
     "kb": {"kb"} | _BASE,
     "inference": {"inference", "kb"} | _BASE,

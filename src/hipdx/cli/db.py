@@ -22,14 +22,12 @@ DatabaseOption = Annotated[
 @db_app.command("upgrade")
 def upgrade_command(database_url: DatabaseOption = None) -> None:
     """Create the database if needed and apply every migration not yet applied."""
-    from sqlalchemy.engine import make_url
-
-    from hipdx.store import StoreError, open_engine, upgrade
+    from hipdx.store import StoreError, open_engine, shown_url, upgrade
     from hipdx.store import database_url as resolve
 
     url = resolve(database_url)
     engine = open_engine(url, create_folder=True)
-    shown = make_url(url).render_as_string(hide_password=True)
+    shown = shown_url(url)
     try:
         before, after = upgrade(engine)
     except StoreError as exc:

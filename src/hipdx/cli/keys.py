@@ -12,7 +12,7 @@ from hipdx.cli._io import fail
 from hipdx.cli.db import DatabaseOption
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session, sessionmaker
+    from hipdx.store import Sessions
 
 keys_app = typer.Typer(help="API keys for `hipdx serve`.")
 
@@ -59,18 +59,12 @@ def revoke_command(
 
 
 @contextmanager
-def _sessions(url: str | None) -> Iterator[sessionmaker[Session]]:
-    """The database's sessions, once its schema is known to be current."""
-    from sqlalchemy.engine import make_url
+def _sessions(url: str | None) -> Iterator[Sessions]:
+    """The database's sessions, once its schema is known to be current; exits otherwise."""
+    from hipdx.store import StoreError, current_store, database_url
 
-    from hipdx.store import StoreError, database_url, open_engine, require_head, session_factory
-
-    resolved = database_url(url)
-    engine = open_engine(resolved)
     try:
-        require_head(engine, where=make_url(resolved).render_as_string(hide_password=True))
-        yield session_factory(engine)
+        with current_store(database_url(url)) as sessions:
+            yield sessions
     except StoreError as exc:
         fail(str(exc))
-    finally:
-        engine.dispose()

@@ -14,12 +14,12 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hipdx import __version__
-from hipdx.exceptions import InvalidCaseError
-from hipdx.kb.compiled import CompiledKB
+from hipdx.engine import Engine, default_engine
+from hipdx.exceptions import InvalidAnswerError, InvalidCaseError
 from hipdx.service.audit import audit_refusal
 from hipdx.service.body_limit import BodySizeLimit
 from hipdx.service.problems import Problem, ProblemError, problem_response, validation_issues
-from hipdx.service.routes import assessments, health, parse
+from hipdx.service.routes import assessments, health, interviews, parse
 from hipdx.service.routes import knowledge as knowledge_routes
 from hipdx.service.runtime import Runtime
 from hipdx.service.settings import ServiceSettings
@@ -34,14 +34,11 @@ DESCRIPTION = (
 )
 
 
-def create_app(
-    settings: ServiceSettings | None = None, *, knowledge: CompiledKB | None = None
-) -> FastAPI:
-    """The application; the database must be at the schema head (else SchemaMismatchError)."""
-    from hipdx.engine import packaged_knowledge
-
+def create_app(settings: ServiceSettings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    """The application over ``engine`` (the default engine unless given); the database must be
+    at the schema head (else SchemaMismatchError)."""
     settings = settings or ServiceSettings()
-    runtime = Runtime.start(settings, knowledge or packaged_knowledge())
+    runtime = Runtime.start(settings, engine or default_engine())
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -57,7 +54,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.runtime = runtime
-    for module in (assessments, parse, knowledge_routes, health):
+    for module in (assessments, parse, interviews, knowledge_routes, health):
         app.include_router(module.router)
     if settings.web:
         from hipdx.web import mount_web
@@ -97,12 +94,12 @@ def _add_problem_handlers(app: FastAPI) -> None:
         return problem_response(problem, request)
 
     async def on_invalid_case(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, InvalidCaseError)
+        assert isinstance(exc, InvalidCaseError | InvalidAnswerError)
+        summary = str(exc).splitlines()[0]
         problem = Problem(
-            title="The case cannot be assessed",
+            title=summary[:1].upper() + summary[1:],
             status=422,
-            detail="the case cannot be assessed: "
-            + "; ".join(f"{i.where}: {i.message}" for i in exc.issues),
+            detail=f"{summary}: " + "; ".join(f"{i.where}: {i.message}" for i in exc.issues),
             issues=exc.issues,
         )
         _audit_if_known(request, 422)
@@ -110,8 +107,8 @@ def _add_problem_handlers(app: FastAPI) -> None:
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
-        title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
-        problem = Problem(title=title, status=exc.status_code, detail=str(exc.detail))
+        title, detail = _HTTP_PROBLEMS.get(exc.status_code, ("Error", str(exc.detail)))
+        problem = Problem(title=title, status=exc.status_code, detail=detail or str(exc.detail))
         return problem_response(problem, request, dict(exc.headers or {}))
 
     async def on_database(request: Request, exc: Exception) -> JSONResponse:
@@ -133,11 +130,20 @@ def _add_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(InvalidCaseError, on_invalid_case)
+    app.add_exception_handler(InvalidAnswerError, on_invalid_case)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(OperationalError, on_database)
     app.add_exception_handler(StoreUnavailableError, on_database)
     app.add_exception_handler(DBAPIError, on_database)
     app.add_exception_handler(Exception, on_unexpected)
+
+
+#: Titles (and details, where Starlette's are not clear) of the errors the framework raises.
+_HTTP_PROBLEMS = {
+    400: ("Bad request", "the request body cannot be read: send UTF-8 JSON"),
+    404: ("Not found", ""),
+    405: ("Method not allowed", ""),
+}
 
 
 def database_reason(exc: Exception) -> str:

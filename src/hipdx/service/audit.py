@@ -33,6 +33,19 @@ def audit(
     )
 
 
+def audit_alone(
+    runtime: Runtime,
+    caller: Caller,
+    *,
+    action: str,
+    status: int,
+    resource_id: str | None = None,
+) -> None:
+    """Record a read in a transaction of its own."""
+    with runtime.transaction() as session:
+        audit(session, caller, action=action, status=status, resource_id=resource_id)
+
+
 def audit_refusal(request: Request, status: int) -> None:
     """Record a refused or failed request on its own (best effort: the database may be down)."""
     runtime: Runtime = request.app.state.runtime
@@ -40,7 +53,7 @@ def audit_refusal(request: Request, status: int) -> None:
     route = request.scope.get("route")
     action = getattr(route, "name", None) or "unknown"
     try:
-        with runtime.sessions.begin() as session:
+        with runtime.transaction() as session:
             record_event(
                 session,
                 action=action,

@@ -1,18 +1,16 @@
 """Dependencies of the routes, as ``Annotated`` aliases: the runtime, the caller (an API key,
-checked and rate-limited), a database session, the knowledge base."""
+checked and rate-limited), a database session, the engine."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
 
-from hipdx.kb.compiled import CompiledKB
+from hipdx.engine import Engine
 from hipdx.service.problems import ProblemError
 from hipdx.service.runtime import Runtime
 from hipdx.store import ApiKey
@@ -29,11 +27,11 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_knowledge(runtime: RuntimeDep) -> CompiledKB:
-    return runtime.knowledge
+def get_engine(runtime: RuntimeDep) -> Engine:
+    return runtime.engine
 
 
-KnowledgeDep = Annotated[CompiledKB, Depends(get_knowledge)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
 @dataclass(frozen=True)
@@ -77,12 +75,3 @@ def _unauthorized(detail: str) -> ProblemError:
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
-
-
-def get_session(runtime: RuntimeDep) -> Iterator[Session]:
-    """A session whose work the route commits itself (reads need no commit)."""
-    with runtime.sessions() as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(get_session)]

@@ -51,26 +51,52 @@ def free_port() -> int:
         return port
 
 
+@dataclass
+class PostgresCluster:
+    """A running throwaway cluster: its databases' URLs, and how to stop and start it again."""
+
+    urls: dict[str, str]
+    binaries: Path
+    data: Path
+    options: str
+    run_as: list[str]
+
+    def stop(self) -> None:
+        _run([*self.run_as, str(self.binaries / "pg_ctl"), "-D", str(self.data),
+              "-m", "immediate", "-w", "stop"])  # fmt: skip
+
+    def start(self) -> None:
+        _run([*self.run_as, str(self.binaries / "pg_ctl"), "-D", str(self.data),
+              "-l", str(self.data.parent / "log"), "-o", self.options, "-w",
+              "-t", str(int(START_TIMEOUT)), "start"])  # fmt: skip
+
+
 @contextmanager
-def throwaway_postgres(*, databases: tuple[str, ...] = ("hipdx",)) -> Iterator[dict[str, str]]:
+def throwaway_postgres(*, databases: tuple[str, ...] = ("hipdx",)) -> Iterator[PostgresCluster]:
     """A new cluster in a temporary folder on a free loopback port, with ``databases`` made;
-    yields their URLs by name; stopped and removed afterwards."""
+    stopped and removed afterwards."""
     binaries = postgres_bin()
     if binaries is None:
         raise PostgresMissingError("PostgreSQL is not installed (bash scripts/install-postgres.sh)")
     folder = Path(tempfile.mkdtemp(prefix="hipdx-pg-"))
     run_as = _postgres_user(folder)
     data, port = folder / "data", free_port()
+    options = f"-p {port} -k {folder} -c listen_addresses={LOOPBACK} -c max_connections=200"
+    cluster = PostgresCluster(
+        urls={name: f"postgresql://postgres@{LOOPBACK}:{port}/{name}" for name in databases},
+        binaries=binaries,
+        data=data,
+        options=options,
+        run_as=run_as,
+    )
     try:
         _run([*run_as, str(binaries / "initdb"), "-D", str(data), "-U", "postgres",
               "--auth=trust", "--encoding=UTF8", "--no-sync"])  # fmt: skip
-        options = f"-p {port} -k {folder} -c listen_addresses={LOOPBACK} -c max_connections=200"
-        _run([*run_as, str(binaries / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"),
-              "-o", options, "-w", "-t", str(int(START_TIMEOUT)), "start"])  # fmt: skip
+        cluster.start()
         for name in databases:
             _run([*run_as, str(binaries / "createdb"), "-h", str(folder), "-p", str(port),
                   "-U", "postgres", name])  # fmt: skip
-        yield {name: f"postgresql://postgres@{LOOPBACK}:{port}/{name}" for name in databases}
+        yield cluster
     finally:
         subprocess.run(
             [*run_as, str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],

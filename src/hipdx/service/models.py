@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from hipdx._types import Asker, Setting, TriageLevel
+from hipdx._types import Asker, Setting, Sex, TriageLevel
 from hipdx.inference.assessment import Assessment
 from hipdx.inference.case import Case
 from hipdx.kb.schema import Finding, FindingGroup
@@ -53,6 +53,43 @@ class AssessmentRecord(BaseModel):
     created: datetime
     source: Literal["case", "note", "interview"]
     assessment: Assessment
+
+
+class StartInterview(_Body):
+    """Who answers, where, and the intake: age, sex, where it hurts (all optional)."""
+
+    asker: Asker = Asker.PATIENT
+    setting: Setting = Setting.PRIMARY_CARE
+    budget: int | None = Field(default=None, ge=1, le=500, description="Most questions asked.")
+    age: float | None = Field(default=None, ge=0, le=120)
+    sex: Sex | None = None
+    regions: list[str] | None = Field(
+        default=None,
+        max_length=50,
+        description="The pain regions chosen (finding ids); the others are then absent.",
+    )
+    side: Literal["left", "right", "both"] | None = None
+
+
+class InterviewAnswer(_Body):
+    """The answer to the question being asked: true or false for a yes/no question, the chosen
+    option's finding id for a choice, null for don't know."""
+
+    question: str = Field(min_length=1, max_length=100)
+    answer: StrictBool | Annotated[str, Field(max_length=100)] | None
+
+
+class InterviewRecord(BaseModel):
+    """A saved interview: where it stands (the question with why it is asked, or why it
+    stopped; triage, red flags, the leading conditions) and, once ended, its assessment."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    status: Literal["open", "finished"]
+    created: datetime
+    updated: datetime
+    answers: int = Field(ge=0, description="Answers and take-backs recorded so far.")
+    assessment_id: str | None
+    interview: dict[str, Any]
 
 
 class ConditionSummary(BaseModel):

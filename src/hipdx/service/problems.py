@@ -74,7 +74,7 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         413: "The request body is too large",
         422: "The input is not valid (each problem in issues)",
         429: "Too many requests for this API key",
-        503: "The database or the text reader is not available; nothing was saved",
+        503: "The database is not available; nothing was saved",
     }
     schema = {"$ref": "#/components/schemas/Problem"}
     return {

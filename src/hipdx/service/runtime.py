@@ -1,25 +1,28 @@
-"""What one service process holds: its settings, database, knowledge base and rate limiter."""
+"""What one service process holds: its settings, database, engine and rate limiter."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from threading import Lock
 
 import limits
+import sqlalchemy
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from hipdx.kb.compiled import CompiledKB
+from hipdx.engine import Engine
 from hipdx.service.settings import ServiceSettings
 from hipdx.store import (
     ApiKey,
     StoreUnavailableError,
     find_key,
     hash_secret,
+    is_sqlite,
     open_engine,
     require_head,
     session_factory,
@@ -33,17 +36,18 @@ KEY_CACHE_SECONDS = 10.0
 @dataclass
 class Runtime:
     settings: ServiceSettings
-    database: Engine
+    database: sqlalchemy.Engine
     sessions: sessionmaker[Session]
-    knowledge: CompiledKB
+    engine: Engine
     rate_limit: limits.RateLimitItem
     limiter: MovingWindowRateLimiter
     database_file: tuple[Path, int] | None = None  # SQLite: the file and its inode at start
     _keys: dict[str, tuple[ApiKey, float]] = field(default_factory=dict)
     _keys_lock: Lock = field(default_factory=Lock)
+    _writer: AbstractContextManager[object] = field(default_factory=nullcontext)
 
     @classmethod
-    def start(cls, settings: ServiceSettings, knowledge: CompiledKB) -> Runtime:
+    def start(cls, settings: ServiceSettings, engine: Engine) -> Runtime:
         """Open the database and refuse to go on unless its schema is at the head."""
         database = open_engine(
             settings.url,
@@ -53,12 +57,16 @@ class Runtime:
         )
         require_head(database, where=settings.safe_url)
         path = sqlite_path(settings.url)
+        writer: AbstractContextManager[object] = (
+            Lock() if is_sqlite(settings.url) else nullcontext()
+        )
         return cls(
+            _writer=writer,
             database_file=None if path is None else (path, path.stat().st_ino),
             settings=settings,
             database=database,
             sessions=session_factory(database),
-            knowledge=knowledge,
+            engine=engine,
             rate_limit=limits.parse(settings.rate_limit),
             limiter=MovingWindowRateLimiter(MemoryStorage()),
         )
@@ -96,6 +104,13 @@ class Runtime:
             return True, 0
         stats = self.limiter.get_window_stats(self.rate_limit, "key", str(key.id))
         return False, max(1, int(stats.reset_time - time.time()) + 1)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A transaction committed at the end (rolled back on error). On SQLite, writers in this
+        process take turns on a lock first instead of polling the database's lock."""
+        with self._writer, self.sessions.begin() as session:
+            yield session
 
     def close(self) -> None:
         self.database.dispose()

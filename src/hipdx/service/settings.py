@@ -8,7 +8,7 @@ import limits
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from hipdx.store import database_url
+from hipdx.store import database_url, shown_url
 
 
 class ServiceSettings(BaseSettings):
@@ -53,6 +53,4 @@ class ServiceSettings(BaseSettings):
     @property
     def safe_url(self) -> str:
         """The URL with any password hidden, for messages."""
-        from sqlalchemy.engine import make_url
-
-        return make_url(self.url).render_as_string(hide_password=True)
+        return shown_url(self.url)

@@ -9,20 +9,25 @@ from __future__ import annotations
 
 from hipdx.store._audit import AuditEvent, recent_events, record_event
 from hipdx.store._database import (
+    EncodedJSON,
+    Sessions,
     database_url,
     is_sqlite,
     open_engine,
     session_factory,
+    shown_url,
     sqlite_path,
     transaction,
 )
 from hipdx.store._errors import SchemaMismatchError, StoreError, StoreUnavailableError
 from hipdx.store._keys import ApiKey, create_key, find_key, hash_secret, list_keys, revoke_key
 from hipdx.store._migrate import current_revision, head_revision, require_head, upgrade
+from hipdx.store._open import current_store
 from hipdx.store._records import (
     StoredAssessment,
     StoredInterview,
     count_assessments,
+    finish_interview,
     get_assessment,
     get_interview,
     save_assessment,
@@ -33,7 +38,9 @@ from hipdx.store._records import (
 __all__ = [
     "ApiKey",
     "AuditEvent",
+    "EncodedJSON",
     "SchemaMismatchError",
+    "Sessions",
     "StoreError",
     "StoreUnavailableError",
     "StoredAssessment",
@@ -41,8 +48,10 @@ __all__ = [
     "count_assessments",
     "create_key",
     "current_revision",
+    "current_store",
     "database_url",
     "find_key",
+    "finish_interview",
     "get_assessment",
     "get_interview",
     "hash_secret",
@@ -57,6 +66,7 @@ __all__ = [
     "save_assessment",
     "save_interview",
     "session_factory",
+    "shown_url",
     "sqlite_path",
     "transaction",
     "update_interview",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,21 @@ from sqlalchemy.orm import Session, sessionmaker
 SQLITE_FILE = "hipdx.sqlite3"
 #: How long a writer waits for SQLite's lock before giving up (milliseconds).
 SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+class EncodedJSON:
+    """A document already encoded as JSON text, stored as it is (encoding a large result
+    document again with the standard library would cost more than assessing it)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def encode_json(value: Any) -> str:
+    """The JSON text of a column's value (the text itself for `EncodedJSON`)."""
+    return value.text if isinstance(value, EncodedJSON) else json.dumps(value)
 
 
 def default_url(data_dir: Path) -> str:
@@ -35,6 +51,11 @@ def database_url(url: str | None = None, data_dir: Path | None = None) -> str:
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed.render_as_string(hide_password=False)
+
+
+def shown_url(url: str) -> str:
+    """The URL with any password hidden, for messages."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def is_sqlite(url: str) -> bool:
@@ -62,10 +83,18 @@ def open_engine(
     if path is not None and create_folder:
         path.parent.mkdir(parents=True, exist_ok=True)
     if is_sqlite(url):
-        engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
+        engine = create_engine(
+            url, pool_size=pool_size, max_overflow=pool_size, json_serializer=encode_json
+        )
         event.listen(engine, "connect", partial(_sqlite_pragmas, busy_timeout_ms))
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        json_serializer=encode_json,
+    )
 
 
 def _sqlite_pragmas(busy_timeout_ms: int, connection: Any, _record: Any) -> None:
@@ -77,12 +106,16 @@ def _sqlite_pragmas(busy_timeout_ms: int, connection: Any, _record: Any) -> None
     cursor.close()
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
+#: What makes sessions on one database.
+Sessions = sessionmaker[Session]
+
+
+def session_factory(engine: Engine) -> Sessions:
     return sessionmaker(engine, expire_on_commit=False)
 
 
 @contextmanager
-def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
+def transaction(sessions: Sessions) -> Iterator[Session]:
     """A session whose work is committed at the end, or rolled back on any error."""
     with sessions.begin() as session:
         yield session

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hipdx.store._database import EncodedJSON
 from hipdx.store._tables import AssessmentRow, InterviewAnswerRow, InterviewRow
 
 
@@ -25,7 +26,7 @@ class StoredAssessment:
     kb_version: str
     hipdx_version: str
     input: dict[str, Any]
-    document: dict[str, Any]
+    document: dict[str, Any] | EncodedJSON
 
 
 @dataclass(frozen=True)
@@ -45,12 +46,13 @@ def save_assessment(
     *,
     source: str,
     input: dict[str, Any],
-    document: dict[str, Any],
+    document: dict[str, Any] | EncodedJSON,
     kb_version: str,
     hipdx_version: str,
     api_key_id: int | None,
     now: datetime | None = None,
 ) -> StoredAssessment:
+    """Add an assessment; the record returned holds ``document`` as given."""
     row = AssessmentRow(
         id=new_id(),
         created_at=now or datetime.now(UTC),
@@ -59,7 +61,7 @@ def save_assessment(
         kb_version=kb_version,
         hipdx_version=hipdx_version,
         input=input,
-        document=document,
+        document=document,  # EncodedJSON is written as its text
     )
     session.add(row)
     session.flush()
@@ -116,10 +118,9 @@ def update_interview(
     question: str,
     value: Any,
     state: dict[str, Any],
-    assessment_id: str | None = None,
     now: datetime | None = None,
 ) -> StoredInterview:
-    """Record one answer (or ``back``) and the state it led to, and the final assessment."""
+    """Record one answer (or ``back``) and the state it led to."""
     when = now or datetime.now(UTC)
     row = session.get(InterviewRow, interview_id)
     if row is None:
@@ -136,11 +137,22 @@ def update_interview(
     )
     row.state = state
     row.updated_at = when
-    if assessment_id is not None:
-        row.assessment_id = assessment_id
-        row.status = "finished"
     session.flush()
     return _interview(row, answers=seq)
+
+
+def finish_interview(
+    session: Session, *, interview_id: str, assessment_id: str, now: datetime | None = None
+) -> StoredInterview:
+    """Mark the interview finished, ending in ``assessment_id``."""
+    row = session.get(InterviewRow, interview_id)
+    if row is None:
+        raise KeyError(interview_id)
+    row.status = "finished"
+    row.assessment_id = assessment_id
+    row.updated_at = now or datetime.now(UTC)
+    session.flush()
+    return _interview(row, answers=_answer_count(session, interview_id))
 
 
 def _answer_count(session: Session, interview_id: str) -> int:

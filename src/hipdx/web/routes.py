@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -20,16 +20,16 @@ from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
 from hipdx import DISCLAIMER, Asker, Setting, Sex
-from hipdx.engine import Engine, default_engine
+from hipdx.engine import Engine
 from hipdx.exceptions import InvalidAnswerError, InvalidCaseError
 from hipdx.inference.assessment import Assessment
 from hipdx.inference.case import Case
 from hipdx.interview import InterviewSession, region_choices
-from hipdx.kb.compiled import CompiledKB
 from hipdx.report.pdf import html_to_pdf
 from hipdx.report.sentences import percent
 from hipdx.store import (
     StoredInterview,
+    finish_interview,
     get_assessment,
     get_interview,
     record_event,
@@ -68,13 +68,17 @@ SETTINGS = {
 
 
 class Backend(Protocol):
-    """What the page needs of the service it is mounted in: its database and knowledge."""
+    """What the page needs of the service it is mounted in: its engine and its database."""
+
+    @property
+    def engine(self) -> Engine: ...
 
     @property
     def sessions(self) -> sessionmaker[Session]: ...
 
-    @property
-    def knowledge(self) -> CompiledKB: ...
+    def transaction(self) -> AbstractContextManager[Session]:
+        """A write transaction, committed at the end."""
+        ...
 
     def check_database_file(self) -> None: ...
 
@@ -96,7 +100,7 @@ class Web:
     @contextmanager
     def write(self) -> Iterator[Session]:
         self.runtime.check_database_file()
-        with self.runtime.sessions.begin() as session:
+        with self.runtime.transaction() as session:
             yield session
 
 
@@ -113,12 +117,7 @@ router = APIRouter(include_in_schema=False)
 def mount_web(app: FastAPI, runtime: Backend, *, access_code: SecretStr | None) -> None:
     """Add the pages, their static files and their access check to ``app``; with no access
     code the pages answer loopback clients only."""
-    engine = (
-        default_engine()
-        if runtime.knowledge is default_engine().knowledge
-        else Engine(runtime.knowledge)
-    )
-    app.state.web = Web(runtime, access_code, engine, _templates())
+    app.state.web = Web(runtime, access_code, runtime.engine, _templates())
     static = Path(str(files("hipdx.web") / "static"))
     app.mount("/static", StaticFiles(directory=static), name="static")
     app.include_router(router)
@@ -425,14 +424,7 @@ def _finish(
                 return _see(f"/a/{earlier.id}?for={asker}")
         assessment = web.engine.assess(case)
         saved = _save(db, assessment, source="interview")
-        update_interview(
-            db,
-            interview_id=stored.id,
-            question="finish",
-            value=None,
-            state=session.to_json(),
-            assessment_id=saved,
-        )
+        finish_interview(db, interview_id=stored.id, assessment_id=saved)
         _audit(db, request, "finish", stored.id, 201)
     return _see(f"/a/{saved}?for={asker}")
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import json
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
 
-from hipdx.inference.case import Case
 from hipdx.service import core
-from hipdx.service.audit import audit
-from hipdx.service.deps import CallerDep, KnowledgeDep, RuntimeDep, SessionDep
+from hipdx.service.audit import audit, audit_alone
+from hipdx.service.deps import CallerDep, EngineDep, RuntimeDep
 from hipdx.service.models import ID_PATTERN, AssessmentRecord, AssessRequest
 from hipdx.service.problems import ProblemError, responses
-from hipdx.store import StoredAssessment, get_assessment, save_assessment
+from hipdx.store import EncodedJSON, StoredAssessment, get_assessment, save_assessment
 
 router = APIRouter(tags=["assessments"])
 
@@ -22,33 +22,33 @@ router = APIRouter(tags=["assessments"])
     name="assess",
     status_code=status.HTTP_201_CREATED,
     response_model=AssessmentRecord,
-    responses=responses(401, 413, 422, 429, 503),
+    responses=responses(400, 401, 413, 422, 429, 503),
 )
 def assess(
     body: AssessRequest,
     caller: CallerDep,
     runtime: RuntimeDep,
-    knowledge: KnowledgeDep,
-    response: Response,
-) -> dict[str, Any]:
+    engine: EngineDep,
+) -> Response:
     """Assess a structured case, or a note read first; the assessment is saved before the
     answer is sent, and its id is in ``Location``."""
-    case = body.case if body.case is not None else _case_of_note(body)
-    assessment = core.assess(case, knowledge)
+    case = body.case
+    if case is None:
+        case = core.parse(engine, str(body.note), setting=body.setting).case
+    assessment = core.assess(engine, case)
     runtime.check_database_file()
-    with runtime.sessions.begin() as session:
+    with runtime.transaction() as session:
         stored = save_assessment(
             session,
             source="case" if body.case is not None else "note",
             input=case.model_dump(mode="json"),
-            document=assessment.document(),
+            document=EncodedJSON(assessment.model_dump_json()),
             kb_version=assessment.metadata.kb_version,
             hipdx_version=assessment.metadata.hipdx_version,
             api_key_id=caller.key.id,
         )
         audit(session, caller, action="assess", status=201, resource_id=stored.id)
-    response.headers["Location"] = f"/v1/assessments/{stored.id}"
-    return record(stored)
+    return record_response(stored, status=201, location=f"/v1/assessments/{stored.id}")
 
 
 @router.get(
@@ -60,25 +60,29 @@ def assess(
 def read_assessment(
     assessment_id: Annotated[str, Path(pattern=ID_PATTERN)],
     caller: CallerDep,
-    session: SessionDep,
-) -> dict[str, Any]:
+    runtime: RuntimeDep,
+) -> Response:
     """A saved assessment, as it was sent when it was made."""
-    stored = get_assessment(session, assessment_id=assessment_id)
+    with runtime.sessions() as session:
+        stored = get_assessment(session, assessment_id=assessment_id)
     if stored is None:
         raise ProblemError(404, "Not found", f"no assessment with id '{assessment_id}'")
-    audit(session, caller, action="read_assessment", status=200, resource_id=stored.id)
-    session.commit()
-    return record(stored)
+    audit_alone(runtime, caller, action="read_assessment", status=200, resource_id=stored.id)
+    return record_response(stored)
 
 
-def _case_of_note(body: AssessRequest) -> Case:
-    return core.parse(str(body.note), setting=body.setting).case
-
-
-def record(stored: StoredAssessment) -> dict[str, Any]:
-    return {
+def record_response(
+    stored: StoredAssessment, *, status: int = 200, location: str | None = None
+) -> Response:
+    """The `AssessmentRecord` as JSON, the document spliced in as stored (already checked when
+    it was made: validating and encoding 100-odd kB again would cost more than assessing)."""
+    head = {
         "id": stored.id,
-        "created": stored.created_at,
+        "created": stored.created_at.isoformat().replace("+00:00", "Z"),
         "source": stored.source,
-        "assessment": stored.document,
     }
+    document = stored.document
+    text = document.text if isinstance(document, EncodedJSON) else json.dumps(document)
+    body = json.dumps(head)[:-1] + ', "assessment": ' + text + "}"
+    headers = {"Location": location} if location else None
+    return Response(body, status_code=status, media_type="application/json", headers=headers)

@@ -21,7 +21,7 @@ def health(runtime: RuntimeDep) -> Health:
     return Health(
         status="ok",
         hipdx_version=__version__,
-        kb_version=runtime.knowledge.version,
+        kb_version=runtime.engine.version,
         schema_revision=revision or "none",
         database="sqlite" if is_sqlite(runtime.settings.url) else "postgresql",
     )

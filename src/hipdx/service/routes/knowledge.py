@@ -10,8 +10,8 @@ from hipdx._suggest import did_you_mean
 from hipdx._types import Asker
 from hipdx.issues import error
 from hipdx.kb.schema import Condition
-from hipdx.service.audit import audit
-from hipdx.service.deps import CallerDep, KnowledgeDep, SessionDep
+from hipdx.service.audit import audit_alone
+from hipdx.service.deps import CallerDep, EngineDep, RuntimeDep
 from hipdx.service.models import ConditionSummary, FindingList
 from hipdx.service.problems import ProblemError, responses
 
@@ -25,11 +25,10 @@ router = APIRouter(tags=["knowledge"])
     responses=responses(401, 429, 503),
 )
 def list_conditions(
-    caller: CallerDep, knowledge: KnowledgeDep, session: SessionDep
+    caller: CallerDep, engine: EngineDep, runtime: RuntimeDep
 ) -> list[ConditionSummary]:
     """Every condition the knowledge base covers, by id."""
-    audit(session, caller, action="list_conditions", status=200)
-    session.commit()
+    audit_alone(runtime, caller, action="list_conditions", status=200)
     return [
         ConditionSummary(
             id=c.id,
@@ -39,7 +38,7 @@ def list_conditions(
             urgency=c.urgency,
             must_not_miss=c.must_not_miss,
         )
-        for c in sorted(knowledge.knowledge.conditions, key=lambda c: c.id)
+        for c in sorted(engine.knowledge.knowledge.conditions, key=lambda c: c.id)
     ]
 
 
@@ -52,19 +51,18 @@ def list_conditions(
 def read_condition(
     condition_id: Annotated[str, Path(max_length=80)],
     caller: CallerDep,
-    knowledge: KnowledgeDep,
-    session: SessionDep,
+    engine: EngineDep,
+    runtime: RuntimeDep,
 ) -> Condition:
     """One condition: summaries, priors, evidence with sources, management."""
-    known = {c.id: c for c in knowledge.knowledge.conditions}
+    known = {c.id: c for c in engine.knowledge.knowledge.conditions}
     if condition_id not in known:
         fix = did_you_mean(condition_id, known, "GET /v1/conditions lists the known ids")
         message = f"unknown condition id '{condition_id}'"
         raise ProblemError(
             404, "Not found", f"{message}; {fix}", [error("condition_id", message, fix)]
         )
-    audit(session, caller, action="read_condition", status=200, resource_id=condition_id[:32])
-    session.commit()
+    audit_alone(runtime, caller, action="read_condition", status=200, resource_id=condition_id[:32])
     return known[condition_id]
 
 
@@ -76,17 +74,16 @@ def read_condition(
 )
 def list_findings(
     caller: CallerDep,
-    knowledge: KnowledgeDep,
-    session: SessionDep,
+    engine: EngineDep,
+    runtime: RuntimeDep,
     asker: Annotated[
         Asker, Query(description="Only what this asker can answer.")
     ] = Asker.CLINICIAN_WITH_IMAGING,
 ) -> FindingList:
     """The findings an asker can answer (a patient: history; a clinician: and examination;
     with imaging: everything), and the exclusive questions among them."""
-    audit(session, caller, action="list_findings", status=200)
-    session.commit()
-    findings = [f for f in knowledge.knowledge.findings if asker.can_answer(f.asker)]
+    audit_alone(runtime, caller, action="list_findings", status=200)
+    findings = [f for f in engine.knowledge.knowledge.findings if asker.can_answer(f.asker)]
     ids = {f.id for f in findings}
-    groups = [g for g in knowledge.knowledge.groups if set(g.members) <= ids]
+    groups = [g for g in engine.knowledge.knowledge.groups if set(g.members) <= ids]
     return FindingList(asker=asker, findings=findings, groups=groups)

@@ -144,6 +144,28 @@ def test_answers_survive_a_reload_and_back_takes_one_back(
     look(page, "after-back")
 
 
+def test_a_clinician_sees_the_triage_and_the_top_five_as_the_interview_goes(
+    page: Any, web_server: WebServer, look: Look
+) -> None:
+    page.goto(web_server.url + "/")
+    page.get_by_label("I am a clinician examining the patient").check()
+    page.get_by_label("Age in years").fill("67")
+    page.get_by_label("Male", exact=True).check()
+    page.get_by_label("Where is the patient being seen?").select_option("emergency")
+    page.get_by_role("button", name="Start").click()
+    page.locator('.region[data-key="pain_groin:right"]').click()
+    page.get_by_role("button", name="Next").click()
+    with page.expect_navigation():
+        page.locator("button.answer.unknown").click()
+    assert _question_number(page) == "Question 2"
+    aside = page.locator("aside")
+    assert aside.locator(".level").inner_text().startswith("Triage: ")
+    assert 1 <= aside.locator(".bars li").count() <= 5
+    page.get_by_text("Why this question?").click()
+    assert page.locator("details.why li").count() >= 1
+    look(page, "clinician-question")
+
+
 @pytest.mark.slow
 def test_answers_survive_a_server_restart(page: Any, web_server: WebServer, look: Look) -> None:
     _start_patient(page, web_server.url)

@@ -49,6 +49,11 @@ class Likely:
     wording: str  # "most likely", "also possible"
 
 
+#: Below this probability the leading cause is not called "the most likely" to a patient
+#: (wording only: the assessment is not changed).
+CLEAR_LEADER = 0.5
+
+
 @dataclass(frozen=True)
 class PatientResult:
     level: TriageLevel
@@ -56,6 +61,7 @@ class PatientResult:
     because: str
     red_flags: tuple[FiredRedFlag, ...]
     likely: tuple[Likely, ...]
+    clear: bool  # whether one cause stands out
 
 
 def patient_result(assessment: Assessment, kb: CompiledKB, *, top: int = 3) -> PatientResult:
@@ -63,15 +69,16 @@ def patient_result(assessment: Assessment, kb: CompiledKB, *, top: int = 3) -> P
     level = assessment.triage.level
     action, because = PLAIN_LEVEL[level]
     leading = [r for r in assessment.differential[:top] if r.probability > 0]
+    clear = bool(leading) and leading[0].probability >= CLEAR_LEADER
     likely = tuple(
         Likely(
             name=r.name,
             summary=kb.condition(r.condition).plain_summary,
-            wording="the most likely" if i == 0 else "also possible",
+            wording=("the most likely" if clear else "fits best") if i == 0 else "also possible",
         )
         for i, r in enumerate(leading)
     )
-    return PatientResult(level, action, because, assessment.results.red_flags, likely)
+    return PatientResult(level, action, because, assessment.results.red_flags, likely, clear)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +41,8 @@ class Look:
         page.screenshot(path=str(self.folder / f"{stem}.png"), full_page=True)  # type: ignore[attr-defined]
         self.seen.append(stem)
         results = Axe().run(page)
+        found = [(v["id"], v["impact"], len(v["nodes"])) for v in results.response["violations"]]
+        (self.folder / f"{stem}.axe.json").write_text(json.dumps(found))
         bad = [
             f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
             for v in results.response["violations"]

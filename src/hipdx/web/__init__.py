@@ -8,6 +8,6 @@ application; interviews and results go to the same store and audit trail as the 
 from __future__ import annotations
 
 from hipdx.web.access import is_loopback
-from hipdx.web.routes import mount_web
+from hipdx.web.app import mount_web
 
 __all__ = ["is_loopback", "mount_web"]

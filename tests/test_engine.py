@@ -188,3 +188,32 @@ def test_bad_requests_to_the_engine_are_input_errors(engine: Engine) -> None:
         engine.assess(["not", "a", "case"])  # type: ignore[arg-type]
     with pytest.raises(InvalidCaseError, match="budget"):
         engine.start_interview(budget=0)
+
+
+def test_the_parts_of_a_combination_answered_no_are_not_asked(engine: Engine) -> None:
+    """'Peritoneal signs or cervical motion tenderness: no' settles each part: asking one could
+    only repeat the answer or contradict it (a simulated patient once did, and the session was
+    stuck on a contradiction)."""
+    rule = engine.knowledge.finding("peritoneal_signs_or_cmt").derived
+    parts = [p for p in getattr(rule, "any", []) if isinstance(p, str)]
+    assert parts
+    session = engine.start_interview(asker=Asker.CLINICIAN_WITH_IMAGING, budget=400)
+    session.set_patient(age=28, sex=Sex.FEMALE)
+    session.history.append(("peritoneal_signs_or_cmt", {"peritoneal_signs_or_cmt": False}))
+    asked = {s.question for s in session.step(k=1000).suggestions}
+    assert asked and not asked & set(parts)
+
+
+def test_an_answer_that_contradicts_an_earlier_one_is_refused_and_not_recorded(
+    engine: Engine,
+) -> None:
+    rule = engine.knowledge.finding("peritoneal_signs_or_cmt").derived
+    first, second = [p for p in getattr(rule, "any", []) if isinstance(p, str)][:2]
+    session = engine.start_interview(asker=Asker.CLINICIAN_WITH_IMAGING)
+    session.history += [("peritoneal_signs_or_cmt", {"peritoneal_signs_or_cmt": True})]
+    session.history += [(first, {first: False})]
+    before = session.to_json()
+    with pytest.raises(InvalidAnswerError, match="contradicts an earlier answer"):
+        session._check_consistent(second, {second: False})
+    assert session.to_json() == before
+    session._check_consistent(second, {second: True})  # consistent: accepted

@@ -18,10 +18,12 @@ from hipdx.evaluation._metrics import (
     top_k_accuracy,
     under_triaged,
 )
+from hipdx.kb.compiled import CompiledKB
 
 ROOT = Path(__file__).parent.parent
 SLICE = str(ROOT / "tests" / "vignettes" / "slice.jsonl")
 SECTION = {
+    "ece",
     "top1",
     "top3",
     "top5",
@@ -65,6 +67,7 @@ def test_eval_json_has_both_stages_and_the_baseline_in_the_same_shape() -> None:
     for stage in ("presentation", "with_workup"):
         assert set(data[stage]) == SECTION
         assert set(data["baseline"][stage]) == SECTION
+        assert set(data["bm25"][stage]) == SECTION
         assert data["baseline"][stage]["under_triage"] is None, "the baseline has no triage"
 
 
@@ -77,7 +80,7 @@ def test_our_own_vignettes_coded_by_hand_rank_their_condition_in_the_top_three()
 def test_eval_parses_the_text_when_not_told_to_use_coded_findings() -> None:
     result = runner.invoke(app, ["eval", SLICE])
     assert result.exit_code == 0, result.output
-    assert "baseline" in result.output and "top-10" in result.output
+    assert "TF-IDF" in result.output and "BM25" in result.output and "top-10" in result.output
 
 
 def test_a_vignette_whose_expected_condition_is_unknown_is_reported(tmp_path: Path) -> None:
@@ -129,3 +132,40 @@ def test_eval_labels_a_flat_prior_run_as_an_analysis() -> None:
     )
     assert result.exit_code == 0, result.output
     assert "flat priors (analysis)" in result.output
+
+
+def test_a_system_right_as_often_as_it_is_sure_has_no_calibration_error() -> None:
+    """Ten cases at 0.75 confidence: right in 7.5 of 10 is impossible, so take 8 cases at 0.75
+    with 6 right (perfect) and 4 cases at 0.95 with 2 right: ECE = 4/12 x |0.5 - 0.95| = 0.15."""
+    from hipdx.evaluation._metrics import calibration_bins, expected_calibration_error
+
+    confidences = [0.75] * 8 + [0.95] * 4
+    correct = [True] * 6 + [False] * 2 + [True] * 2 + [False] * 2
+    assert expected_calibration_error(confidences[:8], correct[:8]) == pytest.approx(0.0)
+    assert expected_calibration_error(confidences, correct) == pytest.approx(0.15)
+    assert calibration_bins(confidences, correct) == [(0.75, 0.75, 8), (0.95, 0.5, 4)]
+    assert expected_calibration_error([1.0], [True]) == pytest.approx(0.0)  # the last bin
+    assert expected_calibration_error([], []) == 0.0
+
+
+def test_the_baselines_read_a_frozen_corpus_that_covers_every_condition(kb: CompiledKB) -> None:
+    """The baselines' texts are frozen, so their figures stay put when KB wording changes."""
+    from hipdx.evaluation._baseline import frozen_corpus
+
+    corpus = frozen_corpus()
+    assert set(kb.condition_ids) <= set(corpus)
+    assert all(len(text) > 50 for text in corpus.values())
+
+
+def test_bm25_ranks_the_condition_whose_text_matches_the_note_first(kb: CompiledKB) -> None:
+    from hipdx.evaluation import Bm25Baseline
+
+    corpus = dict.fromkeys(kb.condition_ids, "") | {
+        "coccydynia": "tailbone pain when sitting, tender coccyx",
+        "hip_osteoarthritis": "groin pain on walking, stiffness, reduced internal rotation",
+    }
+    ranked = Bm25Baseline(kb, corpus).rank("Pain in the tailbone, worse sitting.")
+    assert ranked[0][0] == "coccydynia"
+    assert sum(score for _, score in ranked) == pytest.approx(1.0)
+    nothing = Bm25Baseline(kb, corpus).rank("zzz qqq")
+    assert all(score == pytest.approx(1 / len(kb.condition_ids)) for _, score in nothing)

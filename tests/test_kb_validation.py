@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+import hipdx
 from hipdx.issues import IssueLevel, errors_in
 from hipdx.kb.build import check_knowledge
 
@@ -207,3 +208,69 @@ def test_a_specificity_from_a_narrow_comparator_is_pointed_out(tmp_path: Path) -
 
 def test_consistent_specificities_raise_no_comparator_warning(tmp_path: Path) -> None:
     assert _warnings_after(tmp_path, _pain_rows((0.8, 0.85, 0.75))) == []
+
+
+PACKAGED = Path(hipdx.__file__).parent / "knowledge"
+
+
+def _language_errors_after(tmp_path: Path, name: str, edit: Edit) -> list[str]:
+    """The errors of the packaged knowledge with one language resource edited."""
+    root = tmp_path / "knowledge"
+    shutil.copytree(PACKAGED, root)
+    path = root / "language" / name
+    data = yaml.safe_load(path.read_text())
+    edit(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    _, issues = check_knowledge(root)
+    return [str(i) for i in errors_in(issues)]
+
+
+@pytest.mark.parametrize(
+    ("name", "edit", "expected"),
+    [
+        (
+            "context_words.yaml",
+            lambda d: d.update(presenting_durations=["pain_duration_week"]),
+            "language/context_words.yaml: presenting_durations: unknown finding id "
+            "'pain_duration_week' (fix: did you mean pain_duration_weeks",
+        ),
+        (
+            "context_words.yaml",
+            lambda d: d["onset_before_region"].update(acute="onset_suden"),
+            "language/context_words.yaml: onset_before_region[acute]: unknown finding id "
+            "'onset_suden' (fix: did you mean onset_sudden",
+        ),
+        (
+            "lexicon.yaml",
+            lambda d: d["shared_phrases"].update(amenorrhoea=["pregnancy_posible"]),
+            "language/lexicon.yaml: shared_phrases[amenorrhoea]: unknown finding id "
+            "'pregnancy_posible' (fix: did you mean pregnancy_possible",
+        ),
+        (
+            "measurements.yaml",
+            lambda d: d["cues"].update(crp_mg_per_litre=["CRP"]),
+            "language/measurements.yaml: cues: unknown finding id 'crp_mg_per_litre' "
+            "(fix: did you mean crp_mg_per_l",
+        ),
+    ],
+)
+def test_a_language_resource_naming_an_unknown_finding_is_an_error(
+    tmp_path: Path, name: str, edit: Edit, expected: str
+) -> None:
+    """Named with the file, the place in it and the closest finding id first."""
+    errors = _language_errors_after(tmp_path, name, edit)
+    assert any(e.startswith(f"error: {expected}") for e in errors), errors
+
+
+def test_an_unknown_key_in_a_language_resource_is_an_error_naming_the_file(
+    tmp_path: Path,
+) -> None:
+    errors = _language_errors_after(tmp_path, "context_words.yaml", lambda d: d.update(sidez=[]))
+    assert any(e.startswith("error: language/context_words.yaml: sidez") for e in errors), errors
+
+
+def test_every_finding_id_of_the_packaged_language_resources_is_checked() -> None:
+    knowledge, _ = check_knowledge()
+    assert knowledge is not None and knowledge.language is not None
+    checked = {f for _, _, f in knowledge.language.finding_references()}
+    assert {"pain_bilateral", "pain_duration_weeks", "onset_sudden", "age_years"} <= checked

@@ -317,4 +317,4 @@ def test_the_unsettled_reason_says_which_condition_the_unasked_questions_could_s
     step = _woman_step(tiny_kb, kb, {}, asked=3)
     text = describe_reason(step.triage.reasons[0], tiny_kb)
     assert text.startswith("not settled when the interview ended (urgent)")
-    assert "11.1% probability (at least 9.0%) of Condition B" in text
+    assert "11.1% probability in all (at least 9.0%), most from Condition B 11.1%" in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -180,6 +181,20 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(service: Service) ->
     note = "groin pain " * 30_000  # 330 kB > 256 KiB
     with http(service) as client:
         response = client.post("/v1/parse", json={"note": note})
+    assert "larger than" in assert_problem(response, 413)["detail"]
+
+
+def test_a_streamed_body_over_the_limit_is_refused_too(service: Service) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"note": "'
+        for _ in range(40):
+            yield b"groin pain " * 1000
+        yield b'"}'
+
+    with http(service) as client:
+        response = client.post(
+            "/v1/parse", content=chunks(), headers={"content-type": "application/json"}
+        )
     assert "larger than" in assert_problem(response, 413)["detail"]
 
 

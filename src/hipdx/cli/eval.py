@@ -1,4 +1,4 @@
-"""`hipdx eval FILE.jsonl`: score hipdx on vignettes beside a TF-IDF baseline."""
+"""`hipdx eval FILE.jsonl`: score hipdx on vignettes beside TF-IDF and BM25 baselines."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ _ROWS = (
     ("over-triage", "over_triage"),
     ("missed emergencies", "missed_emergencies"),
     ("Brier (expected condition)", "brier"),
+    ("calibration error (top-1, ECE)", "ece"),
 )
 
 
@@ -91,14 +92,16 @@ def eval_command(
 def render_report(console: Console, report: Report, *, source: str) -> None:
     table = Table(title=f"{report.n} vignettes ({source})", title_justify="left")
     table.add_column("measure")
-    for header in ("hipdx", "baseline", "hipdx", "baseline"):
+    for header in ("hipdx", "TF-IDF", "BM25", "hipdx", "TF-IDF", "BM25"):
         table.add_column(header, justify="right")
-    table.add_row("", "presentation", "", "with workup", "", style="dim")
+    table.add_row("", "presentation", "", "", "with workup", "", "", style="dim")
     stages = (
         report.presentation,
         report.baseline[Stage.PRESENTATION],
+        report.bm25[Stage.PRESENTATION],
         report.with_workup,
         report.baseline[Stage.WITH_WORKUP],
+        report.bm25[Stage.WITH_WORKUP],
     )
     for label, key in _ROWS:
         table.add_row(label, *(_cell(s, key) for s in stages))
@@ -122,6 +125,14 @@ def render_report(console: Console, report: Report, *, source: str) -> None:
     for condition, by_stage in report.recall_by_condition.items():
         recall.add_row(condition, *(f"{value:.2f}" for value in by_stage.values()))
     console.print(recall)
+    confusion = Table(
+        title="Confusion (hipdx ranked another condition first)", title_justify="left"
+    )
+    for column in ("stage", "expected", "ranked first instead", "cases"):
+        confusion.add_column(column)
+    for row in report.confusion:
+        confusion.add_row(row.stage.value, row.expected, row.instead, str(row.count))
+    console.print(confusion)
 
 
 def _cell(scores: Scores, key: str) -> str:

@@ -26,6 +26,35 @@ def brier_score(probabilities: Sequence[float]) -> float:
     return sum((1.0 - p) ** 2 for p in probabilities) / len(probabilities) if probabilities else 0.0
 
 
+#: Equal-width confidence bins of the reliability diagram and the expected calibration error.
+CALIBRATION_BINS = 10
+
+
+def calibration_bins(
+    confidences: Sequence[float], correct: Sequence[bool], bins: int = CALIBRATION_BINS
+) -> list[tuple[float, float, int]]:
+    """Per equal-width bin of confidence (the leader's probability): (mean confidence, share
+    correct, count); empty bins are left out. The points of a reliability diagram."""
+    grouped: list[list[tuple[float, bool]]] = [[] for _ in range(bins)]
+    for confidence, hit in zip(confidences, correct, strict=True):
+        grouped[min(int(confidence * bins), bins - 1)].append((confidence, hit))
+    return [
+        (sum(c for c, _ in group) / len(group), sum(h for _, h in group) / len(group), len(group))
+        for group in grouped
+        if group
+    ]
+
+
+def expected_calibration_error(
+    confidences: Sequence[float], correct: Sequence[bool], bins: int = CALIBRATION_BINS
+) -> float:
+    """Σ over bins of (bin size / n) × |share correct − mean confidence|, for the top-ranked
+    condition (0 is perfectly calibrated; an overconfident system scores high)."""
+    n = len(confidences)
+    points = calibration_bins(confidences, correct, bins)
+    return sum(count / n * abs(hit - conf) for conf, hit, count in points) if n else 0.0
+
+
 def under_triaged(given: TriageLevel, expected: TriageLevel) -> bool:
     """Given a less urgent level than the least urgent safe one."""
     return given.rank < expected.rank

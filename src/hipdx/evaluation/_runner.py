@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -11,9 +11,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from hipdx._types import TriageLevel
-from hipdx.evaluation._baseline import TfidfBaseline
+from hipdx.evaluation._baseline import Bm25Baseline, TfidfBaseline
 from hipdx.evaluation._metrics import (
     brier_score,
+    expected_calibration_error,
     mean_reciprocal_rank,
     missed_emergency,
     over_triaged,
@@ -50,6 +51,7 @@ class Outcome(_Record):
     expected: tuple[str, ...]
     rank: int | None  # best rank of an expected condition; None when not ranked
     probability: float  # the largest probability given to an expected condition
+    confidence: float = 0.0  # the probability of the top-ranked condition
     top: tuple[str, ...]  # the first three ranked conditions
     triage: TriageLevel | None
     expected_triage: TriageLevel | None
@@ -68,6 +70,7 @@ class Scores(_Record):
     over_triage: float | None
     missed_emergencies: int | None
     brier: float
+    ece: float  # expected calibration error of the top-ranked condition (10 bins)
 
     @classmethod
     def of(cls, outcomes: Sequence[Outcome], *, triage: bool) -> Scores:
@@ -84,23 +87,41 @@ class Scores(_Record):
             over_triage=rate(count(over_triaged)) if triage else None,
             missed_emergencies=sum(count(missed_emergency)) if triage else None,
             brier=brier_score([o.probability for o in outcomes]),
+            ece=expected_calibration_error(
+                [o.confidence for o in outcomes], [o.rank == 1 for o in outcomes]
+            ),
         )
+
+
+class Confusion(_Record):
+    """Which condition took the first place of an expected one, and how often."""
+
+    stage: Stage
+    expected: str
+    instead: str
+    count: int
 
 
 class Report(_Record):
     n: int
     presentation: Scores
     with_workup: Scores
-    baseline: dict[Stage, Scores]
+    baseline: dict[Stage, Scores]  # TF-IDF
+    bm25: dict[Stage, Scores]
     recall_by_condition: dict[str, dict[Stage, float]]
+    confusion: tuple[Confusion, ...]  # hipdx's top-1 in place of the expected, most frequent first
     misses: tuple[Outcome, ...]  # hipdx outcomes with the expected condition not in the top 3
     not_in_kb: tuple[str, ...]  # vignettes none of whose expected ids the KB knows
     outcomes: dict[Stage, tuple[Outcome, ...]]
     baseline_outcomes: dict[Stage, tuple[Outcome, ...]]
+    bm25_outcomes: dict[Stage, tuple[Outcome, ...]]
 
     def summary(self) -> dict[str, Any]:
-        """The JSON form: n, presentation, with_workup, baseline, and the detail."""
-        return self.model_dump(mode="json", exclude={"outcomes", "baseline_outcomes"})
+        """The JSON form: n, presentation, with_workup, baseline (TF-IDF), bm25, and the
+        detail."""
+        return self.model_dump(
+            mode="json", exclude={"outcomes", "baseline_outcomes", "bm25_outcomes"}
+        )
 
 
 #: Builds the case for a vignette at a stage (from its text, or its structured findings).
@@ -116,22 +137,26 @@ class Evaluation:
     version: str = "eval"
 
     def run(self, vignettes: Sequence[Vignette]) -> Report:
-        baseline = TfidfBaseline(self.kb)
+        tfidf, okapi = TfidfBaseline(self.kb), Bm25Baseline(self.kb)
         outcomes = {s: tuple(self._hipdx(v, s) for v in vignettes) for s in Stage}
-        base = {s: tuple(_baseline(baseline, v, s) for v in vignettes) for s in Stage}
+        base = {s: tuple(_baseline(tfidf, v, s) for v in vignettes) for s in Stage}
+        bm25 = {s: tuple(_baseline(okapi, v, s) for v in vignettes) for s in Stage}
         known = set(self.kb.condition_ids)
         return Report(
             n=len(vignettes),
             presentation=Scores.of(outcomes[Stage.PRESENTATION], triage=True),
             with_workup=Scores.of(outcomes[Stage.WITH_WORKUP], triage=True),
             baseline={s: Scores.of(base[s], triage=False) for s in Stage},
+            bm25={s: Scores.of(bm25[s], triage=False) for s in Stage},
             recall_by_condition=_recall(outcomes),
+            confusion=_confusion(outcomes),
             misses=tuple(
                 o for s in Stage for o in outcomes[s] if o.rank is None or o.rank > RECALL_AT
             ),
             not_in_kb=tuple(v.id for v in vignettes if not set(v.expected) & known),
             outcomes=outcomes,
             baseline_outcomes=base,
+            bm25_outcomes=bm25,
         )
 
     def _hipdx(self, vignette: Vignette, stage: Stage) -> Outcome:
@@ -174,7 +199,7 @@ def _with_demographics(vignette: Vignette, findings: dict[str, Answer]) -> Case:
     return Case(age=vignette.age, sex=vignette.sex, setting=vignette.setting, findings=findings)
 
 
-def _baseline(baseline: TfidfBaseline, vignette: Vignette, stage: Stage) -> Outcome:
+def _baseline(baseline: TfidfBaseline | Bm25Baseline, vignette: Vignette, stage: Stage) -> Outcome:
     return _outcome(vignette, baseline.rank(_stage_text(vignette, stage)), None)
 
 
@@ -188,6 +213,7 @@ def _outcome(
         expected=tuple(vignette.expected),
         rank=min(r for r, _ in hits) if hits else None,
         probability=max((p for _, p in hits), default=0.0),
+        confidence=ranked[0][1] if ranked else 0.0,
         top=tuple(c for c, _ in ranked[:3]),
         triage=triage,
         expected_triage=vignette.expected_triage,
@@ -214,3 +240,16 @@ def _recall(outcomes: dict[Stage, tuple[Outcome, ...]]) -> dict[str, dict[Stage,
             hit = outcome.rank is not None and outcome.rank <= RECALL_AT
             found[outcome.expected[0]][stage].append(hit)
     return {c: {s: rate(v) for s, v in stages.items()} for c, stages in sorted(found.items())}
+
+
+def _confusion(outcomes: dict[Stage, tuple[Outcome, ...]]) -> tuple[Confusion, ...]:
+    """Per stage, (expected, the condition ranked first instead) over the cases whose expected
+    condition is not first, most frequent first."""
+    counts: Counter[tuple[Stage, str, str]] = Counter(
+        (stage, o.expected[0], o.top[0])
+        for stage, results in outcomes.items()
+        for o in results
+        if o.top and o.rank != 1
+    )
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return tuple(Confusion(stage=s, expected=e, instead=i, count=n) for (s, e, i), n in ordered)

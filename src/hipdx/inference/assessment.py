@@ -90,6 +90,9 @@ class TriageReason(_Record):
     level: TriageLevel
     red_flag: str | None = None
     conditions: tuple[str, ...] = ()
+    #: each named condition's own probability (for must-not-miss and unresolved reasons), so
+    #: that the mass, the sum over every condition of that urgency, is not read as each one's
+    probabilities: tuple[Probability, ...] = ()
     mass: Probability | None = None
     threshold: Probability | None = None
 

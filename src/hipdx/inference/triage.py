@@ -94,16 +94,13 @@ def _must_not_miss_reasons(
         mass = float(conditions[selected].sum())
         if mass >= threshold.mass:
             order = np.argsort(-np.where(selected, conditions, -1.0), kind="stable")
-            named = [
-                kb.condition_ids[i]
-                for i in order[:_NAMED_CONDITIONS]
-                if selected[i] and conditions[i] > 0
-            ]
+            named = [i for i in order[:_NAMED_CONDITIONS] if selected[i] and conditions[i] > 0]
             reasons.append(
                 TriageReason(
                     kind=TriageReasonKind.MUST_NOT_MISS,
                     level=threshold.level,
-                    conditions=tuple(named),
+                    conditions=tuple(kb.condition_ids[i] for i in named),
+                    probabilities=tuple(min(float(conditions[i]), 1.0) for i in named),
                     mass=min(mass, 1.0),
                     threshold=threshold.mass,
                 )

@@ -1,17 +1,24 @@
 """Reading one match in its context: status (negated, historical, ...), the examiner's explicit
-result, and the side. The words come from ``resources/test_results.yaml``."""
+result, and the side. The words come from ``knowledge/language/context_words.yaml``."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict
-
 from hipdx.intake._models import Side, Span, Status
+from hipdx.kb.language import ContextWords, read_resource
+from hipdx.kb.loader import packaged_language
+
+__all__ = [
+    "ContextWords",
+    "context_words",
+    "examiner_result",
+    "inner_negation",
+    "side_of",
+    "status_of",
+]
 
 #: How many tokens away an examiner's result word may be ("FADIR was negative").
 _RESULT_REACH = 3
@@ -27,48 +34,9 @@ _CATEGORIES = (
 )
 
 
-class ContextWords(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    positive: frozenset[str]
-    negative: frozenset[str]
-    clause_breaks: frozenset[str]
-    result_fillers: frozenset[str] = frozenset()
-    sides: dict[Side, frozenset[str]]
-    strip_prefixes: tuple[str, ...] = ()
-    copulas: frozenset[str] = frozenset()
-    copula_negations: frozenset[str] = frozenset()
-    absent_words: frozenset[str] = frozenset()
-    bilateral_finding: str | None = None
-    pain_words: frozenset[str] = frozenset()
-    history_findings: tuple[str, ...] = ()
-    family_findings: tuple[str, ...] = ()
-    region_in_phrase_kinds: frozenset[str] = frozenset()
-    current_only_findings: frozenset[str] = frozenset()
-    ongoing_triggers: frozenset[str] = frozenset()
-    result_findings: frozenset[str] = frozenset()
-    phrase_results: frozenset[str] = frozenset()
-    test_nouns: frozenset[str] = frozenset()
-    result_passes: frozenset[str] = frozenset()
-    pain_modifiers: frozenset[str] = frozenset()
-    presenting_durations: frozenset[str] = frozenset()
-    spellings: tuple[tuple[str, str], ...] = ()
-    onset_before_region: dict[str, str] = {}
-    onset_stops: frozenset[str] = frozenset()
-    anatomy_in_imaging: frozenset[str] = frozenset()
-    examined_anatomy: frozenset[str] = frozenset()
-    word_forms: dict[str, list[str]] = {}
-    word_fillers: dict[str, list[str]] = {}
-    distributive_words: frozenset[str] = frozenset()
-    distributive_stops: frozenset[str] = frozenset()
-    level_joiners: frozenset[str] = frozenset()
-    number_qualifiers: frozenset[str] = frozenset()
-
-
 @lru_cache(maxsize=1)
 def context_words() -> ContextWords:
-    data = resources.files("hipdx.intake").joinpath("resources/test_results.yaml").read_text()
-    return ContextWords.model_validate(yaml.safe_load(data))
+    return read_resource(packaged_language(), "context_words.yaml", ContextWords)
 
 
 def status_of(span: Any, targets: Sequence[tuple[int, int]]) -> tuple[Status, Span | None]:

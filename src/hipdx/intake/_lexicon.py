@@ -3,7 +3,7 @@
 Nothing here names a finding: new findings (with synonyms) are matched as soon as they are in
 the knowledge base. Boolean findings become match phrases; numeric findings become *cues* that
 tie a number in the text to them. A phrase names one finding (the first that lists it), unless
-``resources/lexicon.yaml`` shares it among several ("amenorrhoea": a possible pregnancy and
+``knowledge/language/lexicon.yaml`` shares it among several ("amenorrhoea": a possible pregnancy and
 low energy availability).
 """
 
@@ -13,22 +13,25 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
-
-import yaml
-from pydantic import BaseModel, ConfigDict, Field
 
 from hipdx.issues import Issue, warning
 from hipdx.kb.compiled import CompiledKB
+from hipdx.kb.language import GAP, NUMBER, AnalyteRules, LexiconRules, read_resource
+from hipdx.kb.loader import packaged_language
 from hipdx.kb.schema import Finding
 
+__all__ = [
+    "GAP",
+    "NUMBER",
+    "AnalyteRules",
+    "Lexicon",
+    "LexiconRules",
+    "Term",
+    "build_lexicon",
+    "lexicon_rules",
+]
+
 _PARENTHESES = re.compile(r"\s*\([^)]*\)")
-#: In a phrase, stands for a number in the text, in digits or words ("runs <n> miles" matches
-#: "runs 40 miles" and "runs sixty-five miles").
-NUMBER = "<n>"
-#: In a phrase, stands for up to five words of the same clause ("can cycle <...> but cannot walk
-#: far" matches "can cycle for an hour but cannot walk far").
-GAP = "<...>"
 
 
 @dataclass(frozen=True)
@@ -42,72 +45,10 @@ class Term:
     only: str | None = None
 
 
-class AnalyteTest(BaseModel):
-    """The test phrases of one finding and the analytes it reports."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    tests: list[str]
-    analytes: list[str]
-
-
-class AnalyteRules(BaseModel):
-    """``test_analytes`` in ``resources/lexicon.yaml``: a test named with what it looks for
-    ("urine dipstick negative for blood") names the test's finding, read from its result words."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    findings: dict[str, AnalyteTest] = Field(default_factory=dict)
-    between: list[str] = Field(default_factory=list)
-    max_between: int = 8
-    absent_words: list[str] = Field(default_factory=list)
-    shows: list[str] = Field(default_factory=list)
-    not_after: list[str] = Field(default_factory=list)
-
-
-class WorkupDiagnoses(BaseModel):
-    """``workup_diagnoses`` in ``resources/lexicon.yaml``: a history finding named after a
-    work-up word ("biopsy confirmed adenocarcinoma") is this presentation's diagnosis."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    findings: list[str] = Field(default_factory=list)
-    words: list[str] = Field(default_factory=list)
-
-
-class LexiconRules(BaseModel):
-    """``resources/lexicon.yaml``: phrases that name more than one finding, phrases that name a
-    finding only when negated, and phrases that name no finding although a finding's phrase is
-    inside them ("accident and emergency")."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    shared_phrases: dict[str, list[str]] = Field(default_factory=dict)
-    absence_only: dict[str, list[str]] = Field(default_factory=dict)
-    presence_only: dict[str, list[str]] = Field(default_factory=dict)
-    not_findings: list[str] = Field(default_factory=list)
-    overrides: dict[str, list[str]] = Field(default_factory=dict)
-    result_required: list[str] = Field(default_factory=list)
-    test_analytes: AnalyteRules = Field(default_factory=AnalyteRules)
-    workup_diagnoses: WorkupDiagnoses = Field(default_factory=WorkupDiagnoses)
-
-    def not_findings_pattern(self) -> re.Pattern[str] | None:
-        """One case-insensitive pattern for the ``not_findings`` phrases (``<n>``: a number)."""
-        if not self.not_findings:
-            return None
-        phrases = sorted(self.not_findings, key=len, reverse=True)
-        alternatives = "|".join(
-            r"\s+".join(re.escape(w) for w in p.split()).replace(re.escape(NUMBER), r"\d+")
-            for p in phrases
-        )
-        return re.compile(r"(?<![A-Za-z])(?:" + alternatives + r")(?![A-Za-z])", re.IGNORECASE)
-
-
 @lru_cache(maxsize=1)
 def lexicon_rules() -> LexiconRules:
     """The packaged rules file, read once."""
-    data = resources.files("hipdx.intake").joinpath("resources/lexicon.yaml").read_text()
-    return LexiconRules.model_validate(yaml.safe_load(data))
+    return read_resource(packaged_language(), "lexicon.yaml", LexiconRules)
 
 
 @dataclass(frozen=True)
@@ -174,7 +115,7 @@ def _shared_terms(
                         f"lexicon.{finding}",
                         f"the shared phrase '{phrase}' names '{finding}', which is not a "
                         "boolean finding of the knowledge base",
-                        "name an existing boolean finding in resources/lexicon.yaml",
+                        "name an existing boolean finding in knowledge/language/lexicon.yaml",
                     )
                 )
     return terms, issues

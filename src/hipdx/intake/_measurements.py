@@ -1,5 +1,5 @@
 """Numbers with units ("2.5cm", "38.9 °C", "CRP 85 mg/L", "a 31-year-old") mapped onto the
-knowledge base's numeric findings, by the rules in ``resources/measurements.yaml``.
+knowledge base's numeric findings, by the rules in ``knowledge/language/measurements.yaml``.
 
 A number belongs to the numeric finding whose unit it can be converted to and whose cue (a KB
 synonym, or an extra cue from the rules file) is nearest in the same sentence. With no cue, it
@@ -13,14 +13,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
-
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hipdx.inference.answers import AGE_FINDING, SEX_FINDINGS
 from hipdx.intake._models import Measurement, Span
 from hipdx.kb.compiled import CompiledKB
+from hipdx.kb.language import MeasurementRules, read_resource
+from hipdx.kb.loader import packaged_language
 
 _WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -34,81 +32,10 @@ _LEADING_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _UNITLESS_REACH = 16
 
 
-class Reading(BaseModel):
-    """A number read against the threshold of a boolean finding's own wording (or the usual
-    clinical cut-off): "BP 82/50" is a systolic pressure under 90 mmHg, so hypotension
-    (``hypotension_shock``) is present; "power 2/5" is a severe motor deficit."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    finding: str
-    patterns: list[str] = Field(min_length=1)  # regular expressions with a `value` group
-    below: float | None = None  # the finding is present when the value is under this ...
-    above: float | None = None  # ... or over this
-    absent_from: float | None = None  # absent at or beyond this (default: the threshold)
-    sets_absent: bool = True  # False: a value on the other side says nothing
-    plausible: tuple[float, float]
-    source: str  # where the threshold comes from
-
-    @model_validator(mode="after")
-    def _one_threshold(self) -> Reading:
-        if (self.below is None) == (self.above is None):
-            raise ValueError(f"reading for {self.finding}: give exactly one of below / above")
-        return self
-
-    def decide(self, value: float) -> bool | None:
-        """Present (True), absent (False) or nothing said (None) at ``value``."""
-        if self.below is not None:
-            if value < self.below:
-                return True
-            absent = value >= (self.below if self.absent_from is None else self.absent_from)
-        else:
-            assert self.above is not None
-            if value > self.above:
-                return True
-            absent = value <= (self.above if self.absent_from is None else self.absent_from)
-        return False if absent and self.sets_absent else None
-
-
-class _Rules(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    class Unit(BaseModel):
-        model_config = ConfigDict(frozen=True, extra="forbid")
-        unit: str
-        aliases: list[str] = Field(min_length=1)
-        self_evident: bool = False
-
-    class Conversion(BaseModel):
-        model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-        source: str = Field(alias="from")
-        target: str = Field(alias="to")
-        factor: float = Field(gt=0)
-
-    units: list[Unit]
-    conversions: list[Conversion] = []
-    cues: dict[str, list[str]] = {}
-    cue_window: int = Field(default=60, ge=1)
-    shorthand_ages: list[str] = []
-    time_points: list[str] = []
-    onset_words: list[str] = []
-    latency_words: list[str] = []
-    followers: dict[str, list[str]] = {}
-    links: list[str] = []
-    activity_words: list[str] = []
-    gestation_words: list[str] = []
-    point_words_before: list[str] = []
-    label_words: list[str] = []
-    rate_before: list[str] = []
-    readings: list[Reading] = []
-    time_units: list[str] = []
-
-
 @lru_cache(maxsize=1)
-def measurement_rules() -> _Rules:
+def measurement_rules() -> MeasurementRules:
     """The packaged rules file, read once."""
-    data = resources.files("hipdx.intake").joinpath("resources/measurements.yaml").read_text()
-    return _Rules.model_validate(yaml.safe_load(data))
+    return read_resource(packaged_language(), "measurements.yaml", MeasurementRules)
 
 
 @dataclass(frozen=True)
@@ -130,7 +57,9 @@ class _Quantity:
 class MeasurementReader:
     """Finds quantities in a sentence and maps them onto numeric findings."""
 
-    def __init__(self, kb: CompiledKB, cues: dict[str, tuple[str, ...]], rules: _Rules) -> None:
+    def __init__(
+        self, kb: CompiledKB, cues: dict[str, tuple[str, ...]], rules: MeasurementRules
+    ) -> None:
         self._rules = rules
         self._units = {u.unit: u for u in rules.units}
         self._targets = {

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hipdx.inference.case import Case
 from hipdx.issues import Issue
+from hipdx.kb.language import Side as Side  # re-exported: a mention's side
 from hipdx.kb.schema import FindingKind
 
 
@@ -25,12 +26,6 @@ class Status(StrEnum):
     HYPOTHETICAL = "hypothetical"  # "return if fever develops"
     FAMILY = "family"  # "mother had a hip replacement"
     UNCERTAIN = "uncertain"  # "possible labral tear"
-
-
-class Side(StrEnum):
-    LEFT = "left"
-    RIGHT = "right"
-    BILATERAL = "bilateral"
 
 
 class Span(_Record):

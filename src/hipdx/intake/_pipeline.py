@@ -2,8 +2,8 @@
 
 Offline, no model: a blank English pipeline plus rules. The finding phrases come from the
 `Lexicon`; the ConText rules (negation, history, hypothetical, family, uncertainty) from
-``resources/context_rules.json``. Building it takes a fraction of a second, so a `Parser` builds
-it once and keeps it.
+``knowledge/language/context_rules.json``. Building it takes a fraction of a second, so a
+`Parser` builds it once and keeps it.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from typing import Any
 
 from hipdx.intake._context import context_words
 from hipdx.intake._lexicon import GAP, NUMBER, AnalyteRules, Lexicon
+from hipdx.kb.language import CONTEXT_RULES
+from hipdx.kb.loader import packaged_language
 
 #: Determiners that stand for each other inside a phrase.
 _DETERMINERS = frozenset({"the", "my", "her", "his", "their", "your", "its"})
@@ -63,7 +65,7 @@ def build_pipeline(lexicon: Lexicon, analytes: AnalyteRules | None = None) -> An
     context = nlp.add_pipe(
         "medspacy_context", config={"rules": None, "input_span_type": "group", **group}
     )
-    rules_file = resources.files("hipdx.intake").joinpath("resources/context_rules.json")
+    rules_file = packaged_language().joinpath(CONTEXT_RULES)
     with resources.as_file(rules_file) as path:
         context_rules = context_rule.from_json(str(path))
     for rule in context_rules:
@@ -232,7 +234,7 @@ def _forms(word: str, *, last: bool) -> list[str]:
 
 
 def _spellings(word: str) -> set[str]:
-    """The word's other spellings (``spellings`` in test_results.yaml: British to American,
+    """The word's other spellings (``spellings`` in context_words.yaml: British to American,
     "oedema" ~ "edema", "caecal" ~ "cecal", "tumour" ~ "tumor"), for words of five letters or
     more."""
     if len(word) < 5 or not word.isalpha():

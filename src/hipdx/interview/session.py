@@ -187,8 +187,23 @@ class InterviewSession:
                 "that is not the question being asked",
                 [error("question", f"{question!r}", f"answer {current.question!r}")],
             )
-        self.history.append((question, self._findings(current.kind, current.findings, value)))
+        findings = self._findings(current.kind, current.findings, value)
+        self._check_consistent(question, findings)
+        self.history.append((question, findings))
         self._changed()
+
+    def _check_consistent(self, question: str, findings: dict[str, bool] | None) -> None:
+        """Refuse an answer that contradicts the answers so far (nothing is recorded)."""
+        if not findings:
+            return
+        tentative = self.case().findings | findings
+        case = Case(age=self.age, sex=self.sex, setting=self.setting, findings=tentative)
+        errors = errors_in(encode(case, self.kb)[1])
+        if errors:
+            raise InvalidAnswerError(
+                f"the answer to {question!r} contradicts an earlier answer",
+                [*errors[:3], error("answer", "not recorded", "answer don't know, or go back")],
+            )
 
     def skip(self) -> None:
         """Don't know: the current question is passed over."""

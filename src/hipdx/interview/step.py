@@ -43,6 +43,7 @@ from hipdx.interview.safety import SafetyHold, safety_hold
 from hipdx.interview.situation import Situation
 from hipdx.interview.triage_value import safety_question, unresolved_bars
 from hipdx.kb.compiled import CompiledKB, FloatArray
+from hipdx.kb.schema import AllOf, AnyOf
 
 #: How many conditions an unresolved triage reason names.
 _NAMED = 5
@@ -99,6 +100,7 @@ def interview_step(
     k: int = 1,
 ) -> InterviewStep:
     """Where the interview stands after ``asked`` questions, and whether it stops here."""
+    skipped = skipped | settled_by_derived(kb, answers)
     now_known = take_snapshot(kb, answers, patient)
     posterior, flags, triage = now_known.posterior, now_known.red_flags, now_known.triage
     probabilities = posterior.probabilities
@@ -156,6 +158,20 @@ def interview_step(
     )
 
 
+def settled_by_derived(kb: CompiledKB, answers: Answers) -> frozenset[str]:
+    """Findings whose answer an answered combination already fixes, so they are not asked: the
+    parts of an "any of" answered no (each is no), and of an "all of" answered yes (each is
+    yes). Asking them could only repeat the answer or contradict it."""
+    settled: set[str] = set()
+    for finding in kb.knowledge.findings:
+        rule, value = finding.derived, answers.known(finding.id)
+        if value is False and isinstance(rule, AnyOf):
+            settled.update(part for part in rule.any if isinstance(part, str))
+        elif value is True and isinstance(rule, AllOf):
+            settled.update(part for part in rule.all if isinstance(part, str))
+    return frozenset(settled)
+
+
 def more_dangerous(kb: CompiledKB, first: FloatArray, second: FloatArray) -> FloatArray:
     """Of two posteriors, the one giving must-not-miss conditions more probability."""
     danger = kb.must_not_miss
@@ -173,14 +189,14 @@ def with_unresolved(
     for level, selected, bar in unresolved_bars(kb, bank):
         mass = float(probabilities[selected].sum())
         if level.rank > triage.level.rank and mass >= bar:
-            named = np.argsort(-np.where(selected, probabilities, -1.0), kind="stable")[:_NAMED]
+            order = np.argsort(-np.where(selected, probabilities, -1.0), kind="stable")[:_NAMED]
+            named = [i for i in order if selected[i] and probabilities[i] > 0]
             reasons.append(
                 TriageReason(
                     kind=TriageReasonKind.UNRESOLVED,
                     level=level,
-                    conditions=tuple(
-                        kb.condition_ids[i] for i in named if selected[i] and probabilities[i] > 0
-                    ),
+                    conditions=tuple(kb.condition_ids[i] for i in named),
+                    probabilities=tuple(min(float(probabilities[i]), 1.0) for i in named),
                     mass=min(mass, 1.0),
                     threshold=bar,
                 )

@@ -1,7 +1,8 @@
-"""The knowledge base as code: the file format (`schema`), reading the YAML (`loader`),
-validation (`validate`, `hipdx kb check`), red-flag rules (`rules`), the compiled arrays the
-engine computes with (`compiled`), building all of it (`build`), and read-only lookups for
-reports (`views`). The data itself lives in ``hipdx/knowledge/``.
+"""The knowledge base as code: the file format (`schema`), reading the YAML (`loader`), the
+language resources' format (`language`), validation (`validate`, `hipdx kb check`), red-flag
+rules (`rules`), the compiled arrays the engine computes with (`compiled`), building all of it
+(`build`), and read-only lookups for reports (`views`). The data itself lives in
+``hipdx/knowledge/`` (its README says where each new thing goes).
 """
 
 from __future__ import annotations

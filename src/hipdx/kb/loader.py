@@ -1,10 +1,16 @@
-"""Read knowledge files (YAML) into one `KnowledgeBase`, remembering each item's file."""
+"""Read knowledge files (YAML) into one `KnowledgeBase`, remembering each item's file.
+
+Items of a kind are kept in path order (files sorted by path, then their order in the file): the
+order of conditions, red flags and groups feeds sums, and a phrase two findings list belongs to the
+first. The ``language/`` folder holds intake's language resources, read by `hipdx.kb.language`;
+they are not knowledge files and are not part of the version hash.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -14,6 +20,7 @@ import yaml
 from pydantic import ValidationError
 
 from hipdx.issues import Issue, error
+from hipdx.kb.language import LANGUAGE_FOLDER, Language, load_language
 from hipdx.kb.schema import (
     Condition,
     Finding,
@@ -39,6 +46,7 @@ class KnowledgeBase:
     triage: TriagePolicy | None
     interview: InterviewPolicy | None = None
     origin: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    language: Language | None = None  # the folder's language resources, where it has them
 
     def where(self, kind: str, item_id: str) -> str:
         """The file (or files, for a duplicate) that hold an item, for messages."""
@@ -55,10 +63,18 @@ def default_root() -> Traversable:
     return resources.files("hipdx").joinpath("knowledge")
 
 
+def packaged_language() -> Traversable:
+    """The language resources shipped with hipdx (``knowledge/language/``)."""
+    return default_root().joinpath(LANGUAGE_FOLDER)
+
+
 def load(root: Path | Traversable | None = None) -> LoadResult:
     """Parse every ``*.yaml`` below ``root`` (the packaged knowledge by default)."""
     base = root if root is not None else default_root()
-    files = sorted(_yaml_files(base, ""), key=lambda item: item[0])
+    files = sorted(
+        (item for item in _yaml_files(base, "") if not item[0].startswith(f"{LANGUAGE_FOLDER}/")),
+        key=lambda item: item[0],
+    )
     if not files:
         return LoadResult(None, [error(str(base), "no knowledge files (*.yaml) found")])
     issues: list[Issue] = []
@@ -70,9 +86,17 @@ def load(root: Path | Traversable | None = None) -> LoadResult:
         knowledge_file = _parse_file(name, data, issues)
         if knowledge_file is not None:
             parsed.append((name, knowledge_file))
+    language, language_issues = _language(base)
+    issues.extend(language_issues)
     if issues:
         return LoadResult(None, issues)
-    return LoadResult(_merge(parsed, digest.hexdigest()[:12], issues), issues)
+    knowledge = _merge(parsed, digest.hexdigest()[:12], issues)
+    return LoadResult(replace(knowledge, language=language), issues)
+
+
+def _language(base: Path | Traversable) -> tuple[Language | None, list[Issue]]:
+    folder = base.joinpath(LANGUAGE_FOLDER)
+    return load_language(folder) if folder.is_dir() else (None, [])
 
 
 def _yaml_files(node: Path | Traversable, prefix: str) -> Iterator[tuple[str, Traversable]]:

@@ -39,6 +39,7 @@ def validate(kb: KnowledgeBase) -> list[Issue]:
         _conditions,
         _comparators,
         _triage_policy,
+        _language,
     )
     return [issue for check in checks for issue in check(kb)]
 
@@ -347,3 +348,12 @@ def _triage_policy(kb: KnowledgeBase) -> Iterator[Issue]:
                 f"{kb.where('conditions', condition.id)}: conditions[{condition.id}]",
                 "a must-not-miss condition has no evidence rows",
             )
+
+
+def _language(kb: KnowledgeBase) -> Iterator[Issue]:
+    """Every finding id the language resources refer to is a finding of the knowledge base."""
+    if kb.language is None:
+        return
+    findings = {f.id for f in kb.findings}
+    for name, where, finding_id in kb.language.finding_references():
+        yield from _unknown(f"{name}: {where}", [finding_id], findings, "finding")

@@ -22,24 +22,36 @@ LEVEL_MEANING = {
 
 
 def describe_reason(reason: TriageReason, kb: CompiledKB) -> str:
-    names = ", ".join(kb.condition(c).name for c in reason.conditions)
+    """One line per triage reason; a must-not-miss or unresolved reason gives the total
+    probability of the dangerous conditions of that urgency, then each named one's own."""
     if reason.kind is TriageReasonKind.RED_FLAG:
         flag = next(f for f in kb.knowledge.red_flags if f.id == reason.red_flag)
         return f"red flag ({reason.level.value}): {flag.name}"
+    names = named_conditions(reason, kb)
     if reason.kind is TriageReasonKind.MUST_NOT_MISS:
         return (
-            f"must-not-miss ({reason.level.value}): {percent(reason.mass)} probability "
-            f"(threshold {percent(reason.threshold)}) of {names}"
+            f"must-not-miss ({reason.level.value}): {percent(reason.mass)} probability in all "
+            f"(threshold {percent(reason.threshold)}), most from {names}"
         )
     if reason.kind is TriageReasonKind.UNRESOLVED:
         return (
             f"not settled when the interview ended ({reason.level.value}): "
-            f"{percent(reason.mass)} probability (at least {percent(reason.threshold)}) of "
-            f"{names}, which the questions not asked could still raise"
+            f"{percent(reason.mass)} probability in all (at least {percent(reason.threshold)}), "
+            f"most from {names}, which the questions not asked could still raise"
         )
     return (
         f"urgency of the likely causes: {reason.level.value} ({percent(reason.mass)} of the "
         f"probability is {reason.level.value} or more urgent)"
+    )
+
+
+def named_conditions(reason: TriageReason, kb: CompiledKB) -> str:
+    """The conditions a reason names, each with its own probability when it has one."""
+    if len(reason.probabilities) != len(reason.conditions):
+        return ", ".join(kb.condition(c).name for c in reason.conditions)
+    return ", ".join(
+        f"{kb.condition(c).name} {percent(p)}"
+        for c, p in zip(reason.conditions, reason.probabilities, strict=True)
     )
 
 

@@ -10,10 +10,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hipdx.service.problems import PROBLEM_MEDIA_TYPE
 
 
-class BodyTooLargeError(Exception):
-    pass
-
-
 class BodySizeLimit:
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self.app = app
@@ -28,27 +24,26 @@ class BodySizeLimit:
             await self._refuse(scope, send)
             return
         received = 0
-        started = False
+        refused = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            # Past the limit: answer 413 here and tell the app the client has gone (an exception
+            # would be turned into a 400 by the framework's body parsing).
+            nonlocal received, refused
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLargeError
+                if received > self.max_bytes and not refused:
+                    refused = True
+                    await self._refuse(scope, send)
+                    return {"type": "http.disconnect"}
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
+        async def guarded_send(message: Message) -> None:
+            if not refused:  # once refused, whatever the app answers is dropped
+                await send(message)
 
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except BodyTooLargeError:
-            if not started:
-                await self._refuse(scope, send)
+        await self.app(scope, counting_receive, guarded_send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
         body = json.dumps(

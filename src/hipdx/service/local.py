@@ -190,15 +190,6 @@ def _wait_for_health(server: LocalServer) -> None:
     raise RuntimeError(f"the server did not answer within {START_TIMEOUT:g} s:\n{server.output()}")
 
 
-@contextmanager
-def running_server(database_url: str, *, log: Path, **options: object) -> Iterator[LocalServer]:
-    server = start_server(database_url, log=log, **options)  # type: ignore[arg-type]
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 @dataclass
 class Service:
     """A running server, its database (``backend``: sqlite or postgresql) and a valid key."""

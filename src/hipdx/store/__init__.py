@@ -7,7 +7,7 @@ caller's transaction does) and never log what a case says.
 
 from __future__ import annotations
 
-from hipdx.store._audit import AuditEvent, recent_events, record_event
+from hipdx.store._audit import record_event
 from hipdx.store._database import (
     EncodedJSON,
     Sessions,
@@ -37,7 +37,6 @@ from hipdx.store._records import (
 
 __all__ = [
     "ApiKey",
-    "AuditEvent",
     "EncodedJSON",
     "SchemaMismatchError",
     "Sessions",
@@ -59,7 +58,6 @@ __all__ = [
     "is_sqlite",
     "list_keys",
     "open_engine",
-    "recent_events",
     "record_event",
     "require_head",
     "revoke_key",

@@ -6,24 +6,11 @@ client's address. Nothing from the request body is passed in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hipdx.store._records import utc
 from hipdx.store._tables import AuditRow
-
-
-@dataclass(frozen=True)
-class AuditEvent:
-    at: datetime
-    api_key_id: int | None
-    action: str
-    resource_id: str | None
-    status: int
-    client: str | None
 
 
 def record_event(
@@ -46,18 +33,3 @@ def record_event(
             client=client,
         )
     )
-
-
-def recent_events(session: Session, *, limit: int = 100) -> list[AuditEvent]:
-    query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
-    return [
-        AuditEvent(
-            at=utc(row.at),
-            api_key_id=row.api_key_id,
-            action=row.action,
-            resource_id=row.resource_id,
-            status=row.status,
-            client=row.client,
-        )
-        for row in session.scalars(query)
-    ]

@@ -83,8 +83,13 @@ def report(request: Request, assessment_id: str, web: WebDep) -> Response:
         **_context(web, assessment, audience),
     )
     name = f"hipdx-{audience}-report-{assessment_id[:8]}.pdf"
+    try:
+        pdf = html_to_pdf(html)
+    except ImportError:
+        reason = "PDF reports need the 'web' extra (pip install 'hipdx[web]')"
+        return web.page("denied.html", status=503, reason=reason)
     return Response(
-        html_to_pdf(html),
+        pdf,
         media_type="application/pdf",
         headers={
             "Content-Disposition": f'attachment; filename="{name}"',

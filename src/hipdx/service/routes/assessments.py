@@ -82,7 +82,11 @@ def record_response(
         "source": stored.source,
     }
     document = stored.document
-    text = document.text if isinstance(document, EncodedJSON) else json.dumps(document)
-    body = json.dumps(head)[:-1] + ', "assessment": ' + text + "}"
+    text = document.text if isinstance(document, EncodedJSON) else _compact(document)
+    body = _compact(head)[:-1] + ',"assessment":' + text + "}"
     headers = {"Location": location} if location else None
     return Response(body, status_code=status, media_type="application/json", headers=headers)
+
+
+def _compact(document: object) -> str:
+    return json.dumps(document, separators=(",", ":"))

@@ -1,0 +1,131 @@
+"""Mentions dropped because of what surrounds them: a match inside a phrase that names no
+finding, anatomy named in an imaging report or as the part examined, a finding another one present
+in the sentence overrides, and a history finding that the work-up makes this presentation's
+diagnosis. Each filter is one function over a block's mentions; the words come from
+``knowledge/language/`` (`ContextWords`, `LexiconRules`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from hipdx.intake._models import Mention, Status
+from hipdx.kb.language import ContextWords, WorkupDiagnoses
+from hipdx.kb.schema import FindingKind
+
+
+def named_findings(text: str, spans: list[Any], not_findings: re.Pattern[str] | None) -> list[Any]:
+    """The matches, less those inside a phrase that names no finding ("trauma" in "trauma
+    unit", "accident" in "accident and emergency": ``not_findings`` in lexicon.yaml)."""
+    if not_findings is None:
+        return spans
+    blocked = [m.span() for m in not_findings.finditer(text)]
+    return [
+        span
+        for span in spans
+        if not any(s < span.end_char and span.start_char < e for s, e in blocked)
+    ]
+
+
+def anatomy_is_not_pain(doc: Any, mentions: list[Mention], words: ContextWords) -> list[Mention]:
+    """Drop a region named without a pain word in a sentence that reports imaging: "MRI of
+    the sacroiliac joints", "avulsion from the ischial tuberosity" name anatomy, not pain;
+    and a word alone that there names anatomy or a sign (``anatomy_in_imaging``:
+    "collapse" of a vertebra is not a faint, "epidural" extension is not an epidural)."""
+    imaging = {
+        (sentence.start_char, sentence.end_char)
+        for sentence in doc.sents
+        if any(
+            m.kind is FindingKind.IMAGING
+            and sentence.start_char <= m.span.start < sentence.end_char
+            for m in mentions
+        )
+    }
+    return [
+        m
+        for m in mentions
+        if not any(start <= m.span.start < end for start, end in imaging)
+        or (
+            m.kind is not FindingKind.REGION and m.span.text.lower() not in words.anatomy_in_imaging
+        )
+        or (
+            m.kind is FindingKind.REGION
+            and any(w in words.pain_words for w in m.span.text.lower().split())
+        )
+    ]
+
+
+def examined_anatomy(doc: Any, mentions: list[Mention], words: ContextWords) -> list[Mention]:
+    """Drop a region named without a pain word as the part examined (``examined_anatomy``):
+    right before an examination word ("low back range of motion was normal", "groin
+    examination revealed no hernia", "the buttock skin was normal") or after one and "of"
+    ("examination of the lower back was unremarkable", "range of motion of the lumbar
+    spine")."""
+    skip = words.pain_modifiers | frozenset().union(*words.sides.values())
+    kept = []
+    for mention in mentions:
+        span = doc.char_span(mention.span.start, mention.span.end, alignment_mode="expand")
+        if (
+            span is None
+            or mention.kind is not FindingKind.REGION
+            or any(t.lower_ in words.pain_words for t in span)
+        ):
+            kept.append(mention)
+            continue
+        after = doc[span.end].lower_ if span.end < len(doc) else ""
+        before = span.start - 1
+        while before > span.sent.start and doc[before].lower_ in skip - {"of"}:
+            before -= 1
+        examined = after in words.examined_anatomy or (
+            before > span.sent.start
+            and doc[before].lower_ == "of"
+            and doc[before - 1].lower_ in words.examined_anatomy
+        )
+        if not examined:
+            kept.append(mention)
+    return kept
+
+
+def overridden(doc: Any, mentions: list[Mention], overrides: dict[str, list[str]]) -> list[Mention]:
+    """Drop a mention of a finding that another finding, present in the same sentence,
+    overrides (``overrides`` in lexicon.yaml): "a tender groin swelling that would not
+    reduce" is an irreducible lump, not the reducible groin bulge "groin swelling" names
+    (a negated one, "no cough impulse", agrees with it and stays)."""
+    if not overrides:
+        return mentions
+    dropped: set[tuple[str, int, int]] = set()
+    for sentence in doc.sents:
+        start, end = sentence.start_char, sentence.end_char
+        for m in mentions:
+            if m.status is Status.PRESENT and start <= m.span.start < end:
+                dropped.update((f, start, end) for f in overrides.get(m.finding, []))
+    return [
+        m
+        for m in mentions
+        if m.status is not Status.PRESENT
+        or not any(f == m.finding and s <= m.span.start < e for f, s, e in dropped)
+    ]
+
+
+def workup_diagnoses(doc: Any, mentions: list[Mention], rules: WorkupDiagnoses) -> list[Mention]:
+    """Drop a current mention of a history finding (``workup_diagnoses`` in lexicon.yaml)
+    that a work-up word before it in its sentence makes this presentation's diagnosis:
+    "biopsy confirmed adenocarcinoma" is not a history of cancer; "a history of breast
+    cancer" and "found to have breast cancer ten years ago" (historical) still are."""
+    if not rules.findings or not rules.words:
+        return mentions
+    words = "|".join(r"\s+".join(map(re.escape, w.split())) for w in rules.words)
+    pattern = re.compile(rf"(?<![A-Za-z])(?:{words})(?![A-Za-z])", re.IGNORECASE)
+    kept = []
+    for mention in mentions:
+        span = doc.char_span(mention.span.start, mention.span.end, alignment_mode="expand")
+        if (
+            span is not None
+            and mention.finding in rules.findings
+            and mention.status is Status.PRESENT
+            and pattern.search(doc.text, span.sent.start_char, mention.span.start)
+        ):
+            continue
+        kept.append(mention)
+    return kept

@@ -11,12 +11,13 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from hipdx.cli import app as cli
 from hipdx.service import ServiceSettings, create_app
 from hipdx.service.local import prepare_database
-from hipdx.store import open_engine, recent_events, session_factory
+from hipdx.store import open_engine
 from hipdx.web.access import ACCESS_COOKIE, is_loopback
 
 CODE = "correct horse battery"
@@ -121,13 +122,13 @@ def test_the_audit_trail_names_web_actions_and_holds_no_health_data(
 
     _browse(guarded, visit, host="192.0.2.7")
     engine = open_engine(database)
-    with session_factory(engine)() as session:
-        events = recent_events(session, limit=20)
+    with engine.connect() as connection:
+        events = [tuple(row) for row in connection.execute(text("SELECT * FROM audit_log"))]
     engine.dispose()
-    actions = {e.action for e in events}
+    actions = {value for event in events for value in event}
     assert {"web_start", "web_regions", "web_answer"} <= actions
     for event in events:
-        words = " ".join(str(v) for v in vars(event).values())
+        words = " ".join(str(v) for v in event)
         assert "buttock" not in words and asked[0] not in words and "52" not in words.split()
 
 

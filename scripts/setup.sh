@@ -3,7 +3,7 @@
 # Usage: bash scripts/setup.sh [extras]   e.g. bash scripts/setup.sh dev,eval
 set -euo pipefail
 cd "$(dirname "$0")/.."
-extras="${1:-eval,service}"
+extras="${1:-eval,service,web}"
 python_bin="${PYTHON:-python3.11}"
 command -v "$python_bin" >/dev/null 2>&1 || python_bin=python3
 if [ ! -x .venv/bin/python ]; then

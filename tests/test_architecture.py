@@ -22,8 +22,6 @@ ALLOWED: dict[str, set[str]] = {
     "evaluation": {"", "evaluation", "engine", "intake", "inference", "interview", "kb"} | _BASE,
     # scoring cohorts: beside the core, on the engine (files and Dask only here)
     "batch": {"", "batch", "engine", "inference", "intake", "kb"} | _BASE,
-    "store": {"store"} | _BASE,
-    "service": {"", "service", "store", "engine", "intake", "inference", "interview", "kb"} | _BASE,
     "cli": {
         "",
         "batch",
@@ -37,6 +35,24 @@ ALLOWED: dict[str, set[str]] = {
         "report",
         "service",
         "store",
+        "web",
+    }
+    | _BASE,
+    "store": {"store"} | _BASE,
+    # the web page is mounted by the service and knows nothing of it (it is given a backend)
+    "web": {"", "web", "engine", "intake", "inference", "interview", "kb", "report", "store"}
+    | _BASE,
+    "service": {
+        "",
+        "service",
+        "store",
+        "web",
+        "engine",
+        "intake",
+        "inference",
+        "interview",
+        "kb",
+        "report",
     }
     | _BASE,
 }
@@ -63,9 +79,11 @@ PERMITTED = {
     "intake": {"spacy", "medspacy"},
     "evaluation": {"matplotlib"},
     "batch": {"dask", "distributed", "pyarrow", "scipy"},
-    "cli": {"typer", "rich", "matplotlib", "uvicorn"},
+    "cli": {"typer", "rich", "matplotlib", "uvicorn", "sqlalchemy"},
+    "report": {"weasyprint"},  # report/pdf.py: HTML to PDF, no web framework
     "store": {"sqlalchemy"},
-    "service": {"fastapi", "sqlalchemy", "uvicorn"},
+    "service": {"fastapi", "sqlalchemy", "uvicorn", "httpx"},
+    "web": {"fastapi", "sqlalchemy", "jinja2"},
 }
 FORBIDDEN_IN_CORE = {
     "fastapi",

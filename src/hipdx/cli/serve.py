@@ -30,6 +30,7 @@ def serve_command(
 
     from hipdx.service.settings import ServiceSettings
     from hipdx.store import StoreError, open_engine, require_head
+    from hipdx.web.access import is_loopback
 
     if database_url:
         os.environ["HIPDX_DATABASE_URL"] = database_url
@@ -39,6 +40,11 @@ def serve_command(
         settings = ServiceSettings()
     except ValidationError as exc:
         fail(f"bad setting: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}")
+    if settings.web and settings.web_access_code is None and not is_loopback(host):
+        fail(
+            f"serving on {host}, the web page needs a setting for who may use it: set "
+            "HIPDX_WEB_ACCESS_CODE (8 characters or more) or turn the page off with HIPDX_WEB=false"
+        )
     engine = open_engine(settings.url, create_folder=True)
     try:
         require_head(engine, where=settings.safe_url)

@@ -56,6 +56,10 @@ def create_app(settings: ServiceSettings | None = None, *, engine: Engine | None
     app.state.runtime = runtime
     for module in (assessments, parse, interviews, knowledge_routes, health):
         app.include_router(module.router)
+    if settings.web:
+        from hipdx.web import mount_web
+
+        mount_web(app, runtime, access_code=settings.web_access_code)
     _add_problem_handlers(app)
     if settings.cors_origins:
         app.add_middleware(

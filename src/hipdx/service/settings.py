@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import limits
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hipdx.store import database_url, shown_url
@@ -30,6 +30,12 @@ class ServiceSettings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, le=60_000)
     #: Database connections per process.
     pool_size: int = Field(default=8, ge=1, le=64)
+    #: Serve the web page at ``/`` (the interview, the note reader, results, PDF reports).
+    web: bool = True
+    #: The code people type to use the web page. Needed, and then asked of everyone, when the
+    #: server listens on any address but loopback; without it the page answers only this
+    #: computer (loopback clients). Never an API key: the browser is given no key.
+    web_access_code: SecretStr | None = Field(default=None, min_length=8)
 
     @field_validator("rate_limit")
     @classmethod

@@ -25,7 +25,7 @@ _WORDS = {
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "eighteen": 18, "twenty": 20,
     "a": 1, "an": 1, "half a": 0.5, "half an": 0.5,
 }  # fmt: skip
-_NUMBER = r"(?<![\w.])(\d+(?:\.\d+)?|" + "|".join(sorted(_WORDS, key=len, reverse=True)) + r")"
+_NUMBER = r"(?<![\w.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])|\d+(?:\.\d+)?|" + "|".join(sorted(_WORDS, key=len, reverse=True)) + r")"
 #: The number at the start of a reading's value ("4+" of a power grade 4+/5).
 _LEADING_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 #: How near (in characters) a cue must come before a number that has no unit.
@@ -115,6 +115,16 @@ class MeasurementReader:
         self._label = (
             re.compile(r"(?<![A-Za-z])(?:" + labels + r")\s*$", re.IGNORECASE) if labels else None
         )
+        self._other_analyte = _after_pattern(rules.other_analytes)
+        after = "|".join(re.escape(w) for w in sorted(rules.activity_after, key=len, reverse=True))
+        self._activity_after = (
+            re.compile(
+                r"\s*(?:or\s+\w+\s+)?of\s+(?:[\w-]+\s+){0,2}?(?:" + after + r")(?![A-Za-z])",
+                re.IGNORECASE,
+            )
+            if after
+            else None
+        )
         self._readings = [
             (r, [re.compile(p, re.IGNORECASE) for p in r.patterns]) for r in rules.readings
         ]
@@ -191,16 +201,18 @@ class MeasurementReader:
         quantities = []
         for match in self._quantity.finditer(sentence):
             raw, alias = match.group(1), match.group(2)
-            value = _WORDS.get(raw.lower()) if not raw[0].isdigit() else float(raw)
+            value = _WORDS.get(raw.lower()) if not raw[0].isdigit() else float(raw.replace(",", ""))
             if value is None or (alias is None and not raw[0].isdigit()):
                 continue
             unit = self._alias_unit[alias.lower()] if alias else None
             if unit is None and self._label and self._label.search(sentence, 0, match.start()):
                 continue  # "type 2 diabetes", "grade 1 anterolisthesis": a name, not an amount
+            if self._other_analyte and self._other_analyte.search(sentence, 0, match.start()):
+                continue  # "creatinine 3.46 mg/dl", "BUN 40": an analyte with no finding
             if unit and self._is_time_point(sentence, match.start(), match.end()):
                 continue  # "five years ago", "six weeks later": a point in time, not an amount
             if unit in self._rules.time_units and self._is_not_an_amount(
-                sentence, raw, match.start(), match.end()
+                sentence, raw, match.start(), match.end(), unit
             ):
                 continue  # "at 23 weeks' gestation", "at 30 weeks", "40 km a week"
             if (
@@ -214,11 +226,17 @@ class MeasurementReader:
             quantities.append(_Quantity(float(value), unit, match.start(), match.end()))
         return quantities
 
-    def _is_not_an_amount(self, sentence: str, raw: str, start: int, end: int) -> bool:
+    def _is_not_an_amount(
+        self, sentence: str, raw: str, start: int, end: int, unit: str | None = None
+    ) -> bool:
         """A time quantity that is a gestational age ("a 33-week pregnancy", "23 weeks'
-        gestation"), a point reached ("at 30 weeks"), or the period of a rate ("runs 40 km a
-        week", "twice a day")."""
-        if self._gestation is not None and self._gestation.match(sentence, end):
+        gestation"), a point reached ("at 30 weeks"), the period of a rate ("runs 40 km a
+        week", "twice a day"), or how long another thing lasted ("two weeks of intensive
+        walking"). An age is never a gestation ("a 35-year-old pregnant woman")."""
+        gestation = self._gestation
+        if unit != "years" and gestation is not None and gestation.match(sentence, end):
+            return True
+        if self._activity_after is not None and self._activity_after.match(sentence, end):
             return True
         if self._point_before is not None and self._point_before.search(sentence, 0, start):
             return True
@@ -363,3 +381,17 @@ def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
     ordered = sorted({p for p in phrases if p}, key=len, reverse=True)
     alternatives = "|".join(re.escape(p) for p in ordered)
     return re.compile(r"(?<![A-Za-z])(?:" + alternatives + r")(?![A-Za-z])", re.IGNORECASE)
+
+
+def _after_pattern(words: list[str]) -> re.Pattern[str] | None:
+    """Ends with one of ``words`` and then separators, a slash list of numbers or a few link
+    words, up to where a number starts ("BUN/creatinine 143/", "creatinine was ")."""
+    if not words:
+        return None
+    ordered = sorted(set(words), key=len, reverse=True)
+    alternatives = "|".join(re.escape(w) for w in ordered)
+    return re.compile(
+        r"(?<![A-Za-z])(?:" + alternatives + r")(?![A-Za-z])"
+        r"(?:[^A-Za-z]{0,14}|\s*(?:[:=(,]\s*)?(?:was|is|of|level|levels|were|at)\s*[:=]?\s*)$",
+        re.IGNORECASE,
+    )

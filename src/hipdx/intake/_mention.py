@@ -19,6 +19,8 @@ from hipdx.kb.schema import Finding, FindingKind
 
 #: Kinds of finding that have a side (a pain region, a test, a scan finding).
 _SIDED = {FindingKind.REGION, FindingKind.SYMPTOM, FindingKind.EXAM, FindingKind.IMAGING}
+#: Kinds of finding whose denied past says nothing about now (`status_of`).
+_PAST_OVER_NEGATION = {FindingKind.REGION, FindingKind.SYMPTOM}
 
 
 class MentionReader:
@@ -53,7 +55,9 @@ class MentionReader:
         only in another status. ``tests``: the tokens of examination matches; ``targets``: the
         spans of all matches of the block."""
         finding = self._kb.finding(span.label_)
-        status, trigger = status_of(span, targets)
+        status, trigger = status_of(
+            span, targets, past_over_negation=finding.kind in _PAST_OVER_NEGATION
+        )
         rule = span._.target_rule
         if rule is not None and (rule.metadata or {}).get(ANALYTE):
             return self._analyte_mention(finding, span, status, trigger)

@@ -15,6 +15,7 @@ from hipdx._types import Setting
 from hipdx.exceptions import InvalidCaseError
 from hipdx.inference.answers import AGE_FINDING, SEX_FINDINGS
 from hipdx.inference.case import Case
+from hipdx.intake._blanket import BlanketReader
 from hipdx.intake._blocks import BLOCK_CHARS, blocks, shifted
 from hipdx.intake._context import context_words
 from hipdx.intake._derived import (
@@ -69,6 +70,7 @@ class Parser:
         self._measure = MeasurementReader(kb, self.lexicon.cues, rules)
         self._nlp: Any = build_pipeline(self.lexicon, self._mentions.analytes)
         self._regions = RegionReader(kb, self.lexicon, self._nlp, self._words)
+        self._blanket = BlanketReader(kb, lexicon.blanket_normals)
 
     def parse(self, text: str, *, setting: Setting = Setting.PRIMARY_CARE) -> ParsedCase:
         """Everything the text says about the findings of the knowledge base. A long text is
@@ -129,6 +131,7 @@ class Parser:
             measurements.extend(found)
             mentions.extend(shorthand_sexes(self.kb, self._measure, text, *bounds))
             mentions.extend(readings(self.kb, self._measure, text, *bounds))
+            mentions.extend(self._blanket.read(text, *bounds, mentions))
             named = any(sentence.start_char <= m.span.start < sentence.end_char for m in mentions)
             if not found and not named and sentence.text.strip():
                 unmapped.append(Span.of_tokens(sentence))

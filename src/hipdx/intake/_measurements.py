@@ -260,9 +260,9 @@ class MeasurementReader:
         others: list[tuple[int, int]],
     ) -> Measurement | None:
         candidates = {
-            f: factor
+            f: conversion
             for f, unit in self._targets.items()
-            if (factor := self._factor(quantity.unit, unit)) is not None
+            if (conversion := self._factor(quantity.unit, unit)) is not None
         }
         if not candidates:
             return None
@@ -277,7 +277,8 @@ class MeasurementReader:
             )
         if finding is None:
             return None
-        value = round(quantity.value * candidates[finding], 4)
+        factor, offset_value = candidates[finding]
+        value = round(quantity.value * factor + offset_value, 4)
         low, high = self._ranges[finding]
         if not low <= value <= high:
             return None
@@ -290,19 +291,20 @@ class MeasurementReader:
             finding=finding, value=value, unit=self._targets[finding], span=span, cue=cue
         )
 
-    def _factor(self, source: str | None, target: str) -> float | None:
+    def _factor(self, source: str | None, target: str) -> tuple[float, float] | None:
+        """The factor and offset from ``source`` to ``target`` units, if one is known."""
         if source is None or source == target:
-            return 1.0
+            return 1.0, 0.0
         for conversion in self._rules.conversions:
             if conversion.source == source and conversion.target == target:
-                return conversion.factor
+                return conversion.factor, conversion.offset
         return None
 
     def _nearest_cue(
         self,
         sentence: str,
         quantity: _Quantity,
-        candidates: dict[str, float],
+        candidates: dict[str, tuple[float, float]],
         others: list[tuple[int, int]],
     ) -> tuple[str, tuple[int, int]] | None:
         """The nearest cue of a candidate finding (the longer on a tie); a cue inside another
@@ -328,7 +330,7 @@ class MeasurementReader:
         self,
         sentence: str,
         quantity: _Quantity,
-        candidates: dict[str, float],
+        candidates: dict[str, tuple[float, float]],
         others: list[tuple[int, int]],
     ) -> tuple[str, tuple[int, int]] | None:
         """The earliest cue joined to the number by link words only (``links``): in "morning
@@ -347,7 +349,7 @@ class MeasurementReader:
     def _cue_matches(
         self,
         sentence: str,
-        candidates: dict[str, float],
+        candidates: dict[str, tuple[float, float]],
         others: list[tuple[int, int]],
         start: int,
         end: int,
@@ -362,7 +364,7 @@ class MeasurementReader:
                 if not any(match.start() < e and s < match.end() for s, e in others):
                     yield finding, match
 
-    def _without_cue(self, quantity: _Quantity, candidates: dict[str, float]) -> str | None:
+    def _without_cue(self, quantity: _Quantity, candidates: dict[str, tuple[float, float]]) -> str | None:
         if quantity.unit is None or len(candidates) != 1:
             return None
         unit = self._units.get(quantity.unit)

@@ -247,6 +247,7 @@ class MeasurementRules(BaseModel):
         source: str = Field(alias="from")
         target: str = Field(alias="to")
         factor: float = Field(gt=0)
+        offset: float = 0.0  # added after the factor (degrees Fahrenheit to Celsius)
 
     units: list[Unit]
     conversions: list[Conversion] = []

@@ -25,7 +25,11 @@ _WORDS = {
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "eighteen": 18, "twenty": 20,
     "a": 1, "an": 1, "half a": 0.5, "half an": 0.5,
 }  # fmt: skip
-_NUMBER = r"(?<![\w.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])|\d+(?:\.\d+)?|" + "|".join(sorted(_WORDS, key=len, reverse=True)) + r")"
+_NUMBER = (
+    r"(?<![\w.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])|\d+(?:\.\d+)?|"
+    + "|".join(sorted(_WORDS, key=len, reverse=True))
+    + r")"
+)
 #: The number at the start of a reading's value ("4+" of a power grade 4+/5).
 _LEADING_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 #: How near (in characters) a cue must come before a number that has no unit.
@@ -364,7 +368,9 @@ class MeasurementReader:
                 if not any(match.start() < e and s < match.end() for s, e in others):
                     yield finding, match
 
-    def _without_cue(self, quantity: _Quantity, candidates: dict[str, tuple[float, float]]) -> str | None:
+    def _without_cue(
+        self, quantity: _Quantity, candidates: dict[str, tuple[float, float]]
+    ) -> str | None:
         if quantity.unit is None or len(candidates) != 1:
             return None
         unit = self._units.get(quantity.unit)

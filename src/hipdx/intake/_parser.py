@@ -33,7 +33,7 @@ from hipdx.intake._filters import (
     overridden,
     workup_diagnoses,
 )
-from hipdx.intake._lexicon import build_lexicon, lexicon_rules
+from hipdx.intake._lexicon import DENIAL, build_lexicon, lexicon_rules
 from hipdx.intake._measurements import MeasurementReader, measurement_rules
 from hipdx.intake._mention import MentionReader
 from hipdx.intake._models import Measurement, Mention, ParsedCase, Span
@@ -62,7 +62,11 @@ class Parser:
             rules.cues,
             self._words.strip_prefixes,
             lexicon.shared_phrases,
-            {"absent": lexicon.absence_only, "present": lexicon.presence_only},
+            {
+                "absent": lexicon.absence_only,
+                "present": lexicon.presence_only,
+                DENIAL: lexicon.denials,
+            },
         )
         self._mentions = MentionReader(kb, self.lexicon, lexicon, self._words)
         self._not_findings = lexicon.not_findings_pattern()
@@ -105,9 +109,7 @@ class Parser:
             not_understood=tuple(unread),
         )
 
-    def _read(
-        self, text: str
-    ) -> tuple[list[Mention], list[Measurement], list[Span], list[Span]]:
+    def _read(self, text: str) -> tuple[list[Mention], list[Measurement], list[Span], list[Span]]:
         """The mentions, measurements, unmapped sentences and clauses not understood of one
         block of text."""
         doc = self._nlp(text)

@@ -116,6 +116,8 @@ class LexiconRules(BaseModel):
     shared_phrases: dict[str, list[str]] = Field(default_factory=dict)
     absence_only: dict[str, list[str]] = Field(default_factory=dict)
     presence_only: dict[str, list[str]] = Field(default_factory=dict)
+    # phrases whose affirmation is the finding's absence ("postmenopausal": no pregnancy)
+    denials: dict[str, list[str]] = Field(default_factory=dict)
     not_findings: list[str] = Field(default_factory=list)
     overrides: dict[str, list[str]] = Field(default_factory=dict)
     result_required: list[str] = Field(default_factory=list)
@@ -139,7 +141,7 @@ class LexiconRules(BaseModel):
         return re.compile(r"(?<![A-Za-z])(?:" + alternatives + r")(?![A-Za-z])", re.IGNORECASE)
 
     def finding_references(self) -> References:
-        for name in ("shared_phrases", "absence_only", "presence_only"):
+        for name in ("shared_phrases", "absence_only", "presence_only", "denials"):
             for phrase, findings in getattr(self, name).items():
                 yield from ((f"{name}[{phrase}]", f) for f in findings)
         for finding, overridden in self.overrides.items():

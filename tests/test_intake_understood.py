@@ -10,7 +10,7 @@ from hipdx.intake._understood import ClinicalVocabulary, clauses
 
 @pytest.fixture(scope="module")
 def vocabulary() -> ClinicalVocabulary:
-    return hipdx.default_engine().parser._vocabulary
+    return hipdx.default_engine().parser.vocabulary
 
 
 @pytest.mark.parametrize(

@@ -76,7 +76,7 @@ class Parser:
         self._nlp: Any = build_pipeline(self.lexicon, self._mentions.analytes)
         self._regions = RegionReader(kb, self.lexicon, self._nlp, self._words)
         self._blanket = BlanketReader(kb, lexicon.blanket_normals)
-        self._vocabulary = ClinicalVocabulary(self.lexicon, lexicon)
+        self.vocabulary = ClinicalVocabulary(self.lexicon, lexicon)
 
     def parse(self, text: str, *, setting: Setting = Setting.PRIMARY_CARE) -> ParsedCase:
         """Everything the text says about the findings of the knowledge base. A long text is
@@ -153,7 +153,7 @@ class Parser:
         sentences = [(s.start_char, s.end_char) for s in doc.sents]
         mentions = [presenting(self._words, m, measurements, sentences) for m in mentions]
         missed = not_understood(
-            text, sentences, mentions, measurements, self._vocabulary, unmapped_pains
+            text, sentences, mentions, measurements, self.vocabulary, unmapped_pains
         )
         return mentions, measurements, unmapped, missed
 

@@ -35,6 +35,7 @@ ROOT = Path(__file__).parent.parent
 GOLD_SETS = {
     "notes": ROOT / "tests" / "fixtures" / "gold" / "intake_gold.jsonl",
     "case reports": ROOT / "tests" / "fixtures" / "gold" / "case_reports.jsonl",
+    "published case reports": ROOT / "tests" / "fixtures" / "gold" / "published_case_reports.jsonl",
 }
 
 

@@ -62,6 +62,10 @@ def test_each_sentence_sets_what_it_says(case: dict[str, Any]) -> None:
         assert finding not in findings, (finding, findings)
     for phrase in case.get("unmapped", []):
         assert phrase in [s.text for s in parsed.unmapped], parsed.unmapped
+    for phrase in case.get("not_understood", []):
+        assert phrase in [s.text for s in parsed.not_understood], parsed.not_understood
+    if case.get("all_understood"):
+        assert parsed.not_understood == (), parsed.not_understood
     for finding, value in case.get("values", {}).items():
         assert findings.get(finding) == pytest.approx(value, abs=1e-3), (finding, findings)
     if "age" in case:

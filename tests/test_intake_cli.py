@@ -45,3 +45,15 @@ def test_assess_needs_exactly_one_of_case_and_text() -> None:
     for result in (neither, both):
         assert result.exit_code == 2
         assert "either --case" in result.output
+
+
+def test_parse_shows_the_clauses_it_did_not_understand() -> None:
+    result = runner.invoke(app, ["parse", "Sudden onset, no swelling, no history of trauma."])
+    assert result.exit_code == 0, result.output
+    assert "not understood: no swelling" in result.output
+
+
+def test_parse_json_carries_what_was_not_understood() -> None:
+    result = runner.invoke(app, ["parse", "-", "--json"], input="Groin pain; tender on palpation.")
+    data = json.loads(result.output)
+    assert [c["text"] for c in data["not_understood"]] == ["tender on palpation"]

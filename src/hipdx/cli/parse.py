@@ -46,7 +46,8 @@ def parse_command(
     text: Annotated[str, typer.Argument(help="The note, or '-' to read standard input.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the parse as JSON.")] = False,
 ) -> None:
-    """Read a clinical note: findings (negated ones struck through), numbers, what was not used."""
+    """Read a clinical note: findings (negated ones struck through), numbers, what was not used
+    and the clauses with a clinical word that set nothing ("not understood")."""
     parsed = parse_note(text)
     if as_json:
         typer.echo(json.dumps(parsed.model_dump(mode="json"), indent=2))
@@ -76,6 +77,13 @@ def render_parse(console: Console, parsed: ParsedCase) -> None:
         console.print(f"[yellow]conflict:[/] {conflict.finding} -> {decided} ({conflict.rule})")
     for sentence in parsed.unmapped:
         console.print(Text(f"not mapped: {printable(sentence.text)}", style="dim"))
+    render_not_understood(console, parsed)
+
+
+def render_not_understood(console: Console, parsed: ParsedCase) -> None:
+    """The clauses with a clinical word that set nothing, one a line ("not understood: ...")."""
+    for clause in parsed.not_understood:
+        console.print(Text(f"not understood: {printable(clause.text)}", style="yellow"))
 
 
 def _highlighted(parsed: ParsedCase) -> Text:

@@ -31,6 +31,7 @@ class GoldPassage(BaseModel):
     text: str
     expected: dict[str, Answer]
     not_current: list[str] = []
+    source: str = ""  # the case report a passage was taken from, when it was taken from one
 
 
 class KindScore(BaseModel):

@@ -33,20 +33,28 @@ _CATEGORIES = (
     ("POSSIBLE_EXISTENCE", Status.UNCERTAIN),
 )
 
+_PAST_FIRST = tuple(sorted(_CATEGORIES, key=lambda pair: pair[0] != "HISTORICAL"))
+
 
 @lru_cache(maxsize=1)
 def context_words() -> ContextWords:
     return read_resource(packaged_language(), "context_words.yaml", ContextWords)
 
 
-def status_of(span: Any, targets: Sequence[tuple[int, int]]) -> tuple[Status, Span | None]:
+def status_of(
+    span: Any, targets: Sequence[tuple[int, int]], *, past_over_negation: bool = False
+) -> tuple[Status, Span | None]:
     """The ConText status of a matched span and the trigger that set it. A trigger inside a
     matched span ("can't bear weight", or "improves with exercise but not with rest" before
     "naproxen helps") is part of that finding's wording, not context for any finding; a trigger
     cut off from the span by a terminating modifier does not reach it (see `_cut_off`).
-    ``targets`` are the token ranges of every matched span of the document (computed once)."""
+    ``targets`` are the token ranges of every matched span of the document (computed once).
+    ``past_over_negation``: a denied past ("did not have a history of back pain", "denied prior
+    groin pain") says nothing about now, so the history decides (for pains and symptoms; a denied
+    history of trauma or cancer is still their absence)."""
     modifiers = list(span.doc._.context_graph.modifiers)
-    for category, status in _CATEGORIES:
+    order = _PAST_FIRST if past_over_negation else _CATEGORIES
+    for category, status in order:
         for modifier in span._.modifiers:
             start, end = modifier.modifier_span
             if modifier.category != category or any(

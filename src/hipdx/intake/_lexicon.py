@@ -21,6 +21,7 @@ from hipdx.kb.loader import packaged_language
 from hipdx.kb.schema import Finding
 
 __all__ = [
+    "DENIAL",
     "GAP",
     "NUMBER",
     "AnalyteRules",
@@ -32,6 +33,8 @@ __all__ = [
 ]
 
 _PARENTHESES = re.compile(r"\s*\([^)]*\)")
+#: A term's ``only`` for a phrase whose affirmation is its finding's absence ("postmenopausal").
+DENIAL = "denial"
 
 
 @dataclass(frozen=True)

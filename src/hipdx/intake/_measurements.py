@@ -26,9 +26,11 @@ _WORDS = {
     "a": 1, "an": 1, "half a": 0.5, "half an": 0.5,
 }  # fmt: skip
 #: A number, not part of a word or a decimal, and not negative ("a -5-year-old" is no age; a
-#: hyphen after a word or digit, as in "2-3 weeks" or "L4-5", is not a minus sign).
+#: hyphen after a word or digit, as in "2-3 weeks" or "L4-5", is not a minus sign); thousands
+#: may be grouped with commas ("16,140").
 _NUMBER = (
-    r"(?<![\w.])(?<![^\w.][-\u2212])(?<!^[-\u2212])(\d+(?:\.\d+)?|"
+    r"(?<![\w.,])(?<![^\w.][-\u2212])(?<!^[-\u2212])"
+    r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])|\d+(?:\.\d+)?|"
     + "|".join(sorted(_WORDS, key=len, reverse=True))
     + r")"
 )
@@ -121,6 +123,16 @@ class MeasurementReader:
         self._label = (
             re.compile(r"(?<![A-Za-z])(?:" + labels + r")\s*$", re.IGNORECASE) if labels else None
         )
+        self._other_analyte = _after_pattern(rules.other_analytes)
+        after = "|".join(re.escape(w) for w in sorted(rules.activity_after, key=len, reverse=True))
+        self._activity_after = (
+            re.compile(
+                r"\s*(?:or\s+\w+\s+)?of\s+(?:[\w-]+\s+){0,2}?(?:" + after + r")(?![A-Za-z])",
+                re.IGNORECASE,
+            )
+            if after
+            else None
+        )
         self._readings = [
             (r, [re.compile(p, re.IGNORECASE) for p in r.patterns]) for r in rules.readings
         ]
@@ -197,16 +209,18 @@ class MeasurementReader:
         quantities = []
         for match in self._quantity.finditer(sentence):
             raw, alias = match.group(1), match.group(2)
-            value = _WORDS.get(raw.lower()) if not raw[0].isdigit() else float(raw)
+            value = _WORDS.get(raw.lower()) if not raw[0].isdigit() else float(raw.replace(",", ""))
             if value is None or (alias is None and not raw[0].isdigit()):
                 continue
             unit = self._alias_unit[alias.lower()] if alias else None
             if unit is None and self._label and self._label.search(sentence, 0, match.start()):
                 continue  # "type 2 diabetes", "grade 1 anterolisthesis": a name, not an amount
+            if self._other_analyte and self._other_analyte.search(sentence, 0, match.start()):
+                continue  # "creatinine 3.46 mg/dl", "BUN 40": an analyte with no finding
             if unit and self._is_time_point(sentence, match.start(), match.end()):
                 continue  # "five years ago", "six weeks later": a point in time, not an amount
             if unit in self._rules.time_units and self._is_not_an_amount(
-                sentence, raw, match.start(), match.end()
+                sentence, raw, match.start(), match.end(), unit
             ):
                 continue  # "at 23 weeks' gestation", "at 30 weeks", "40 km a week"
             if (
@@ -220,11 +234,17 @@ class MeasurementReader:
             quantities.append(_Quantity(float(value), unit, match.start(), match.end()))
         return quantities
 
-    def _is_not_an_amount(self, sentence: str, raw: str, start: int, end: int) -> bool:
+    def _is_not_an_amount(
+        self, sentence: str, raw: str, start: int, end: int, unit: str | None = None
+    ) -> bool:
         """A time quantity that is a gestational age ("a 33-week pregnancy", "23 weeks'
-        gestation"), a point reached ("at 30 weeks"), or the period of a rate ("runs 40 km a
-        week", "twice a day")."""
-        if self._gestation is not None and self._gestation.match(sentence, end):
+        gestation"), a point reached ("at 30 weeks"), the period of a rate ("runs 40 km a
+        week", "twice a day"), or how long another thing lasted ("two weeks of intensive
+        walking"). An age is never a gestation ("a 35-year-old pregnant woman")."""
+        gestation = self._gestation
+        if unit != "years" and gestation is not None and gestation.match(sentence, end):
+            return True
+        if self._activity_after is not None and self._activity_after.match(sentence, end):
             return True
         if self._point_before is not None and self._point_before.search(sentence, 0, start):
             return True
@@ -248,9 +268,9 @@ class MeasurementReader:
         others: list[tuple[int, int]],
     ) -> Measurement | None:
         candidates = {
-            f: factor
+            f: conversion
             for f, unit in self._targets.items()
-            if (factor := self._factor(quantity.unit, unit)) is not None
+            if (conversion := self._factor(quantity.unit, unit)) is not None
         }
         if not candidates:
             return None
@@ -265,7 +285,8 @@ class MeasurementReader:
             )
         if finding is None:
             return None
-        value = round(quantity.value * candidates[finding], 4)
+        factor, offset_value = candidates[finding]
+        value = round(quantity.value * factor + offset_value, 4)
         low, high = self._ranges[finding]
         if not low <= value <= high:
             return None
@@ -278,19 +299,20 @@ class MeasurementReader:
             finding=finding, value=value, unit=self._targets[finding], span=span, cue=cue
         )
 
-    def _factor(self, source: str | None, target: str) -> float | None:
+    def _factor(self, source: str | None, target: str) -> tuple[float, float] | None:
+        """The factor and offset from ``source`` to ``target`` units, if one is known."""
         if source is None or source == target:
-            return 1.0
+            return 1.0, 0.0
         for conversion in self._rules.conversions:
             if conversion.source == source and conversion.target == target:
-                return conversion.factor
+                return conversion.factor, conversion.offset
         return None
 
     def _nearest_cue(
         self,
         sentence: str,
         quantity: _Quantity,
-        candidates: dict[str, float],
+        candidates: dict[str, tuple[float, float]],
         others: list[tuple[int, int]],
     ) -> tuple[str, tuple[int, int]] | None:
         """The nearest cue of a candidate finding (the longer on a tie); a cue inside another
@@ -316,7 +338,7 @@ class MeasurementReader:
         self,
         sentence: str,
         quantity: _Quantity,
-        candidates: dict[str, float],
+        candidates: dict[str, tuple[float, float]],
         others: list[tuple[int, int]],
     ) -> tuple[str, tuple[int, int]] | None:
         """The earliest cue joined to the number by link words only (``links``): in "morning
@@ -335,7 +357,7 @@ class MeasurementReader:
     def _cue_matches(
         self,
         sentence: str,
-        candidates: dict[str, float],
+        candidates: dict[str, tuple[float, float]],
         others: list[tuple[int, int]],
         start: int,
         end: int,
@@ -350,7 +372,9 @@ class MeasurementReader:
                 if not any(match.start() < e and s < match.end() for s, e in others):
                     yield finding, match
 
-    def _without_cue(self, quantity: _Quantity, candidates: dict[str, float]) -> str | None:
+    def _without_cue(
+        self, quantity: _Quantity, candidates: dict[str, tuple[float, float]]
+    ) -> str | None:
         if quantity.unit is None or len(candidates) != 1:
             return None
         unit = self._units.get(quantity.unit)
@@ -369,3 +393,17 @@ def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
     ordered = sorted({p for p in phrases if p}, key=len, reverse=True)
     alternatives = "|".join(re.escape(p) for p in ordered)
     return re.compile(r"(?<![A-Za-z])(?:" + alternatives + r")(?![A-Za-z])", re.IGNORECASE)
+
+
+def _after_pattern(words: list[str]) -> re.Pattern[str] | None:
+    """Ends with one of ``words`` and then separators, a slash list of numbers or a few link
+    words, up to where a number starts ("BUN/creatinine 143/", "creatinine was ")."""
+    if not words:
+        return None
+    ordered = sorted(set(words), key=len, reverse=True)
+    alternatives = "|".join(re.escape(w) for w in ordered)
+    return re.compile(
+        r"(?<![A-Za-z])(?:" + alternatives + r")(?![A-Za-z])"
+        r"(?:[^A-Za-z]{0,14}|\s*(?:[:=(,]\s*)?(?:was|is|of|level|levels|were|at)\s*[:=]?\s*)$",
+        re.IGNORECASE,
+    )

@@ -10,7 +10,7 @@ from typing import Any
 
 from hipdx.inference.answers import SEX_FINDINGS
 from hipdx.intake._context import examiner_result, inner_negation, side_of, status_of
-from hipdx.intake._lexicon import Lexicon
+from hipdx.intake._lexicon import DENIAL, Lexicon
 from hipdx.intake._models import Mention, Span, Status
 from hipdx.intake._pipeline import ANALYTE
 from hipdx.kb.compiled import CompiledKB
@@ -19,6 +19,8 @@ from hipdx.kb.schema import Finding, FindingKind
 
 #: Kinds of finding that have a side (a pain region, a test, a scan finding).
 _SIDED = {FindingKind.REGION, FindingKind.SYMPTOM, FindingKind.EXAM, FindingKind.IMAGING}
+#: Kinds of finding whose denied past says nothing about now (`status_of`).
+_PAST_OVER_NEGATION = {FindingKind.REGION, FindingKind.SYMPTOM}
 
 
 class MentionReader:
@@ -29,9 +31,7 @@ class MentionReader:
     ) -> None:
         self._kb = kb
         self._words = words
-        self._only = {
-            (t.phrase.lower(), t.finding): Status(t.only) for t in lexicon.terms if t.only
-        }
+        self._only = {(t.phrase.lower(), t.finding): t.only for t in lexicon.terms if t.only}
         self._result_phrases = frozenset(
             t.phrase.lower()
             for t in lexicon.terms
@@ -53,7 +53,9 @@ class MentionReader:
         only in another status. ``tests``: the tokens of examination matches; ``targets``: the
         spans of all matches of the block."""
         finding = self._kb.finding(span.label_)
-        status, trigger = status_of(span, targets)
+        status, trigger = status_of(
+            span, targets, past_over_negation=finding.kind in _PAST_OVER_NEGATION
+        )
         rule = span._.target_rule
         if rule is not None and (rule.metadata or {}).get(ANALYTE):
             return self._analyte_mention(finding, span, status, trigger)
@@ -84,7 +86,12 @@ class MentionReader:
         elif needs_result and status in (Status.PRESENT, Status.ABSENT):
             # "a pregnancy test was sent", "no pregnancy test was done": no result
             status, trigger = Status.UNCERTAIN, None
-        if self._only_in(span) not in (None, status):
+        only = self._only_in(span)
+        if only == DENIAL:
+            if status is not Status.PRESENT:
+                return None  # "not postmenopausal" says nothing
+            status, trigger = Status.ABSENT, Span.of_tokens(span)  # "postmenopausal"
+        elif only not in (None, status.value):
             return None  # "a rash" says nothing about a dermatomal rash; "no rash" does
         return Mention(
             finding=finding.id,
@@ -128,7 +135,7 @@ class MentionReader:
             test_result=status is not Status.UNCERTAIN,
         )
 
-    def _only_in(self, span: Any) -> Status | None:
+    def _only_in(self, span: Any) -> str | None:
         """The one status in which the matched phrase names its finding, if it has one."""
         rule = span._.target_rule
         return None if rule is None else self._only.get((rule.literal.lower(), span.label_))

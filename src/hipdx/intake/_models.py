@@ -93,3 +93,6 @@ class ParsedCase(_Record):
     # ("hip pain")
     unmapped: tuple[Span, ...]
     issues: tuple[Issue, ...]
+    # clauses with a clinical word that set no finding and no number, inside understood
+    # sentences too ("no swelling" in "Sudden onset, no swelling, no history of trauma")
+    not_understood: tuple[Span, ...] = ()

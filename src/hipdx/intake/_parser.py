@@ -15,6 +15,7 @@ from hipdx._types import Setting
 from hipdx.exceptions import InvalidCaseError
 from hipdx.inference.answers import AGE_FINDING, SEX_FINDINGS
 from hipdx.inference.case import Case
+from hipdx.intake._blanket import BlanketReader
 from hipdx.intake._blocks import BLOCK_CHARS, blocks, shifted
 from hipdx.intake._context import context_words
 from hipdx.intake._derived import (
@@ -32,13 +33,14 @@ from hipdx.intake._filters import (
     overridden,
     workup_diagnoses,
 )
-from hipdx.intake._lexicon import build_lexicon, lexicon_rules
+from hipdx.intake._lexicon import DENIAL, build_lexicon, lexicon_rules
 from hipdx.intake._measurements import MeasurementReader, measurement_rules
 from hipdx.intake._mention import MentionReader
 from hipdx.intake._models import Measurement, Mention, ParsedCase, Span
 from hipdx.intake._pipeline import SPAN_GROUP, build_pipeline
 from hipdx.intake._regions import RegionReader, covered_tokens
 from hipdx.intake._resolve import counts, resolve
+from hipdx.intake._understood import ClinicalVocabulary, not_understood
 from hipdx.issues import error
 from hipdx.kb.compiled import CompiledKB
 from hipdx.kb.schema import FindingKind
@@ -60,7 +62,11 @@ class Parser:
             rules.cues,
             self._words.strip_prefixes,
             lexicon.shared_phrases,
-            {"absent": lexicon.absence_only, "present": lexicon.presence_only},
+            {
+                "absent": lexicon.absence_only,
+                "present": lexicon.presence_only,
+                DENIAL: lexicon.denials,
+            },
         )
         self._mentions = MentionReader(kb, self.lexicon, lexicon, self._words)
         self._not_findings = lexicon.not_findings_pattern()
@@ -69,6 +75,8 @@ class Parser:
         self._measure = MeasurementReader(kb, self.lexicon.cues, rules)
         self._nlp: Any = build_pipeline(self.lexicon, self._mentions.analytes)
         self._regions = RegionReader(kb, self.lexicon, self._nlp, self._words)
+        self._blanket = BlanketReader(kb, lexicon.blanket_normals)
+        self.vocabulary = ClinicalVocabulary(self.lexicon, lexicon)
 
     def parse(self, text: str, *, setting: Setting = Setting.PRIMARY_CARE) -> ParsedCase:
         """Everything the text says about the findings of the knowledge base. A long text is
@@ -78,11 +86,13 @@ class Parser:
         mentions: list[Mention] = []
         measurements: list[Measurement] = []
         unmapped: list[Span] = []
+        unread: list[Span] = []
         for offset, block in blocks(text, BLOCK_CHARS):
-            found, measured, ignored = self._read(block)
+            found, measured, ignored, missed = self._read(block)
             mentions.extend(shifted(m, offset) for m in found)
             measurements.extend(shifted(m, offset) for m in measured)
             unmapped.extend(shifted(s, offset) for s in ignored)
+            unread.extend(shifted(s, offset) for s in missed)
         mentions.sort(key=lambda m: (m.span.start, m.span.end))
         base = Case(setting=setting, text=text)
         case, conflicts = resolve(
@@ -96,10 +106,12 @@ class Parser:
             conflicts=tuple(conflicts),
             unmapped=tuple(unmapped),
             issues=self.lexicon.issues,
+            not_understood=tuple(unread),
         )
 
-    def _read(self, text: str) -> tuple[list[Mention], list[Measurement], list[Span]]:
-        """The mentions, measurements and unmapped sentences of one block of text."""
+    def _read(self, text: str) -> tuple[list[Mention], list[Measurement], list[Span], list[Span]]:
+        """The mentions, measurements, unmapped sentences and clauses not understood of one
+        block of text."""
         doc = self._nlp(text)
         spans = named_findings(text, list(doc.spans[SPAN_GROUP]), self._not_findings)
         tests = frozenset(
@@ -122,6 +134,7 @@ class Parser:
         mentions.extend(onsets(self.kb, self._words, doc, mentions))
         measurements: list[Measurement] = []
         unmapped: list[Span] = []
+        unmapped_pains: list[Span] = []
         covered = covered_tokens(doc, mentions)
         for sentence in doc.sents:
             bounds = (sentence.start_char, sentence.end_char)
@@ -129,14 +142,20 @@ class Parser:
             measurements.extend(found)
             mentions.extend(shorthand_sexes(self.kb, self._measure, text, *bounds))
             mentions.extend(readings(self.kb, self._measure, text, *bounds))
+            mentions.extend(self._blanket.read(text, *bounds, mentions))
             named = any(sentence.start_char <= m.span.start < sentence.end_char for m in mentions)
             if not found and not named and sentence.text.strip():
                 unmapped.append(Span.of_tokens(sentence))
             elif named or found:
-                unmapped.extend(self._regions.unmapped_pain(sentence, covered))
+                pains = self._regions.unmapped_pain(sentence, covered)
+                unmapped.extend(pains)
+                unmapped_pains.extend(pains)
         sentences = [(s.start_char, s.end_char) for s in doc.sents]
         mentions = [presenting(self._words, m, measurements, sentences) for m in mentions]
-        return mentions, measurements, unmapped
+        missed = not_understood(
+            text, sentences, mentions, measurements, self.vocabulary, unmapped_pains
+        )
+        return mentions, measurements, unmapped, missed
 
 
 def _check(text: str) -> None:

@@ -86,6 +86,30 @@ class WorkupDiagnoses(BaseModel):
     words: list[str] = Field(default_factory=list)
 
 
+class BlanketSubject(BaseModel):
+    """One thing examined or tested as a whole ("vital signs", "the abdomen", "radiographs") and
+    the findings its being normal rules out."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    words: list[str] = Field(min_length=1)
+    findings: list[str] = Field(min_length=1)
+    normal_words: list[str] | None = None  # instead of the shared normal words
+
+
+class BlanketNormals(BaseModel):
+    """``blanket_normals`` in ``language/lexicon.yaml``: a whole examination or test called
+    normal in one clause ("vital signs were normal", "abdomen soft and non-tender", "X-rays
+    unremarkable") is each of the findings it covers, absent."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    normal_words: list[str] = Field(default_factory=list)
+    max_between: int = 6
+    stops: list[str] = Field(default_factory=list)  # words that end the clause ("but", ";")
+    subjects: list[BlanketSubject] = Field(default_factory=list)
+
+
 class LexiconRules(BaseModel):
     """``language/lexicon.yaml``: phrases that name more than one finding, phrases that name a
     finding only when negated, and phrases that name no finding although a finding's phrase is
@@ -96,11 +120,18 @@ class LexiconRules(BaseModel):
     shared_phrases: dict[str, list[str]] = Field(default_factory=dict)
     absence_only: dict[str, list[str]] = Field(default_factory=dict)
     presence_only: dict[str, list[str]] = Field(default_factory=dict)
+    # phrases whose affirmation is the finding's absence ("postmenopausal": no pregnancy)
+    denials: dict[str, list[str]] = Field(default_factory=dict)
     not_findings: list[str] = Field(default_factory=list)
     overrides: dict[str, list[str]] = Field(default_factory=dict)
     result_required: list[str] = Field(default_factory=list)
     test_analytes: AnalyteRules = Field(default_factory=AnalyteRules)
     workup_diagnoses: WorkupDiagnoses = Field(default_factory=WorkupDiagnoses)
+    blanket_normals: BlanketNormals = Field(default_factory=BlanketNormals)
+    # word stems that make a clause clinical, for the report of what was not understood
+    clinical_stems: list[str] = Field(default_factory=list)
+    # everyday words that a clinical word list may contain but that alone say nothing clinical
+    not_clinical: list[str] = Field(default_factory=list)
 
     def not_findings_pattern(self) -> re.Pattern[str] | None:
         """One case-insensitive pattern for the ``not_findings`` phrases (``<n>``: a number)."""
@@ -114,7 +145,7 @@ class LexiconRules(BaseModel):
         return re.compile(r"(?<![A-Za-z])(?:" + alternatives + r")(?![A-Za-z])", re.IGNORECASE)
 
     def finding_references(self) -> References:
-        for name in ("shared_phrases", "absence_only", "presence_only"):
+        for name in ("shared_phrases", "absence_only", "presence_only", "denials"):
             for phrase, findings in getattr(self, name).items():
                 yield from ((f"{name}[{phrase}]", f) for f in findings)
         for finding, overridden in self.overrides.items():
@@ -122,6 +153,8 @@ class LexiconRules(BaseModel):
             yield from ((f"overrides[{finding}]", f) for f in overridden)
         yield from (("test_analytes.findings", f) for f in self.test_analytes.findings)
         yield from (("workup_diagnoses.findings", f) for f in self.workup_diagnoses.findings)
+        for i, subject in enumerate(self.blanket_normals.subjects):
+            yield from ((f"blanket_normals.subjects[{i}]", f) for f in subject.findings)
 
 
 class ContextWords(BaseModel):
@@ -220,6 +253,7 @@ class MeasurementRules(BaseModel):
         source: str = Field(alias="from")
         target: str = Field(alias="to")
         factor: float = Field(gt=0)
+        offset: float = 0.0  # added after the factor (degrees Fahrenheit to Celsius)
 
     units: list[Unit]
     conversions: list[Conversion] = []
@@ -238,6 +272,12 @@ class MeasurementRules(BaseModel):
     rate_before: list[str] = []
     readings: list[Reading] = []
     time_units: list[str] = []
+    # analytes the knowledge base has no finding for ("creatinine 3.4 mg/dL", "BUN 40 mg/dl"):
+    # a number right after one belongs to none
+    other_analytes: list[str] = []
+    # words right after a time quantity that make it how long something else lasted ("two weeks
+    # of intensive walking", "a day or two of rest")
+    activity_after: list[str] = []
 
     def finding_references(self) -> References:
         yield from (("cues", f) for f in self.cues)

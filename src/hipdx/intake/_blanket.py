@@ -1,0 +1,110 @@
+"""Blanket normals: a whole examination or test called normal in one clause ("vital signs were
+normal", "abdomen soft and non-tender", "X-rays of the hips were unremarkable", "labs within
+normal limits", "a neurological exam without focal deficits") is each finding it covers, absent.
+
+The subjects, the findings each covers and the normal words are data
+(``blanket_normals`` in ``knowledge/language/lexicon.yaml``). A subject and a normal word pair
+when they are in the same clause (no stop word between), at most ``max_between`` words apart, with
+no other subject and no named finding between them: in "the abdomen was tender, vitals normal" the
+"normal" is the vital signs', not the abdomen's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from hipdx.intake._models import Mention, Span, Status
+from hipdx.kb.compiled import CompiledKB
+from hipdx.kb.language import BlanketNormals
+
+_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+def _pattern(phrases: list[str]) -> re.Pattern[str] | None:
+    if not phrases:
+        return None
+    ordered = sorted({" ".join(p.split()) for p in phrases}, key=len, reverse=True)
+    alternatives = "|".join(r"\s*".join(re.escape(w) for w in p.split(" ")) for p in ordered)
+    return re.compile(r"(?<![A-Za-z])(?:" + alternatives + r")(?![A-Za-z])", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Subject:
+    pattern: re.Pattern[str]
+    findings: tuple[str, ...]
+    normal: re.Pattern[str]
+
+
+class BlanketReader:
+    """Finds blanket normals in a sentence."""
+
+    def __init__(self, kb: CompiledKB, rules: BlanketNormals) -> None:
+        self._kb = kb
+        self._max_between = rules.max_between
+        shared = _pattern(rules.normal_words)
+        self._stops = _pattern(rules.stops)
+        self._subjects: list[_Subject] = []
+        for subject in rules.subjects:
+            findings = tuple(f for f in subject.findings if kb.has_finding(f))
+            words = _pattern(subject.words)
+            normal = shared if subject.normal_words is None else _pattern(subject.normal_words)
+            if findings and words is not None and normal is not None:
+                self._subjects.append(_Subject(words, findings, normal))
+        self._any_subject = _pattern([w for s in rules.subjects for w in s.words])
+
+    def read(self, text: str, start: int, end: int, mentions: list[Mention]) -> list[Mention]:
+        """The absent findings that blanket normals in ``text[start:end]`` (one sentence) say."""
+        found: list[Mention] = []
+        named = [(m.span.start, m.span.end) for m in mentions]
+        for subject in self._subjects:
+            for match in subject.pattern.finditer(text, start, end):
+                normal = self._nearest_normal(text, start, end, match, subject.normal, named)
+                if normal is None:
+                    continue
+                low, high = min(match.start(), normal[0]), max(match.end(), normal[1])
+                span = Span.within(text, low, high)
+                trigger = Span.within(text, *normal)
+                found.extend(
+                    Mention(
+                        finding=f,
+                        kind=self._kb.finding(f).kind,
+                        span=span,
+                        status=Status.ABSENT,
+                        trigger=trigger,
+                    )
+                    for f in subject.findings
+                )
+        return found
+
+    def _nearest_normal(
+        self,
+        text: str,
+        start: int,
+        end: int,
+        subject: re.Match[str],
+        normal: re.Pattern[str],
+        named: list[tuple[int, int]],
+    ) -> tuple[int, int] | None:
+        best: tuple[int, tuple[int, int]] | None = None
+        for match in normal.finditer(text, start, end):
+            if match.start() < subject.end() and subject.start() < match.end():
+                continue
+            low, high = (
+                (subject.end(), match.start())
+                if match.start() >= subject.end()
+                else (match.end(), subject.start())
+            )
+            words = len(_WORD.findall(text, low, high))
+            if words > self._max_between or not self._same_clause(text, low, high, named):
+                continue
+            if best is None or words < best[0]:
+                best = (words, (match.start(), match.end()))
+        return None if best is None else best[1]
+
+    def _same_clause(self, text: str, low: int, high: int, named: list[tuple[int, int]]) -> bool:
+        if self._stops is not None and self._stops.search(text, low, high):
+            return False
+        if self._any_subject is not None and self._any_subject.search(text, low, high):
+            return False
+        return not any(low < m_end and m_start < high for m_start, m_end in named)

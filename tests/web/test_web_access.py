@@ -118,7 +118,10 @@ def test_the_audit_trail_names_web_actions_and_holds_no_health_data(
         page = await client.get(f"/i/{interview}")
         question = page.text.split('name="question" value="')[1].split('"')[0]
         asked.append(question)
-        await client.post(f"/i/{interview}/answer", data={"question": question, "answer": "no"})
+        # "don't know" fits a yes/no question and a choice alike
+        await client.post(
+            f"/i/{interview}/answer", data={"question": question, "answer": "unknown"}
+        )
 
     _browse(guarded, visit, host="192.0.2.7")
     engine = open_engine(database)

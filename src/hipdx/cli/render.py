@@ -20,6 +20,7 @@ from hipdx.report.sentences import (
     LEVEL_MEANING,
     describe_contribution,
     describe_reason,
+    explanation_order,
     percent,
 )
 
@@ -78,7 +79,8 @@ def _differential_table(ranked: tuple[RankedCondition, ...], kb: CompiledKB, oth
         name = Text(row.name, style="bold red" if row.must_not_miss else "")
         if row.must_not_miss:
             name.append(" ⚠", style="red")
-        reasons = "\n".join(describe_contribution(c, kb) for c in row.explanation[:_REASONS_SHOWN])
+        shown = explanation_order(row.explanation)[:_REASONS_SHOWN]
+        reasons = "\n".join(describe_contribution(c, kb) for c in shown)
         table.add_row(  # Text: the references' brackets are not rich markup
             str(row.rank),
             name,

@@ -281,12 +281,33 @@ def decide_stop(
             threshold=threshold,
             asked=asked,
         )
+    clear = _picture_clear(bank, conditions, asked)
+    if clear is not None:
+        return None if hold() is not None else clear
     minimum = policy.minimum_gain.value
     if not suggestions or suggestions[0].score < minimum:
         if suggestions and hold() is not None:
             return None
         return Stop(reason=StopReason.NOTHING_WORTH_ASKING, threshold=minimum, asked=asked)
     return None
+
+
+def _picture_clear(bank: QuestionBank, conditions: FloatArray, asked: int) -> Stop | None:
+    """The ``picture_clear`` stop: the three leading conditions hold the policy's
+    ``leading_three_probability`` together (None when they do not, or the policy has none)."""
+    threshold = bank.policy.leading_three_probability
+    if threshold is None:
+        return None
+    mass = float(np.sort(conditions)[-3:].sum())
+    if mass < threshold.value:
+        return None
+    return Stop(
+        reason=StopReason.PICTURE_CLEAR,
+        leader=bank.condition_ids[int(np.argmax(conditions))],
+        leader_probability=mass,
+        threshold=threshold.value,
+        asked=asked,
+    )
 
 
 def plausible_danger_hold(situation: Situation) -> SafetyHold | None:

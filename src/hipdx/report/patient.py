@@ -174,21 +174,21 @@ def _completing_findings(kb: CompiledKB, flag: RedFlag, known: Lookup) -> list[s
     if evaluate(flag.when, known) is True:
         return []
 
-    def now(finding_id: str) -> bool:
-        return known(finding_id) is True
-
+    present = frozenset(f for f in rule_findings(flag.when) if known(f) is True)
     found = []
     for finding_id in dict.fromkeys(rule_findings(flag.when)):
-        if now(finding_id) or not kb.has_finding(finding_id):
+        if finding_id in present or not kb.has_finding(finding_id):
             continue
         if kb.finding(finding_id).kind not in _NOTICEABLE:
             continue
-        if evaluate(flag.when, lambda f, new=finding_id: True if f == new else now(f)):
+        if evaluate(flag.when, (present | {finding_id}).__contains__):
             found.append(finding_id)
     return found
 
 
-def _questions(causes: tuple[LikelyCause, ...], level: TriageLevel, caution: bool) -> tuple[str, ...]:
+def _questions(
+    causes: tuple[LikelyCause, ...], level: TriageLevel, caution: bool
+) -> tuple[str, ...]:
     questions = []
     if causes:
         questions.append(f"Could this be {causes[0].plain_name}? How can we tell?")
@@ -209,16 +209,25 @@ def render_patient_text(result: PatientResult) -> str:
     parts = ["WHAT TO DO", result.what_to_do, *result.why_now]
     if result.causes:
         parts += ["", "WHAT IT MIGHT BE"]
-        parts += [f"- {c.plain_name[0].upper()}{c.plain_name[1:]}: {c.plain_summary}" for c in result.causes]
+        parts += [
+            f"- {c.plain_name[0].upper()}{c.plain_name[1:]}: {c.plain_summary}"
+            for c in result.causes
+        ]
     if result.cautions:
         parts += ["", "PLEASE NOTE", *result.cautions]
     if result.emergency_if:
-        parts += ["", "GO TO AN EMERGENCY DEPARTMENT AT ONCE IF THE ANSWER TO ANY OF THESE "
-                  "BECOMES YES"]
+        parts += [
+            "",
+            "GO TO AN EMERGENCY DEPARTMENT AT ONCE IF THE ANSWER TO ANY OF THESE BECOMES YES",
+        ]
         parts += [f"- {sign}" for sign in result.emergency_if]
     if result.same_day_if:
         parts += ["", "SEE A DOCTOR THE SAME DAY IF THE ANSWER TO ANY OF THESE BECOMES YES"]
         parts += [f"- {sign}" for sign in result.same_day_if]
-    parts += ["", "QUESTIONS TO ASK YOUR DOCTOR", *(f"- {q}" for q in result.questions_for_clinician)]
+    parts += [
+        "",
+        "QUESTIONS TO ASK YOUR DOCTOR",
+        *(f"- {q}" for q in result.questions_for_clinician),
+    ]
     parts += ["", result.notice]
     return "\n".join(parts) + "\n"

@@ -83,8 +83,9 @@ def _region_numbers(*ids: str) -> str:
 
 REGION_IDS = {f.id for f in region_choices(hipdx.load_knowledge())} | {SIDE_FINDING}
 
-# A 45-year-old woman, buttock and low back pain, left side, then answers.
-INTAKE = f"45\n1\n{_region_numbers('pain_buttock', 'pain_low_back')}\n1\n"
+# A 45-year-old woman, buttock and low back pain, left side, nothing chosen from what brings it
+# on, then answers.
+INTAKE = f"45\n1\n{_region_numbers('pain_buttock', 'pain_low_back')}\n1\n?\n"
 
 
 def test_the_patient_interview_shows_the_disclaimer_asks_in_lay_words_and_saves_the_case(
@@ -100,9 +101,11 @@ def test_the_patient_interview_shows_the_disclaimer_asks_in_lay_words_and_saves_
     assert result.exit_code == 0, result.output
     assert "decision support, not a diagnosis" in result.output
     assert "Do you have pain in the buttock?" in result.output  # lay wording
-    assert "Most likely so far" in result.output and "Triage:" in result.output
+    assert "Why I am asking:" in result.output
+    assert "Most likely so far" not in result.output  # the differential waits for the end
     assert "Going back" in result.output
-    assert "Differential" in result.output  # the closing assessment
+    assert "WHAT IT MIGHT BE" in result.output  # the closing patient result
+    assert "Differential" not in result.output and "LR " not in result.output
     case = json.loads(saved.read_text())
     assert case["age"] == 45 and case["sex"] == "female"
     assert case["findings"]["pain_buttock"] is True
@@ -129,8 +132,8 @@ def test_a_red_flag_ends_the_interview_with_its_advice() -> None:
     answers = INTAKE + "y\n" * 40
     result = runner.invoke(app, ["interview", "--mode", "patient"], input=answers)
     assert result.exit_code == 0, result.output
-    assert "RED FLAG" in result.output
-    assert "a red flag needs attention now" in result.output
+    assert "Go to an emergency department now" in result.output  # the flag's lay advice
+    assert "Please act on the advice above" in result.output
 
 
 def test_the_clinician_interview_explains_why_each_question_is_asked() -> None:

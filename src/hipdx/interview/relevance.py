@@ -2,8 +2,9 @@
 
 * A question whose wording presupposes a pain region (the finding's ``regions``: "Is the back
   pain so bad that you cannot lie flat?") is not asked once every one of those regions has been
-  denied (`denied_region_findings`), unless a red-flag rule mentions its finding: a red flag is
-  screened wherever the pain is, and the question then says why (`hipdx.interview.reasons`).
+  denied (`denied_region_findings`), unless a red-flag rule needs its finding whatever the
+  region (the rule does not itself name the region): that red flag is screened wherever the
+  pain is, and the question then says why (`hipdx.interview.reasons`).
 * A caution of the interview policy (``cautions``: a woman of childbearing age with pelvic,
   groin or low-back pain and no pregnancy information) stands while its ``when`` rule holds
   and none of its ``unless_answered`` findings has an answer (`standing_cautions`); its open
@@ -23,16 +24,26 @@ def red_flag_findings(kb: CompiledKB) -> frozenset[str]:
     return frozenset(f for flag in kb.knowledge.red_flags for f in rule_findings(flag.when))
 
 
+def needed_by_red_flag(kb: CompiledKB, finding_id: str) -> bool:
+    """Whether a red-flag rule needs the finding whatever its regions: a rule that mentions
+    the finding and none of the regions its question presupposes (a rule about back pain is
+    settled by "no back pain"; one that names the finding alone is not)."""
+    regions = set(kb.finding(finding_id).regions)
+    return any(
+        finding_id in mentioned and not regions & mentioned
+        for mentioned in (set(rule_findings(flag.when)) for flag in kb.knowledge.red_flags)
+    )
+
+
 def denied_region_findings(kb: CompiledKB, answers: Answers) -> frozenset[str]:
     """Findings not to ask: every region their question presupposes has been answered no, and
-    no red-flag rule mentions them."""
-    exempt = red_flag_findings(kb)
+    no red-flag rule needs them whatever the region (`needed_by_red_flag`)."""
     return frozenset(
         finding.id
         for finding in kb.knowledge.findings
         if finding.regions
-        and finding.id not in exempt
         and all(answers.known(region) is False for region in finding.regions)
+        and not needed_by_red_flag(kb, finding.id)
     )
 
 

@@ -21,11 +21,12 @@ from hipdx.inference.assess import answers_of, assess_case
 from hipdx.inference.assessment import Assessment
 from hipdx.inference.case import Case, case_from
 from hipdx.inference.snapshot import Patient
+from hipdx.inference.understanding import NoteAssessment, understanding
 from hipdx.interview.bank import QuestionBank, build_question_bank
 from hipdx.interview.gains import Suggestion
 from hipdx.interview.session import InterviewSession
 from hipdx.interview.step import interview_step
-from hipdx.issues import error
+from hipdx.issues import error, shorten
 from hipdx.kb.build import load_knowledge
 from hipdx.kb.compiled import CompiledKB
 
@@ -84,9 +85,36 @@ class Engine:
         `InvalidCaseError` naming each problem of a case that cannot be assessed."""
         return assess_case(case_from(case), self._knowledge, version=HIPDX_VERSION, now=now)
 
-    def parse(self, text: str, *, setting: Setting = Setting.PRIMARY_CARE) -> ParsedCase:
-        """Read a clinical note into findings; the result's ``.case`` is what `assess` takes."""
-        return self.parser.parse(text, setting=setting)
+    def parse(self, text: str, *, setting: Setting | str = Setting.PRIMARY_CARE) -> ParsedCase:
+        """Read a clinical note into findings; the result's ``.case`` is what `assess` takes.
+
+        The single entry for notes: the text is cleaned here (`hipdx.intake.clean_text`:
+        Unicode normalised, undecodable, control and invisible characters dropped, each removal
+        reported in the result's ``issues``), and an empty or over-long note is refused before
+        the reader is built. Raises `InvalidCaseError`."""
+        from hipdx.intake import clean_text
+
+        cleaned = clean_text(text)
+        parsed = self.parser.parse(cleaned.text, setting=_setting(setting))
+        if not cleaned.issues:
+            return parsed
+        return parsed.model_copy(update={"issues": (*parsed.issues, *cleaned.issues)})
+
+    def assess_note(
+        self,
+        text: str,
+        *,
+        setting: Setting | str = Setting.PRIMARY_CARE,
+        now: datetime | None = None,
+    ) -> NoteAssessment:
+        """Read a note and assess it, or say honestly that it was not understood: a note with
+        no finding beyond the demographics gets no differential and no triage
+        (`hipdx.inference.understanding`)."""
+        parsed = self.parse(text, setting=setting)
+        read = understanding(parsed.case, self._knowledge)
+        warnings = tuple(i for i in parsed.issues if i.where == "text")
+        assessment = self.assess(parsed.case, now=now) if read.understood else None
+        return NoteAssessment(understanding=read, assessment=assessment, warnings=warnings)
 
     def next_questions(
         self,
@@ -103,13 +131,14 @@ class Engine:
         questions ``asker`` can answer."""
         parsed = case_from(case)
         who = _asker(asker)
-        if not 1 <= k <= MAX_SUGGESTIONS or asked < 0:
+        if not _count(k) or not 1 <= k <= MAX_SUGGESTIONS or not _count(asked) or asked < 0:
             raise InvalidCaseError(
                 "cannot suggest questions",
-                [error("k", f"{k}", f"ask for 1 to {MAX_SUGGESTIONS} questions")]
-                if not 1 <= k <= MAX_SUGGESTIONS
-                else [error("asked", f"{asked}", "give 0 or more questions asked")],
+                [error("k", shorten(f"{k!r}"), f"ask for 1 to {MAX_SUGGESTIONS} questions")]
+                if not _count(k) or not 1 <= k <= MAX_SUGGESTIONS
+                else [error("asked", shorten(f"{asked!r}"), "give 0 or more questions asked")],
             )
+        skipped = _skipped(skipped)
         step = interview_step(
             self._knowledge,
             self.question_bank,
@@ -117,7 +146,7 @@ class Engine:
             Patient(parsed.setting, parsed.age, parsed.sex),
             asker=who,
             asked=asked,
-            skipped=frozenset(skipped),
+            skipped=skipped,
             k=k,
         )
         return step.suggestions
@@ -131,12 +160,13 @@ class Engine:
     ) -> InterviewSession:
         """A new interview; ``budget`` questions at most after the intake (the policy's by
         default)."""
-        if budget is not None and not 1 <= budget <= 500:
+        if budget is not None and (not _count(budget) or not 1 <= budget <= 500):
             raise InvalidCaseError(
-                "cannot start the interview", [error("budget", f"{budget}", "give 1 to 500")]
+                "cannot start the interview",
+                [error("budget", shorten(f"{budget!r}"), "give 1 to 500")],
             )
         return InterviewSession(
-            self._knowledge, self.question_bank, _asker(asker), Setting(setting), budget
+            self._knowledge, self.question_bank, _asker(asker), _setting(setting), budget
         )
 
     def resume_interview(self, state: Mapping[str, Any]) -> InterviewSession:
@@ -150,8 +180,34 @@ def _asker(asker: Asker | str) -> Asker:
     except ValueError:
         choices = ", ".join(a.value for a in Asker)
         raise InvalidCaseError(
-            "unknown asker", [error("asker", f"{str(asker)[:40]!r}", f"use one of: {choices}")]
+            "unknown asker", [error("asker", shorten(repr(asker), 40), f"use one of: {choices}")]
         ) from None
+
+
+def _setting(setting: Setting | str) -> Setting:
+    try:
+        return Setting(setting)
+    except ValueError:
+        choices = ", ".join(s.value for s in Setting)
+        raise InvalidCaseError(
+            "unknown care setting",
+            [error("setting", shorten(repr(setting), 40), f"use one of: {choices}")],
+        ) from None
+
+
+def _count(value: object) -> bool:
+    """Whether ``value`` is a whole number (not true/false, not a float)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _skipped(skipped: Iterable[str]) -> frozenset[str]:
+    items = () if isinstance(skipped, str | bytes) else tuple(skipped)
+    if isinstance(skipped, str | bytes) or not all(isinstance(q, str) for q in items):
+        raise InvalidCaseError(
+            "cannot suggest questions",
+            [error("skipped", "expected a list of question ids", "give question ids")],
+        )
+    return frozenset(items)
 
 
 _DEFAULT: Engine | None = None

@@ -9,7 +9,7 @@ HipdxError
 
 from __future__ import annotations
 
-from hipdx.issues import Issue
+from hipdx.issues import Issue, summary_lines
 
 
 class HipdxError(Exception):
@@ -19,7 +19,7 @@ class HipdxError(Exception):
 class _IssuesError(HipdxError):
     def __init__(self, summary: str, issues: list[Issue]) -> None:
         self.issues = list(issues)
-        detail = "\n".join(f"  - {issue}" for issue in self.issues)
+        detail = "\n".join(f"  - {line}" for line in summary_lines(self.issues))
         super().__init__(f"{summary}\n{detail}" if detail else summary)
 
 

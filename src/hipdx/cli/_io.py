@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import re
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -11,10 +11,20 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from hipdx.issues import Issue
+from hipdx.exceptions import InvalidCaseError
+from hipdx.inference.json_input import parse_json
+from hipdx.issues import SHOWN, Issue, shorten
 
 #: Input files larger than this are refused before parsing.
 MAX_INPUT_BYTES = 5 * 1024 * 1024
+#: The longest line of an error message, in characters.
+_LINE = 200
+#: What a terminal must not be sent as it is: C0/C1 controls but newline and tab, format
+#: characters (zero-width, bidirectional overrides) and lone surrogates.
+_UNSAFE = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e"
+    r"\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]"
+)
 
 
 def stdout() -> Console:
@@ -22,15 +32,34 @@ def stdout() -> Console:
 
 
 def stderr() -> Console:
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def printable(text: str) -> str:
+    """``text`` safe to show in a terminal: control characters (escape sequences, carriage
+    returns), invisible format characters (bidirectional overrides) and lone surrogates are
+    shown as escapes (``\\x1b``) instead of acting on the terminal or failing to encode.
+    Newlines and tabs are kept."""
+    return _UNSAFE.sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def fail(message: str, issues: list[Issue] | None = None, code: int = 2) -> NoReturn:
+    """Print the error and its first few issues (each line cut short, the rest counted) to
+    standard error, and exit with ``code``. The one place the commands report errors."""
     console = stderr()
-    console.print(f"[bold red]error:[/] {escape(message)}")
-    for issue in issues or []:
-        fix = f" [dim](fix: {escape(issue.fix)})[/]" if issue.fix else ""
-        console.print(f"  - {escape(f'{issue.where}: {issue.message}')}{fix}")
+    console.print(f"[bold red]error:[/] {escape(printable(shorten(message, _LINE)))}")
+    listed = issues or []
+    for issue in listed[:SHOWN]:
+        fix = f" [dim](fix: {escape(printable(shorten(issue.fix, _LINE)))})[/]" if issue.fix else ""
+        text = printable(shorten(f"{issue.where}: {issue.message}", _LINE))
+        console.print(f"  - {escape(text)}{fix}")
+    if len(listed) > SHOWN:
+        console.print(f"  … and {len(listed) - SHOWN:,} more")
     raise typer.Exit(code)
 
 
@@ -40,9 +69,9 @@ def read_json(path: str) -> Any:
     if not text.strip():
         fail(f"{path}: the file is empty")
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        fail(f"{path}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")
+        return parse_json(text)
+    except InvalidCaseError as exc:
+        fail(f"{path}: not valid JSON", exc.issues)
 
 
 def _read_text(path: str) -> str:

@@ -1,17 +1,20 @@
-"""`hipdx assess`: assess a case given as JSON."""
+"""`hipdx assess`: assess a case given as JSON, or a note."""
 
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
+from rich.markup import escape
 
-from hipdx.cli._io import fail, read_json, stdout
+from hipdx.cli._io import fail, printable, read_json, stderr, stdout
 from hipdx.exceptions import InvalidCaseError, KnowledgeBaseError
-from hipdx.inference.case import Case
-from hipdx.issues import error
+from hipdx.inference.assessment import Assessment
+from hipdx.inference.understanding import NoteAssessment
+
+#: The exit status when a note was read but not understood (no result; errors are 2).
+NOT_UNDERSTOOD = 1
 
 
 def assess_command(
@@ -33,40 +36,51 @@ def assess_command(
     ] = False,
     top: Annotated[int, typer.Option(min=1, max=100, help="How many conditions to show.")] = 8,
 ) -> None:
-    """Rank the conditions that could explain a case, explain them, and triage it."""
+    """Rank the conditions that could explain a case, explain them, and triage it. A note in
+    which nothing beyond age and sex is recognised is not assessed (exit status 1)."""
     import hipdx
     from hipdx.cli.render import render_assessment
-    from hipdx.engine import packaged_knowledge
 
     if (case is None) == (text is None):
         fail("give either --case FILE or --text NOTE (one of them, not both)")
-    parsed = _from_text(text) if text is not None else _from_json(str(case))
+    engine = hipdx.default_engine()
+    where = "the text" if text is not None else str(case)
+    result: Assessment | NoteAssessment
     try:
-        assessment = hipdx.assess(parsed)
+        if text is not None:
+            result = engine.assess_note(_note(text))
+        else:
+            result = engine.assess(read_json(str(case)))
     except InvalidCaseError as exc:
-        fail(f"{case or 'the text'}: the case cannot be assessed", exc.issues)
+        fail(f"{where}: {str(exc).splitlines()[0]}", exc.issues)
     except KnowledgeBaseError as exc:
         fail("the knowledge base is invalid (run `hipdx kb check`)", exc.issues, code=3)
+    if isinstance(result, NoteAssessment):
+        _warn(result)
     if document:
-        typer.echo(json.dumps(assessment.document(), indent=2))
+        _echo(result.document())
     elif as_json:
-        typer.echo(json.dumps(assessment.machine_form(), indent=2))
-    else:
-        render_assessment(stdout(), assessment, packaged_knowledge(), top=top)
+        _echo(result.machine_form())
+    if isinstance(result, NoteAssessment):
+        if result.assessment is None:
+            message = printable(result.understanding.message)
+            stderr().print(f"[bold yellow]{escape(message[:1].upper() + message[1:])}.[/]")
+            raise typer.Exit(NOT_UNDERSTOOD)
+        result = result.assessment
+    if not (document or as_json):
+        render_assessment(stdout(), result, engine.knowledge, top=top)
 
 
-def _from_json(path: str) -> Case:
-    raw = read_json(path)
-    try:
-        return Case.model_validate(raw)
-    except ValidationError as exc:
-        issues = [
-            error(".".join(str(p) for p in e["loc"]) or "case", e["msg"]) for e in exc.errors()
-        ]
-        fail(f"{path}: not a valid case", issues)
+def _note(text: str) -> str:
+    from hipdx.cli.parse import read_note
+
+    return read_note(text)
 
 
-def _from_text(text: str) -> Case:
-    from hipdx.cli.parse import parse_note
+def _warn(result: NoteAssessment) -> None:
+    for warning in result.warnings:
+        stderr().print(f"[yellow]warning:[/] {escape(printable(warning.message))}")
 
-    return parse_note(text).case
+
+def _echo(data: dict[str, Any]) -> None:
+    typer.echo(json.dumps(data, indent=2))

@@ -11,6 +11,7 @@ through an ``ask`` function (the seam tests drive); nothing here decides anythin
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from rich.text import Text
 
 from hipdx._types import Asker, Setting, Sex
 from hipdx.cli.render import LEVEL_STYLE
+from hipdx.exceptions import HipdxError
 from hipdx.inference.assessment import DISCLAIMER, TriageReasonKind
 from hipdx.inference.case import Case
 from hipdx.interview.bank import QuestionKind
@@ -45,6 +47,8 @@ _YES, _NO = {"y", "yes"}, {"n", "no"}
 _UNKNOWN, _BACK, _QUIT = {"?", "dk", "don't know", "dont know", ""}, {"b", "back"}, {"q", "quit"}
 _SHOWN = 5
 _SIDES: tuple[Side, ...] = ("left", "right", "both")
+#: The longest answer line read, in bytes.
+_LINE_BYTES = 10_000
 
 
 class _EndedError(Exception):
@@ -149,9 +153,19 @@ def _read_choice(interview: Interview, title: str, options: list[str]) -> int | 
         text = interview.read(f"Choose 1-{len(options)} (? don't know): ")
         if text in _UNKNOWN:
             return None
-        if text.isdigit() and 1 <= int(text) <= len(options):
-            return int(text) - 1
+        number = _number(text, len(options))
+        if number is not None:
+            return number
         interview.console.print(f"Please type a number from 1 to {len(options)}, or ?.")
+
+
+def _number(text: str, count: int) -> int | None:
+    """The 0-based option typed as its number 1..``count`` (ASCII digits only: "²", "①" or a
+    5,000-digit number are not choices), or None."""
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(count)):
+        return None
+    number = int(text)
+    return number - 1 if 1 <= number <= count else None
 
 
 def _read_many(interview: Interview, title: str, options: list[str]) -> set[int] | None:
@@ -160,9 +174,9 @@ def _read_many(interview: Interview, title: str, options: list[str]) -> set[int]
         text = interview.read("Numbers separated by spaces (? don't know): ")
         if text in _UNKNOWN:
             return None
-        parts = text.replace(",", " ").split()
-        if parts and all(p.isdigit() and 1 <= int(p) <= len(options) for p in parts):
-            return {int(p) - 1 for p in parts}
+        numbers = [_number(p, len(options)) for p in text.replace(",", " ").split()]
+        if numbers and None not in numbers:
+            return {n for n in numbers if n is not None}
         interview.console.print(f"Please type numbers from 1 to {len(options)}, e.g. 1 3.")
 
 
@@ -219,8 +233,9 @@ def _answer_group(interview: Interview, question: Suggestion, text: str, labels:
         if reply in _UNKNOWN:
             interview.session.answer(question.question, None)
             return
-        if reply.isdigit() and 1 <= int(reply) <= len(labels):
-            interview.session.answer(question.question, question.findings[int(reply) - 1])
+        number = _number(reply, len(labels))
+        if number is not None:
+            interview.session.answer(question.question, question.findings[number])
             return
         interview.console.print(f"Please type a number from 1 to {len(labels)}, ?, b or q.")
 
@@ -297,10 +312,37 @@ def _show_stop(interview: Interview, stop: Stop) -> None:
 
 
 def _stdin_ask(prompt: str) -> str | None:
+    """One line of standard input (bytes that are not UTF-8 become U+FFFD; a line is cut at
+    `_LINE_BYTES`), or None at its end."""
     sys.stdout.write(prompt)
     sys.stdout.flush()
-    line = sys.stdin.readline()
-    return line if line else None
+    line = sys.stdin.buffer.readline(_LINE_BYTES)
+    return line.decode("utf-8", errors="replace") if line else None
+
+
+def _check_save(save: Path) -> None:
+    """Refuse a ``--save`` path that cannot be written, before any question is asked."""
+    from hipdx.cli._io import fail
+
+    if save.is_dir():
+        fail(f"--save {save}: is a folder; give a file name")
+    folder = save.parent
+    if not folder.is_dir():
+        fail(f"--save {save}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK) or (save.exists() and not os.access(save, os.W_OK)):
+        fail(f"--save {save}: cannot write there")
+
+
+def _save(console: Console, case: Case, save: Path) -> None:
+    """Write the case; if that fails after all, print it so that no answer is lost."""
+    text = json.dumps(case.model_dump(mode="json", exclude_none=True), indent=2) + "\n"
+    try:
+        save.write_text(text)
+    except OSError as exc:
+        console.print(f"[red]Could not write {save} ({exc.strerror}); the case is:[/]")
+        typer.echo(text)
+        raise typer.Exit(1) from None
+    console.print(f"Case saved to {save} (run `hipdx assess --case {save}`).")
 
 
 def interview_command(
@@ -328,9 +370,16 @@ def interview_command(
     from hipdx.cli._io import stdout
     from hipdx.cli.render import render_assessment
 
+    if save is not None:
+        _check_save(save)
     engine = hipdx.default_engine()
     console = stdout()
-    session = engine.start_interview(asker=mode, setting=setting, budget=budget)
+    try:
+        session = engine.start_interview(asker=mode, setting=setting, budget=budget)
+    except HipdxError as exc:
+        from hipdx.cli._io import fail
+
+        fail(str(exc).splitlines()[0], getattr(exc, "issues", []))
     case, _ = run_interview(Interview(session, _stdin_ask, console))
     console.print()
     assessment = engine.assess(case)
@@ -341,6 +390,4 @@ def interview_command(
     else:
         render_assessment(console, assessment, engine.knowledge, top=_SHOWN)
     if save is not None:
-        document = case.model_dump(mode="json", exclude_none=True)
-        save.write_text(json.dumps(document, indent=2) + "\n")
-        console.print(f"Case saved to {save} (run `hipdx assess --case {save}`).")
+        _save(console, case, save)

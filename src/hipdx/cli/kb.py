@@ -89,10 +89,11 @@ def show(
         render_finding(stdout(), kb, kb.finding(item))
     else:
         from hipdx._suggest import did_you_mean
+        from hipdx.issues import shorten
 
         known = [*kb.condition_ids, *(f.id for f in kb.knowledge.findings)]
         fail(
-            f"unknown condition or finding '{item}'; "
+            f"unknown condition or finding '{shorten(item)}'; "
             + did_you_mean(item, known, "see `hipdx kb stats`")
         )
 

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from hipdx.cli._io import MAX_INPUT_BYTES, fail, stdout
+from hipdx.cli._io import MAX_INPUT_BYTES, fail, printable, stdout
 from hipdx.exceptions import InvalidCaseError
 
 if TYPE_CHECKING:
@@ -55,6 +55,10 @@ def parse_command(
 
 
 def render_parse(console: Console, parsed: ParsedCase) -> None:
+    """Every piece of the note is shown through `printable`: the note was cleaned when it was
+    read, and nothing from it may act on the terminal even so."""
+    for issue in (i for i in parsed.issues if i.where == "text"):  # characters removed
+        console.print(Text(f"warning: {printable(issue.message)}", style="yellow"))
     console.print(_highlighted(parsed))
     console.print(Text("[x] present · [¬x] absent · [~x] not current or not used", style="dim"))
     console.print(_mentions_table(parsed.mentions))
@@ -65,13 +69,13 @@ def render_parse(console: Console, parsed: ParsedCase) -> None:
         for m in parsed.measurements:
             cue = m.cue.text if m.cue else ""
             value = f"{m.value:g} {m.unit}" + ("" if m.used else " (not used)")
-            table.add_row(m.finding, value, m.span.text, cue)
+            table.add_row(m.finding, value, printable(m.span.text), printable(cue))
         console.print(table)
     for conflict in parsed.conflicts:
         decided = "unanswered" if conflict.decided is None else str(conflict.decided).lower()
         console.print(f"[yellow]conflict:[/] {conflict.finding} -> {decided} ({conflict.rule})")
     for sentence in parsed.unmapped:
-        console.print(Text(f"not mapped: {sentence.text}", style="dim"))
+        console.print(Text(f"not mapped: {printable(sentence.text)}", style="dim"))
 
 
 def _highlighted(parsed: ParsedCase) -> Text:
@@ -84,10 +88,10 @@ def _highlighted(parsed: ParsedCase) -> Text:
     for start, end, prefix, style in sorted(marks):
         if start < position:
             continue  # overlaps a mark already shown
-        text.append(parsed.text[position:start])
-        text.append(f"[{prefix}{parsed.text[start:end]}]", style=style)
+        text.append(printable(parsed.text[position:start]))
+        text.append(f"[{prefix}{printable(parsed.text[start:end])}]", style=style)
         position = end
-    text.append(parsed.text[position:])
+    text.append(printable(parsed.text[position:]))
     return text
 
 
@@ -108,5 +112,5 @@ def _mentions_table(mentions: tuple[Mention, ...]) -> Table:
         side = m.side.value if m.side else ""
         trigger = m.trigger.text if m.trigger else ""
         used = "yes" if m.used else "no"
-        table.add_row(m.finding, status, m.span.text, trigger, side, used)
+        table.add_row(m.finding, status, printable(m.span.text), printable(trigger), side, used)
     return table

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from hipdx._suggest import did_you_mean
 from hipdx.inference.case import Case
-from hipdx.issues import Issue, error
+from hipdx.issues import SHORT, Issue, error, shorten
 from hipdx.kb.compiled import CompiledKB
 from hipdx.kb.rules import evaluate
 from hipdx.kb.schema import Finding
@@ -20,6 +20,8 @@ from hipdx.kb.schema import Finding
 #: The numeric finding that the case's ``age`` sets, and the findings its ``sex`` sets.
 AGE_FINDING = "age_years"
 SEX_FINDINGS = {"female": "sex_female", "male": "sex_male"}
+#: How many unknown finding ids get an issue of their own (the rest are counted in one).
+MAX_UNKNOWN_REPORTED = 4
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,13 @@ def encode(case: Case, kb: CompiledKB) -> tuple[Answers, list[Issue]]:
         _merge_age(raw, case.age, issues)
     if case.sex is not None and case.sex.value in SEX_FINDINGS:
         _set(state, SEX_FINDINGS[case.sex.value], True, "sex", issues, kb)
+    unknown = []
     for finding_id, answer in raw.items():
-        _answer(kb, finding_id, answer, state, values, issues)
+        if kb.has_finding(finding_id):
+            _answer(kb, finding_id, answer, state, values, issues)
+        else:
+            unknown.append(finding_id)
+    issues.extend(_unknown_findings(kb, unknown))
     _apply_groups(kb, state, issues)
     _apply_derived(kb, state, issues)
     answers = Answers(
@@ -80,9 +87,6 @@ def _answer(
     issues: list[Issue],
 ) -> None:
     where = f"findings.{finding_id}"
-    if not kb.has_finding(finding_id):
-        issues.append(_unknown_finding(kb, finding_id))
-        return
     spec = kb.finding(finding_id).numeric
     if spec is None:
         if not isinstance(answer, bool):
@@ -109,9 +113,29 @@ def _answer(
         _set(state, threshold.finding, threshold.contains(value), finding_id, issues, kb)
 
 
+def _unknown_findings(kb: CompiledKB, finding_ids: list[str]) -> list[Issue]:
+    """An issue for each of the first unknown ids (with the closest known ids), then one that
+    counts the rest: 2,000 unknown ids are a few lines, not 2,000."""
+    issues = [_unknown_finding(kb, f) for f in finding_ids[:MAX_UNKNOWN_REPORTED]]
+    rest = finding_ids[MAX_UNKNOWN_REPORTED:]
+    if rest:
+        examples = ", ".join(repr(shorten(f, 20)) for f in rest[:3])
+        issues.append(
+            error(
+                "findings",
+                f"{len(rest):,} more unknown finding ids ({examples}, …)",
+                "see `hipdx kb stats` for the known ids",
+            )
+        )
+    return issues
+
+
 def _unknown_finding(kb: CompiledKB, finding_id: str) -> Issue:
     known = [f.id for f in kb.knowledge.findings]
     groups = {g.id: g for g in kb.knowledge.groups}
+    short = shorten(finding_id)
+    if len(finding_id) > SHORT:
+        return error("findings", f"unknown finding id '{short}'", "check the id")
     if finding_id in groups:
         members = ", ".join(groups[finding_id].members)
         return error(

@@ -17,9 +17,11 @@ from hipdx.intake._models import (
     Status,
 )
 from hipdx.intake._parser import MAX_TEXT_CHARS, Parser
+from hipdx.intake._text import CleanText, clean_text
 
 __all__ = [
     "MAX_TEXT_CHARS",
+    "CleanText",
     "Conflict",
     "Measurement",
     "Mention",
@@ -28,4 +30,5 @@ __all__ = [
     "Side",
     "Span",
     "Status",
+    "clean_text",
 ]

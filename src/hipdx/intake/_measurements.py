@@ -25,7 +25,13 @@ _WORDS = {
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "eighteen": 18, "twenty": 20,
     "a": 1, "an": 1, "half a": 0.5, "half an": 0.5,
 }  # fmt: skip
-_NUMBER = r"(?<![\w.])(\d+(?:\.\d+)?|" + "|".join(sorted(_WORDS, key=len, reverse=True)) + r")"
+#: A number, not part of a word or a decimal, and not negative ("a -5-year-old" is no age; a
+#: hyphen after a word or digit, as in "2-3 weeks" or "L4-5", is not a minus sign).
+_NUMBER = (
+    r"(?<![\w.])(?<![^\w.][-\u2212])(?<!^[-\u2212])(\d+(?:\.\d+)?|"
+    + "|".join(sorted(_WORDS, key=len, reverse=True))
+    + r")"
+)
 #: The number at the start of a reading's value ("4+" of a power grade 4+/5).
 _LEADING_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 #: How near (in characters) a cue must come before a number that has no unit.

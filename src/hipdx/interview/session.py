@@ -18,16 +18,16 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hipdx._types import Asker, Setting, Sex
-from hipdx.exceptions import InvalidAnswerError
+from hipdx.exceptions import InvalidAnswerError, InvalidCaseError
 from hipdx.inference.answers import Answers, encode
-from hipdx.inference.case import Case
+from hipdx.inference.case import Age, Case, case_from, validation_issues
 from hipdx.inference.snapshot import Patient
 from hipdx.interview.bank import QuestionBank, QuestionKind
 from hipdx.interview.gains import Suggestion
 from hipdx.interview.reasons import lay_reason
 from hipdx.interview.relevance import presupposes_denied_region
 from hipdx.interview.step import InterviewStep, interview_step
-from hipdx.issues import error, errors_in
+from hipdx.issues import error, errors_in, shorten
 from hipdx.kb.compiled import CompiledKB
 from hipdx.kb.schema import Finding, FindingKind, OpeningChoice
 
@@ -57,7 +57,7 @@ class SessionState(BaseModel):
     asker: Asker
     setting: Setting
     budget: int = Field(ge=1, le=500)
-    age: float | None = Field(default=None, ge=0, le=120)
+    age: Age | None = None
     sex: Sex | None = None
     intake: dict[str, bool] = Field(default_factory=dict, max_length=200)
     history: list[_Answered] = Field(default_factory=list, max_length=500)
@@ -77,6 +77,17 @@ def opening_choice(kb: CompiledKB) -> OpeningChoice | None:
     knowledge base's interview policy has one."""
     policy = kb.knowledge.interview
     return None if policy is None else policy.opening
+
+
+def _region_ids(chosen: Iterable[str]) -> list[str]:
+    listed = isinstance(chosen, Iterable) and not isinstance(chosen, str | bytes | Mapping)
+    items = list(chosen) if listed else []
+    if not listed or not all(isinstance(r, str) for r in items):
+        raise InvalidAnswerError(
+            "the pain regions are not a list of ids",
+            [error("regions", "expected a list of region ids", "give region finding ids")],
+        )
+    return items
 
 
 @dataclass
@@ -115,13 +126,13 @@ class InterviewSession:
 
     # -- the intake ----------------------------------------------------------------------------
 
-    def set_patient(self, *, age: float | None, sex: Sex | None) -> None:
-        """Age (years, 0-120) and sex; None for not known."""
-        if age is not None and not 0 <= age <= 120:
-            raise InvalidAnswerError(
-                "the age is out of range", [error("age", f"{age} years", "give 0 to 120 years")]
-            )
-        self.age, self.sex = age, sex
+    def set_patient(self, *, age: float | None, sex: Sex | str | None) -> None:
+        """Age (years, 0-120) and sex; None for not known. Checked as a case's are."""
+        try:
+            checked = case_from({"age": age, "sex": sex})
+        except InvalidCaseError as exc:
+            raise InvalidAnswerError("the age or sex does not fit", exc.issues) from None
+        self.age, self.sex = checked.age, checked.sex
         self._changed()
 
     def set_regions(self, chosen: Iterable[str] | None, side: Side | None = None) -> None:
@@ -129,12 +140,16 @@ class InterviewSession:
         nothing is recorded for None) and which side."""
         offered = [f.id for f in region_choices(self.kb)]
         intake = {k: v for k, v in self.intake.items() if k not in offered and k != SIDE_FINDING}
+        if side is not None and side not in ("left", "right", "both"):
+            raise InvalidAnswerError(
+                "unknown side", [error("side", shorten(repr(side)), "left, right or both")]
+            )
         if chosen is not None:
-            picked = set(chosen)
+            picked = set(_region_ids(chosen))
             unknown = sorted(picked - set(offered))
             if unknown:
                 issues = [
-                    error(f"regions.{r}", "not a pain region of the knowledge base")
+                    error(f"regions.{shorten(r)}", "not a pain region of the knowledge base")
                     for r in unknown[:5]
                 ]
                 raise InvalidAnswerError("unknown pain regions", issues)
@@ -149,11 +164,19 @@ class InterviewSession:
         the others stay unanswered (not choosing one is not denying it)."""
         opening = opening_choice(self.kb)
         offered = [] if opening is None else opening.findings
-        picked = set(chosen)
+        listed = isinstance(chosen, Iterable) and not isinstance(chosen, str | bytes | Mapping)
+        items = list(chosen) if listed else []
+        if not listed or not all(isinstance(c, str) for c in items):
+            raise InvalidAnswerError(
+                "the complaints are not a list of ids",
+                [error("complaints", "expected a list of finding ids", "give finding ids")],
+            )
+        picked = set(items)
         unknown = sorted(picked - set(offered))
         if unknown:
             issues = [
-                error(f"complaints.{c}", "not an option of the opening choice") for c in unknown[:5]
+                error(f"complaints.{shorten(c)}", "not an option of the opening choice")
+                for c in unknown[:5]
             ]
             raise InvalidAnswerError("unknown complaints", issues)
         intake = {k: v for k, v in self.intake.items() if k not in offered}
@@ -206,12 +229,13 @@ class InterviewSession:
         current = self.step().question
         if current is None:
             raise InvalidAnswerError(
-                "the interview has ended", [error("question", question, "start a new interview")]
+                "the interview has ended",
+                [error("question", shorten(repr(question)), "start a new interview")],
             )
         if question != current.question:
             raise InvalidAnswerError(
                 "that is not the question being asked",
-                [error("question", f"{question!r}", f"answer {current.question!r}")],
+                [error("question", shorten(repr(question)), f"answer {current.question!r}")],
             )
         findings = self._findings(current.kind, current.findings, value)
         self._check_consistent(question, findings)
@@ -257,7 +281,7 @@ class InterviewSession:
         expected = "true or false" if kind is QuestionKind.FINDING else ", ".join(members)
         raise InvalidAnswerError(
             "the answer does not fit the question",
-            [error("answer", f"{value!r}", f"answer with one of: {expected}, or null")],
+            [error("answer", shorten(repr(value)), f"answer with one of: {expected}, or null")],
         )
 
     def _changed(self) -> None:
@@ -353,10 +377,10 @@ class InterviewSession:
         try:
             state = SessionState.model_validate(data)
         except ValidationError as exc:
-            issues = [
-                error(".".join(str(p) for p in e["loc"]) or "session", e["msg"])
-                for e in exc.errors()[:10]
-            ]
+            issues = validation_issues(exc)
+            raise InvalidAnswerError("not a saved interview session", issues) from None
+        except RecursionError:
+            issues = [error("session", "nested too deeply to read")]
             raise InvalidAnswerError("not a saved interview session", issues) from None
         session = cls(
             kb,

@@ -36,6 +36,7 @@ from hipdx.interview.session import (
     Side,
     opening_choice,
     region_choices,
+    region_labels,
 )
 from hipdx.interview.step import InterviewStep, Stop, StopReason
 from hipdx.kb.compiled import CompiledKB
@@ -97,8 +98,11 @@ def _intake(interview: Interview) -> None:
     interview.session.set_patient(age=age, sex=_read_sex(interview))
     regions = region_choices(interview.kb)
     title = "Where is the pain, and where does it spread? Choose all that apply."
+    labels = region_labels(interview.kb)
     chosen = _read_many(
-        interview, title, [f.lay if interview.lay else f.clinician for f in regions]
+        interview,
+        title,
+        [labels.get(f.id, f.lay) if interview.lay else f.clinician for f in regions],
     )
     side = None
     if interview.kb.has_finding(SIDE_FINDING):

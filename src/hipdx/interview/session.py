@@ -64,12 +64,22 @@ class SessionState(BaseModel):
 
 
 def region_choices(kb: CompiledKB) -> list[Finding]:
-    """The pain regions offered at the start, in knowledge-base order."""
-    return [
+    """The pain regions offered at the start: in the order of the interview policy's
+    ``region_labels`` (from the back round to the front), then the others in knowledge-base
+    order."""
+    regions = [
         f
         for f in kb.knowledge.findings
         if f.kind is FindingKind.REGION and f.id != SIDE_FINDING and f.numeric is None
     ]
+    order = {f: i for i, f in enumerate(region_labels(kb))}
+    return sorted(regions, key=lambda f: order.get(f.id, len(order)))
+
+
+def region_labels(kb: CompiledKB) -> dict[str, str]:
+    """The region picker's short lay names (region finding -> name), in picker order."""
+    policy = kb.knowledge.interview
+    return {} if policy is None else {o.finding: o.lay for o in policy.region_labels}
 
 
 def opening_choice(kb: CompiledKB) -> OpeningChoice | None:

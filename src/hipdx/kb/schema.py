@@ -322,6 +322,7 @@ class InterviewPolicy(_Model):
     unresolved_probability: Prior
     leading_three_probability: Prior | None = None
     opening: OpeningChoice | None = None
+    region_labels: list[OpeningOption] = []  # short lay names for the region picker
     cautions: list[Caution] = []
 
 

@@ -396,6 +396,8 @@ def _interview_links(kb: KnowledgeBase) -> Iterator[Issue]:
         for item in policy.opening.findings:
             if item in findings and findings[item].asker is not Asker.PATIENT:
                 yield error(f"{where}.opening", f"'{item}' is not a question a patient answers")
+    labelled = [o.finding for o in policy.region_labels]
+    yield from _unknown(f"{where}.region_labels", labelled, regions, "region finding")
     for caution in policy.cautions:
         here = f"{where}.cautions[{caution.id}]"
         yield from _unknown(f"{here}.when", rule_findings(caution.when), set(findings), "finding")

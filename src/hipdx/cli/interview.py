@@ -110,16 +110,20 @@ def _intake(interview: Interview) -> None:
         side = None if answer is None else _SIDES[answer]
     picked = None if chosen is None else [regions[i].id for i in sorted(chosen)]
     interview.session.set_regions(picked, side)
+    _read_complaints(interview)
+
+
+def _read_complaints(interview: Interview) -> None:
+    """The chief complaint: what brings the pain on (the policy's opening choice)."""
     opening = opening_choice(interview.kb)
-    if opening is not None:
-        labels = [
-            o.lay if interview.lay else interview.kb.finding(o.finding).clinician
-            for o in opening.options
-        ]
-        complaints = _read_many(interview, opening.question, labels)
-        interview.session.set_complaints(
-            [opening.options[i].finding for i in sorted(complaints or ())]
-        )
+    if opening is None:
+        return
+    options = [
+        o.lay if interview.lay else interview.kb.finding(o.finding).clinician
+        for o in opening.options
+    ]
+    complaints = _read_many(interview, opening.question, options)
+    interview.session.set_complaints([opening.options[i].finding for i in sorted(complaints or ())])
 
 
 def _read_age(interview: Interview) -> float | None:

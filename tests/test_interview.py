@@ -154,7 +154,7 @@ def test_the_interview_runs_as_a_program_reading_standard_input(tmp_path: Path) 
         check=False,
     )
     assert completed.returncode == 0, completed.stderr
-    assert "Triage" in completed.stdout
+    assert "WHAT TO DO" in completed.stdout  # the patient result
     assert json.loads(saved.read_text())["age"] == 45
 
 

@@ -52,19 +52,6 @@ def test_the_cli_combines_a_note_with_a_case_file_and_warns_about_conflicts(
     assert "onset_sudden" in result.output and "the answers are used" in result.output
 
 
-def test_a_case_file_holding_a_note_is_read_with_its_answers(tmp_path: Path) -> None:
-    case = tmp_path / "case.json"
-    case.write_text(
-        json.dumps({"text": NOTE, "setting": "sports", "findings": {"worse_running": True}})
-    )
-    result = runner.invoke(app, ["assess", "--case", str(case), "--document"])
-    assert result.exit_code == 0, result.output
-    document = json.loads(result.stdout)
-    assert document["input"]["setting"] == "sports"
-    assert document["input"]["findings"]["worse_running"] is True
-    assert document["input"]["findings"]["worse_sitting"] is True  # read from the note
-
-
 def test_assess_prints_the_patient_result_in_plain_words() -> None:
     result = runner.invoke(app, ["assess", "--text", NOTE, "--patient"])
     assert result.exit_code == 0, result.output

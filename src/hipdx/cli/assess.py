@@ -49,8 +49,8 @@ def assess_command(
 ) -> None:
     """Rank the conditions that could explain a case, explain them, and triage it. A note in
     which nothing beyond age and sex is recognised is not assessed (exit status 1). Given a
-    note (--text, or a case file's "text") and structured answers (--case), the answers win
-    and each disagreement is reported."""
+    note (--text) and structured answers (--case), the answers win and each disagreement is
+    reported (a case file's own "text" is a description, not read)."""
     import hipdx
     from hipdx.cli.render import render_assessment
 
@@ -61,10 +61,9 @@ def assess_command(
     result: Assessment | NoteAssessment
     try:
         answers = None if case is None else _with_setting(read_json(str(case)), setting)
-        note = _note(text) if text is not None else _text_of(answers)
-        if note is not None:
+        if text is not None:
             result = engine.assess_note(
-                note,
+                _note(text),
                 setting=setting or Setting.PRIMARY_CARE,
                 answers=None if answers is None else _without_text(answers),
             )
@@ -101,11 +100,6 @@ def _with_setting(answers: Any, setting: Setting | None) -> Any:
     if setting is None or not isinstance(answers, dict):
         return answers
     return answers | {"setting": setting.value}
-
-
-def _text_of(answers: Any) -> str | None:
-    text = answers.get("text") if isinstance(answers, dict) else None
-    return text if isinstance(text, str) and text.strip() else None
 
 
 def _without_text(answers: Any) -> Any:

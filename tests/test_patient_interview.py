@@ -185,3 +185,14 @@ def test_the_explanation_leads_with_findings_the_evidence_names() -> None:
     linked = contribution("worse_sitting", ContributionKind.PRESENT, 0.4)
     strong = contribution("pain_ischial", ContributionKind.PRESENT, 0.9)
     assert explanation_order([penalty, linked, strong]) == [strong, linked, penalty]
+
+
+def test_the_clinician_assessment_says_pregnancy_has_not_been_excluded() -> None:
+    from typer.testing import CliRunner
+
+    from hipdx.cli import app
+
+    note = "A 27-year-old woman with right groin pain for two days."
+    result = CliRunner().invoke(app, ["assess", "--text", note])
+    assert result.exit_code == 0, result.output
+    assert "Pregnancy has not been excluded" in result.output

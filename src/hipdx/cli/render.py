@@ -9,10 +9,12 @@ from rich.table import Table
 from rich.text import Text
 
 from hipdx._types import TriageLevel
+from hipdx.inference.answers import encode
 from hipdx.inference.assessment import (
     Assessment,
     RankedCondition,
 )
+from hipdx.interview.relevance import standing_cautions
 from hipdx.kb.compiled import CompiledKB
 from hipdx.kb.schema import Condition, Finding
 from hipdx.kb.views import cited_references, conditions_citing_finding, evidence_table_rows
@@ -40,6 +42,9 @@ def render_assessment(
 ) -> None:
     results = assessment.results
     console.print(_triage_panel(assessment, kb))
+    answers, _ = encode(assessment.input, kb)
+    for caution in standing_cautions(kb.knowledge.interview, answers):
+        console.print(Text(f"Caution: {caution.clinician}", style="bold yellow"))
     console.print(
         _differential_table(results.differential[:top], kb, results.other_cause_probability)
     )

@@ -115,9 +115,14 @@ def _group_answers_sum_above_one(d: dict) -> None:  # type: ignore[type-arg]
     )
 
 
+def _question_presupposing_an_unknown_region(d: dict) -> None:  # type: ignore[type-arg]
+    d["findings"][0]["regions"] = ["f_nowhere"]
+
+
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
+        (_question_presupposing_an_unknown_region, "unknown region finding id 'f_nowhere'"),
         (_duplicate_condition, "conditions[cond_a]: id 'cond_a' is defined more than once"),
         (
             _unknown_finding_in_evidence,

@@ -20,13 +20,14 @@ from hipdx.exceptions import InvalidCaseError
 from hipdx.inference.assess import answers_of, assess_case
 from hipdx.inference.assessment import Assessment
 from hipdx.inference.case import Case, case_from
+from hipdx.inference.combined import combine
 from hipdx.inference.snapshot import Patient
 from hipdx.inference.understanding import NoteAssessment, understanding
 from hipdx.interview.bank import QuestionBank, build_question_bank
 from hipdx.interview.gains import Suggestion
 from hipdx.interview.session import InterviewSession
 from hipdx.interview.step import interview_step
-from hipdx.issues import error, shorten
+from hipdx.issues import Issue, error, shorten
 from hipdx.kb.build import load_knowledge
 from hipdx.kb.compiled import CompiledKB
 
@@ -106,14 +107,21 @@ class Engine:
         *,
         setting: Setting | str = Setting.PRIMARY_CARE,
         now: datetime | None = None,
+        answers: Case | Mapping[str, Any] | None = None,
     ) -> NoteAssessment:
         """Read a note and assess it, or say honestly that it was not understood: a note with
         no finding beyond the demographics gets no differential and no triage
-        (`hipdx.inference.understanding`)."""
+        (`hipdx.inference.understanding`). With structured ``answers`` about the same patient
+        the two are combined and the answers win; each disagreement is one of the result's
+        ``warnings`` (`hipdx.inference.combined`); the setting is then the answers'."""
         parsed = self.parse(text, setting=setting)
-        read = understanding(parsed.case, self._knowledge)
-        warnings = tuple(i for i in parsed.issues if i.where == "text")
-        assessment = self.assess(parsed.case, now=now) if read.understood else None
+        case, conflicts = parsed.case, tuple[Issue, ...]()
+        if answers is not None:
+            given = case_from(answers)
+            case, conflicts = combine(parsed.case, given, self._knowledge)
+        read = understanding(case, self._knowledge)
+        warnings = tuple(i for i in parsed.issues if i.where == "text") + conflicts
+        assessment = self.assess(case, now=now) if read.understood else None
         return NoteAssessment(understanding=read, assessment=assessment, warnings=warnings)
 
     def next_questions(

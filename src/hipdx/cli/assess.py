@@ -1,4 +1,5 @@
-"""`hipdx assess`: assess a case given as JSON, or a note."""
+"""`hipdx assess`: assess a case given as JSON, or a note, or both (a note and structured
+answers about the same patient: the answers win and each disagreement is reported)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
+from hipdx._types import Setting
 from hipdx.cli._io import fail, printable, read_json, stderr, stdout
 from hipdx.exceptions import InvalidCaseError, KnowledgeBaseError
 from hipdx.inference.assessment import Assessment
@@ -35,22 +37,38 @@ def assess_command(
         ),
     ] = False,
     top: Annotated[int, typer.Option(min=1, max=100, help="How many conditions to show.")] = 8,
+    setting: Annotated[
+        Setting | None,
+        typer.Option(
+            "--setting", help="Care setting (sets the priors); overrides the case file's."
+        ),
+    ] = None,
+    patient: Annotated[
+        bool, typer.Option("--patient", help="Print the result for a patient, in plain words.")
+    ] = False,
 ) -> None:
     """Rank the conditions that could explain a case, explain them, and triage it. A note in
-    which nothing beyond age and sex is recognised is not assessed (exit status 1)."""
+    which nothing beyond age and sex is recognised is not assessed (exit status 1). Given a
+    note (--text) and structured answers (--case), the answers win and each disagreement is
+    reported (a case file's own "text" is a description, not read)."""
     import hipdx
     from hipdx.cli.render import render_assessment
 
-    if (case is None) == (text is None):
-        fail("give either --case FILE or --text NOTE (one of them, not both)")
+    if case is None and text is None:
+        fail("give --case FILE, --text NOTE, or both")
     engine = hipdx.default_engine()
-    where = "the text" if text is not None else str(case)
+    where = "the text" if case is None else str(case)
     result: Assessment | NoteAssessment
     try:
+        answers = None if case is None else _with_setting(read_json(str(case)), setting)
         if text is not None:
-            result = engine.assess_note(_note(text))
+            result = engine.assess_note(
+                _note(text),
+                setting=setting or Setting.PRIMARY_CARE,
+                answers=None if answers is None else _without_text(answers),
+            )
         else:
-            result = engine.assess(read_json(str(case)))
+            result = engine.assess(answers or {})
     except InvalidCaseError as exc:
         fail(f"{where}: {str(exc).splitlines()[0]}", exc.issues)
     except KnowledgeBaseError as exc:
@@ -67,8 +85,27 @@ def assess_command(
             stderr().print(f"[bold yellow]{escape(message[:1].upper() + message[1:])}.[/]")
             raise typer.Exit(NOT_UNDERSTOOD)
         result = result.assessment
-    if not (document or as_json):
+    if patient and not (document or as_json):
+        from rich.text import Text
+
+        from hipdx.report.patient import patient_result, render_patient_text
+
+        stdout().print(Text(render_patient_text(patient_result(result, engine.knowledge))))
+    elif not (document or as_json):
         render_assessment(stdout(), result, engine.knowledge, top=top)
+
+
+def _with_setting(answers: Any, setting: Setting | None) -> Any:
+    """The case file's content, its setting replaced by --setting when given."""
+    if setting is None or not isinstance(answers, dict):
+        return answers
+    return answers | {"setting": setting.value}
+
+
+def _without_text(answers: Any) -> Any:
+    return (
+        {k: v for k, v in answers.items() if k != "text"} if isinstance(answers, dict) else answers
+    )
 
 
 def _note(text: str) -> str:

@@ -1,8 +1,10 @@
 """`hipdx interview`: the adaptive interview in the terminal.
 
-Age, sex and where it hurts first; then one question at a time, chosen by
-`hipdx.interview.gains` (yes / no / don't know, or numbered choices), with the top five and the
-triage after each answer; 'b' goes back, 'q' stops. Ends with the assessment. Answers are read
+Age, sex, where it hurts and what brings it on first; then one question at a time, chosen by
+`hipdx.interview.gains` (yes / no / don't know, or numbered choices), each with why it is asked
+in plain words; clinicians see the top five and the triage after each answer, patients only a
+red flag that fires. 'b' goes back, 'q' stops. Ends with the assessment (a patient: the plain
+patient result, `hipdx.report.patient`). Answers are read
 through an ``ask`` function (the seam tests drive); nothing here decides anything clinical.
 """
 
@@ -28,7 +30,14 @@ from hipdx.inference.assessment import DISCLAIMER, TriageReasonKind
 from hipdx.inference.case import Case
 from hipdx.interview.bank import QuestionKind
 from hipdx.interview.gains import Suggestion
-from hipdx.interview.session import SIDE_FINDING, InterviewSession, Side, region_choices
+from hipdx.interview.session import (
+    SIDE_FINDING,
+    InterviewSession,
+    Side,
+    opening_choice,
+    region_choices,
+    region_labels,
+)
 from hipdx.interview.step import InterviewStep, Stop, StopReason
 from hipdx.kb.compiled import CompiledKB
 from hipdx.report.sentences import LEVEL_MEANING, describe_reason
@@ -89,8 +98,11 @@ def _intake(interview: Interview) -> None:
     interview.session.set_patient(age=age, sex=_read_sex(interview))
     regions = region_choices(interview.kb)
     title = "Where is the pain, and where does it spread? Choose all that apply."
+    labels = region_labels(interview.kb)
     chosen = _read_many(
-        interview, title, [f.lay if interview.lay else f.clinician for f in regions]
+        interview,
+        title,
+        [labels.get(f.id, f.lay) if interview.lay else f.clinician for f in regions],
     )
     side = None
     if interview.kb.has_finding(SIDE_FINDING):
@@ -98,6 +110,20 @@ def _intake(interview: Interview) -> None:
         side = None if answer is None else _SIDES[answer]
     picked = None if chosen is None else [regions[i].id for i in sorted(chosen)]
     interview.session.set_regions(picked, side)
+    _read_complaints(interview)
+
+
+def _read_complaints(interview: Interview) -> None:
+    """The chief complaint: what brings the pain on (the policy's opening choice)."""
+    opening = opening_choice(interview.kb)
+    if opening is None:
+        return
+    options = [
+        o.lay if interview.lay else interview.kb.finding(o.finding).clinician
+        for o in opening.options
+    ]
+    complaints = _read_many(interview, opening.question, options)
+    interview.session.set_complaints([opening.options[i].finding for i in sorted(complaints or ())])
 
 
 def _read_age(interview: Interview) -> float | None:
@@ -177,6 +203,8 @@ def _ask(interview: Interview, question: Suggestion) -> None:
     number = interview.session.asked + 1
     limit = interview.session.limit
     interview.console.print(Text(f"\nQuestion {number} of at most {limit}", "bold"))
+    why = interview.session.lay_reason(question)
+    interview.console.print(Text(f"Why I am asking: {why}", style="dim"))
     if not interview.lay:
         interview.console.print(Text(_why(interview, question), style="dim"))
     if question.kind is QuestionKind.GROUP:
@@ -240,6 +268,12 @@ def _why(interview: Interview, question: Suggestion) -> str:
 
 
 def _show_status(interview: Interview, step: InterviewStep) -> None:
+    """Clinicians: the leading five and the triage after each answer. Patients: only a red
+    flag that has fired (the differential waits for the result at the end)."""
+    if interview.lay:
+        for flag in step.red_flags:
+            interview.console.print(Text(flag.advice, style="bold red"))
+        return
     kb = interview.kb
     conditions = step.probabilities[:-1]
     order = sorted(range(len(conditions)), key=lambda i: (-conditions[i], kb.condition_ids[i]))
@@ -263,12 +297,22 @@ def _show_status(interview: Interview, step: InterviewStep) -> None:
 
 
 def _show_stop(interview: Interview, stop: Stop) -> None:
+    if interview.lay:
+        message = (
+            "Please act on the advice above. Here is what your answers suggest."
+            if stop.reason is StopReason.RED_FLAG
+            else "Thank you. That is enough to give you a result."
+        )
+        interview.console.print(Text(f"\n{message}", style="bold"))
+        return
     messages = {
         StopReason.RED_FLAG: "The interview stops here: a red flag needs attention now "
         "(see above); please act on the advice.",
         StopReason.BUDGET: f"The interview stops after {stop.asked} questions (the budget).",
         StopReason.LEADER_CLEAR: "The interview stops: the leading cause is clear enough "
         f"({(stop.leader_probability or 0) * 100:.0f}%).",
+        StopReason.PICTURE_CLEAR: "The interview stops: the three leading causes hold "
+        f"{(stop.leader_probability or 0) * 100:.0f}% together.",
         StopReason.NOTHING_WORTH_ASKING: "The interview stops: no further question is "
         "likely to change the result.",
     }
@@ -346,6 +390,12 @@ def interview_command(
         fail(str(exc).splitlines()[0], getattr(exc, "issues", []))
     case, _ = run_interview(Interview(session, _stdin_ask, console))
     console.print()
-    render_assessment(console, engine.assess(case), engine.knowledge, top=_SHOWN)
+    assessment = engine.assess(case)
+    if mode is Asker.PATIENT:
+        from hipdx.report.patient import patient_result, render_patient_text
+
+        console.print(Text(render_patient_text(patient_result(assessment, engine.knowledge))))
+    else:
+        render_assessment(console, assessment, engine.knowledge, top=_SHOWN)
     if save is not None:
         _save(console, case, save)

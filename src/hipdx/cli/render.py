@@ -9,10 +9,12 @@ from rich.table import Table
 from rich.text import Text
 
 from hipdx._types import TriageLevel
+from hipdx.inference.answers import encode
 from hipdx.inference.assessment import (
     Assessment,
     RankedCondition,
 )
+from hipdx.interview.relevance import standing_cautions
 from hipdx.kb.compiled import CompiledKB
 from hipdx.kb.schema import Condition, Finding
 from hipdx.kb.views import cited_references, conditions_citing_finding, evidence_table_rows
@@ -20,6 +22,7 @@ from hipdx.report.sentences import (
     LEVEL_MEANING,
     describe_contribution,
     describe_reason,
+    explanation_order,
     percent,
 )
 
@@ -39,6 +42,9 @@ def render_assessment(
 ) -> None:
     results = assessment.results
     console.print(_triage_panel(assessment, kb))
+    answers, _ = encode(assessment.input, kb)
+    for caution in standing_cautions(kb.knowledge.interview, answers):
+        console.print(Text(f"Caution: {caution.clinician}", style="bold yellow"))
     console.print(
         _differential_table(results.differential[:top], kb, results.other_cause_probability)
     )
@@ -78,7 +84,8 @@ def _differential_table(ranked: tuple[RankedCondition, ...], kb: CompiledKB, oth
         name = Text(row.name, style="bold red" if row.must_not_miss else "")
         if row.must_not_miss:
             name.append(" ⚠", style="red")
-        reasons = "\n".join(describe_contribution(c, kb) for c in row.explanation[:_REASONS_SHOWN])
+        shown = explanation_order(row.explanation)[:_REASONS_SHOWN]
+        reasons = "\n".join(describe_contribution(c, kb) for c in shown)
         table.add_row(  # Text: the references' brackets are not rich markup
             str(row.rank),
             name,

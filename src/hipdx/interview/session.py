@@ -1,7 +1,8 @@
 """One interview in progress, free of any user interface: the CLI, a REST endpoint and a web page
 drive the same object.
 
-The intake comes first (age, sex, where it hurts: `set_patient`, `set_regions`), then one
+The intake comes first (age, sex, where it hurts and what brings it on: `set_patient`,
+`set_regions`, `set_complaints`), then one
 question at a time: `step` says where the interview stands (the question to ask, or why it
 stops), `answer` records the answer to that question (``None``: don't know, which also skips
 it), `back` takes the last answer back. `to_json` and `InterviewSession.from_json` save and
@@ -23,10 +24,12 @@ from hipdx.inference.case import Age, Case, case_from, validation_issues
 from hipdx.inference.snapshot import Patient
 from hipdx.interview.bank import QuestionBank, QuestionKind
 from hipdx.interview.gains import Suggestion
+from hipdx.interview.reasons import lay_reason
+from hipdx.interview.relevance import presupposes_denied_region
 from hipdx.interview.step import InterviewStep, interview_step
 from hipdx.issues import error, errors_in, shorten
 from hipdx.kb.compiled import CompiledKB
-from hipdx.kb.schema import Finding, FindingKind
+from hipdx.kb.schema import Finding, FindingKind, OpeningChoice
 
 #: The region finding answered by the "which side" question (both sides = present).
 SIDE_FINDING = "pain_bilateral"
@@ -61,12 +64,29 @@ class SessionState(BaseModel):
 
 
 def region_choices(kb: CompiledKB) -> list[Finding]:
-    """The pain regions offered at the start, in knowledge-base order."""
-    return [
+    """The pain regions offered at the start: in the order of the interview policy's
+    ``region_labels`` (from the back round to the front), then the others in knowledge-base
+    order."""
+    regions = [
         f
         for f in kb.knowledge.findings
         if f.kind is FindingKind.REGION and f.id != SIDE_FINDING and f.numeric is None
     ]
+    order = {f: i for i, f in enumerate(region_labels(kb))}
+    return sorted(regions, key=lambda f: order.get(f.id, len(order)))
+
+
+def region_labels(kb: CompiledKB) -> dict[str, str]:
+    """The region picker's short lay names (region finding -> name), in picker order."""
+    policy = kb.knowledge.interview
+    return {} if policy is None else {o.finding: o.lay for o in policy.region_labels}
+
+
+def opening_choice(kb: CompiledKB) -> OpeningChoice | None:
+    """The chief-complaint choice offered with the regions (what brings the pain on), if the
+    knowledge base's interview policy has one."""
+    policy = kb.knowledge.interview
+    return None if policy is None else policy.opening
 
 
 def _region_ids(chosen: Iterable[str]) -> list[str]:
@@ -129,7 +149,7 @@ class InterviewSession:
         """Where it hurts (the region findings chosen; every other region is then absent, or
         nothing is recorded for None) and which side."""
         offered = [f.id for f in region_choices(self.kb)]
-        intake: dict[str, bool] = {}
+        intake = {k: v for k, v in self.intake.items() if k not in offered and k != SIDE_FINDING}
         if side is not None and side not in ("left", "right", "both"):
             raise InvalidAnswerError(
                 "unknown side", [error("side", shorten(repr(side)), "left, right or both")]
@@ -143,10 +163,34 @@ class InterviewSession:
                     for r in unknown[:5]
                 ]
                 raise InvalidAnswerError("unknown pain regions", issues)
-            intake = {r: r in picked for r in offered}
+            intake |= {r: r in picked for r in offered}
         if side is not None and self.kb.has_finding(SIDE_FINDING):
             intake[SIDE_FINDING] = side == "both"
         self.intake = intake
+        self._changed()
+
+    def set_complaints(self, chosen: Iterable[str]) -> None:
+        """What brings the pain on, from the opening choice: the findings chosen are present;
+        the others stay unanswered (not choosing one is not denying it)."""
+        opening = opening_choice(self.kb)
+        offered = [] if opening is None else opening.findings
+        listed = isinstance(chosen, Iterable) and not isinstance(chosen, str | bytes | Mapping)
+        items = list(chosen) if listed else []
+        if not listed or not all(isinstance(c, str) for c in items):
+            raise InvalidAnswerError(
+                "the complaints are not a list of ids",
+                [error("complaints", "expected a list of finding ids", "give finding ids")],
+            )
+        picked = set(items)
+        unknown = sorted(picked - set(offered))
+        if unknown:
+            issues = [
+                error(f"complaints.{shorten(c)}", "not an option of the opening choice")
+                for c in unknown[:5]
+            ]
+            raise InvalidAnswerError("unknown complaints", issues)
+        intake = {k: v for k, v in self.intake.items() if k not in offered}
+        self.intake = intake | dict.fromkeys(sorted(picked), True)
         self._changed()
 
     # -- the questions -------------------------------------------------------------------------
@@ -253,11 +297,14 @@ class InterviewSession:
     def _changed(self) -> None:
         self._step = None
 
-    def document(self, *, top: int = 5) -> dict[str, Any]:
+    def document(self, *, top: int = 5, differential: bool = True) -> dict[str, Any]:
         """Where the interview stands, JSON-ready: the question in the asker's wording with its
-        options and why it is asked, or why it stopped; triage, red flags, the leading
-        conditions (for clinicians to see; a patient interface decides what to show)."""
+        options and why it is asked (``why_lay``: in plain words, for everyone), or why it
+        stopped; triage, red flags, the leading conditions (``differential=False`` leaves them
+        out: a patient sees them only in the result at the end)."""
         step = self.step()
+        if not differential:
+            top = 0
         conditions = step.probabilities[:-1]
         order = sorted(
             range(len(conditions)), key=lambda i: (-conditions[i], self.kb.condition_ids[i])
@@ -282,7 +329,7 @@ class InterviewSession:
             "triage": step.triage.model_dump(mode="json"),
             "red_flags": [f.model_dump(mode="json") for f in step.red_flags],
             "differential": leading,
-            "other_cause_probability": float(step.probabilities[-1]),
+            "other_cause_probability": float(step.probabilities[-1]) if differential else None,
         }
 
     def _question_document(self, question: Suggestion) -> dict[str, Any]:
@@ -307,7 +354,13 @@ class InterviewSession:
             "text": text,
             "options": options,
             "why": question.model_dump(mode="json"),
+            "why_lay": self.lay_reason(question),
+            "region_denied": presupposes_denied_region(self.kb, self.answers(), question.question),
         }
+
+    def lay_reason(self, question: Suggestion) -> str:
+        """Why ``question`` is asked now, in plain words."""
+        return lay_reason(self.kb, self.bank.policy, self.step(), question, self.answers())
 
     # -- saving --------------------------------------------------------------------------------
 

@@ -8,8 +8,13 @@ The reasons, checked in this order:
    emergency).
 2. ``budget``: the question budget is spent.
 3. ``leader_clear``: the leading condition's probability reaches the policy's
-   ``leader_probability``.
+   ``leader_probability``; ``picture_clear``: the leading three together reach
+   ``leading_three_probability`` (what a patient is told names up to three causes).
 4. ``nothing_worth_asking``: no open question scores ``minimum_gain`` or more (or none is left).
+
+Questions whose wording presupposes a region the person has denied are not asked, and a
+standing caution (pregnancy not excluded) has its question asked first, before any stop but a
+red flag or the budget (`hipdx.interview.relevance`).
 
 Reasons 1, 3 and 4 are held back by the safety hold (`hipdx.interview.safety`): while an open
 question could still raise the triage level (a red flag above it that would fire with
@@ -39,6 +44,7 @@ from hipdx.inference.assessment import FiredRedFlag, Triage, TriageReason, Triag
 from hipdx.inference.snapshot import Patient, take_snapshot
 from hipdx.interview.bank import QuestionBank
 from hipdx.interview.gains import Suggestion, rank_questions
+from hipdx.interview.relevance import caution_questions, denied_region_findings
 from hipdx.interview.safety import SafetyHold, safety_hold
 from hipdx.interview.situation import Situation
 from hipdx.interview.triage_value import safety_question, unresolved_bars
@@ -54,6 +60,7 @@ class StopReason(StrEnum):
     RED_FLAG = "red_flag"
     BUDGET = "budget"
     LEADER_CLEAR = "leader_clear"
+    PICTURE_CLEAR = "picture_clear"
     NOTHING_WORTH_ASKING = "nothing_worth_asking"
 
 
@@ -100,7 +107,7 @@ def interview_step(
     k: int = 1,
 ) -> InterviewStep:
     """Where the interview stands after ``asked`` questions, and whether it stops here."""
-    skipped = skipped | settled_by_derived(kb, answers)
+    skipped = skipped | settled_by_derived(kb, answers) | denied_region_findings(kb, answers)
     now_known = take_snapshot(kb, answers, patient)
     posterior, flags, triage = now_known.posterior, now_known.red_flags, now_known.triage
     probabilities = posterior.probabilities
@@ -122,13 +129,18 @@ def interview_step(
     stop = decide_stop(
         bank, probabilities, flags, suggestions, asked=asked, budget=limit, hold=hold
     )
-    reserving = stop is None and not holds and in_reserve(bank, asked, limit)
+    first: tuple[Suggestion, ...] = ()
+    if stop is None or stop.reason in _CAUTION_DEFERS:
+        first = _caution_question(bank, answers, probabilities, asker, skipped, triage.level)
+        stop = None if first else stop
+    reserving = stop is None and not first and not holds and in_reserve(bank, asked, limit)
     if reserving:
         hold()
     if stop is not None:
         triage = with_unresolved(kb, bank, safety, triage)
-    first: tuple[Suggestion, ...] = ()
-    if stop is None and reserving:  # the reserve: what could still raise the triage most
+    if first:
+        pass
+    elif stop is None and reserving:  # the reserve: what could still raise the triage most
         held = frozenset(holds[0].questions) if holds else frozenset()
         chosen = safety_question(situation, held=held)
         first = (chosen,) if chosen is not None else ()
@@ -155,6 +167,30 @@ def interview_step(
         stop=stop,
         hold=holds[0] if holds else None,
         reserved=reserved,
+    )
+
+
+#: Stops that a standing caution's open question defers (not a red flag, not the budget).
+_CAUTION_DEFERS = frozenset(
+    {StopReason.LEADER_CLEAR, StopReason.PICTURE_CLEAR, StopReason.NOTHING_WORTH_ASKING}
+)
+
+
+def _caution_question(
+    bank: QuestionBank,
+    answers: Answers,
+    probabilities: FloatArray,
+    asker: Asker,
+    skipped: frozenset[str],
+    level: TriageLevel,
+) -> tuple[Suggestion, ...]:
+    """The first open question a standing caution wants asked (pregnancy not excluded)."""
+    wanted = frozenset(caution_questions(bank.policy, answers)) - skipped
+    if not wanted:
+        return ()
+    others = frozenset(q.id for q in bank.questions) - wanted
+    return rank_questions(
+        bank, answers, probabilities, asker=asker, k=1, exclude=skipped | others, level=level
     )
 
 
@@ -245,12 +281,33 @@ def decide_stop(
             threshold=threshold,
             asked=asked,
         )
+    clear = _picture_clear(bank, conditions, asked)
+    if clear is not None:
+        return None if hold() is not None else clear
     minimum = policy.minimum_gain.value
     if not suggestions or suggestions[0].score < minimum:
         if suggestions and hold() is not None:
             return None
         return Stop(reason=StopReason.NOTHING_WORTH_ASKING, threshold=minimum, asked=asked)
     return None
+
+
+def _picture_clear(bank: QuestionBank, conditions: FloatArray, asked: int) -> Stop | None:
+    """The ``picture_clear`` stop: the three leading conditions hold the policy's
+    ``leading_three_probability`` together (None when they do not, or the policy has none)."""
+    threshold = bank.policy.leading_three_probability
+    if threshold is None:
+        return None
+    mass = float(np.sort(conditions)[-3:].sum())
+    if mass < threshold.value:
+        return None
+    return Stop(
+        reason=StopReason.PICTURE_CLEAR,
+        leader=bank.condition_ids[int(np.argmax(conditions))],
+        leader_probability=mass,
+        threshold=threshold.value,
+        asked=asked,
+    )
 
 
 def plausible_danger_hold(situation: Situation) -> SafetyHold | None:

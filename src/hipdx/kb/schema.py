@@ -134,6 +134,9 @@ class Finding(_Model):
     synonyms: list[str] = []
     numeric: NumericSpec | None = None
     derived: Rule | None = None
+    #: The pain regions its question presupposes ("Is the back pain so bad that..."): not asked
+    #: when every one of them has been denied, unless a red flag needs it.
+    regions: list[Identifier] = []
     note: str = ""
 
 
@@ -198,6 +201,8 @@ class EvidenceRow(Provenance):
 class Condition(_Model):
     id: Identifier
     name: str = Field(min_length=3)
+    #: a short lay name ("hip arthritis"); missing only in test fixtures (kb check warns)
+    plain_name: str | None = Field(default=None, min_length=3)
     synonyms: list[str] = []
     icd10cm: str
     snomed: str | None = Field(default=None, pattern=r"^\d{6,18}$")
@@ -271,6 +276,34 @@ class PolicyCount(Provenance):
     value: int = Field(ge=1, le=500)
 
 
+class OpeningOption(_Model):
+    finding: Identifier
+    lay: str = Field(min_length=3)  # a short label ("sitting for a while")
+
+
+class OpeningChoice(Provenance):
+    """The chief-complaint choice offered with the regions at the start: findings a patient may
+    pick (what brings the pain on); the ones picked are present, the others stay unanswered."""
+
+    question: str = Field(min_length=10)
+    options: list[OpeningOption] = Field(min_length=2)
+
+    @property
+    def findings(self) -> list[str]:
+        return [o.finding for o in self.options]
+
+
+class Caution(Provenance):
+    """Something not yet excluded that the assessment says and the interview asks: while
+    ``when`` holds and none of ``unless_answered`` has an answer, the caution stands."""
+
+    id: Identifier
+    when: Rule
+    unless_answered: list[Identifier] = Field(min_length=1)
+    lay: str = Field(min_length=10)
+    clinician: str = Field(min_length=10)
+
+
 class InterviewPolicy(_Model):
     """How the adaptive interview chooses its questions and when it stops (docs/interview.md)."""
 
@@ -287,6 +320,10 @@ class InterviewPolicy(_Model):
     urgent_condition_weight: PolicyNumber
     safety_reserve: PolicyCount
     unresolved_probability: Prior
+    leading_three_probability: Prior | None = None
+    opening: OpeningChoice | None = None
+    region_labels: list[OpeningOption] = []  # short lay names for the region picker
+    cautions: list[Caution] = []
 
 
 class KnowledgeFile(_Model):
@@ -304,3 +341,4 @@ AnyOf.model_rebuild()
 AtLeast.model_rebuild()
 Finding.model_rebuild()
 RedFlag.model_rebuild()
+Caution.model_rebuild()

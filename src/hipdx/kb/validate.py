@@ -8,11 +8,18 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 
 from hipdx._suggest import did_you_mean
-from hipdx._types import Grade, Setting
+from hipdx._types import Asker, Grade, Setting
 from hipdx.issues import Issue, error, warning
 from hipdx.kb.loader import KnowledgeBase
 from hipdx.kb.rules import rule_findings
-from hipdx.kb.schema import Condition, EvidenceRow, FindingGroup, Provenance, Threshold
+from hipdx.kb.schema import (
+    Condition,
+    EvidenceRow,
+    FindingGroup,
+    FindingKind,
+    Provenance,
+    Threshold,
+)
 
 #: Summed P(member | condition) over a group may exceed 1 by rounding only.
 _GROUP_SUM_TOLERANCE = 1e-6
@@ -42,6 +49,7 @@ def validate(kb: KnowledgeBase, *, codes: bool = True) -> list[Issue]:
         _comparators,
         _triage_policy,
         _language,
+        _interview_links,
     )
     return [issue for check in checks if codes or check is not _icd_codes for issue in check(kb)]
 
@@ -124,7 +132,11 @@ def _provenances(kb: KnowledgeBase) -> Iterator[tuple[str, Provenance]]:
     if kb.interview is not None:
         where = f"{kb.where('interview', 'interview')}: interview"
         for name in type(kb.interview).model_fields:
-            yield f"{where}.{name}", getattr(kb.interview, name)
+            value = getattr(kb.interview, name)
+            if isinstance(value, Provenance):
+                yield f"{where}.{name}", value
+        for caution in kb.interview.cautions:
+            yield f"{where}.cautions[{caution.id}]", caution
 
 
 def _provenance(kb: KnowledgeBase) -> Iterator[Issue]:
@@ -359,3 +371,38 @@ def _language(kb: KnowledgeBase) -> Iterator[Issue]:
     findings = {f.id for f in kb.findings}
     for name, where, finding_id in kb.language.finding_references():
         yield from _unknown(f"{name}: {where}", [finding_id], findings, "finding")
+
+
+def _interview_links(kb: KnowledgeBase) -> Iterator[Issue]:
+    """Every condition has a plain name; the region a question presupposes is a region
+    finding; the opening choice and the cautions name known findings."""
+    for condition in kb.conditions:
+        if condition.plain_name is None:
+            where = f"{kb.where('conditions', condition.id)}: conditions[{condition.id}]"
+            yield warning(
+                f"{where}.plain_name",
+                "no plain name: a patient is shown the clinical name",
+                "add a short lay name ('hip arthritis') after the name",
+            )
+    findings = {f.id: f for f in kb.findings}
+    regions = {f.id for f in kb.findings if f.kind is FindingKind.REGION}
+    for finding in kb.findings:
+        where = f"{kb.where('findings', finding.id)}: findings[{finding.id}].regions"
+        yield from _unknown(where, finding.regions, regions, "region finding")
+    policy = kb.interview
+    if policy is None:
+        return
+    where = f"{kb.where('interview', 'interview')}: interview"
+    if policy.opening is not None:
+        yield from _unknown(f"{where}.opening", policy.opening.findings, set(findings), "finding")
+        for item in policy.opening.findings:
+            if item in findings and findings[item].asker is not Asker.PATIENT:
+                yield error(f"{where}.opening", f"'{item}' is not a question a patient answers")
+    labelled = [o.finding for o in policy.region_labels]
+    yield from _unknown(f"{where}.region_labels", labelled, regions, "region finding")
+    for caution in policy.cautions:
+        here = f"{where}.cautions[{caution.id}]"
+        yield from _unknown(f"{here}.when", rule_findings(caution.when), set(findings), "finding")
+        yield from _unknown(
+            f"{here}.unless_answered", caution.unless_answered, set(findings), "finding"
+        )

@@ -3,6 +3,8 @@ no styling here, so none of them has to import a terminal library or copy the wo
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from hipdx._types import TriageLevel
 from hipdx.inference.assessment import (
     Contribution,
@@ -53,6 +55,16 @@ def named_conditions(reason: TriageReason, kb: CompiledKB) -> str:
         f"{kb.condition(c).name} {percent(p)}"
         for c, p in zip(reason.conditions, reason.probabilities, strict=True)
     )
+
+
+_UNLINKED = frozenset({ContributionKind.UNLINKED_PRESENT, ContributionKind.UNLINKED_ABSENT})
+
+
+def explanation_order(contributions: Iterable[Contribution]) -> list[Contribution]:
+    """The contributions to show, those of findings the condition's evidence names first (then
+    the unlinked-finding penalties), each part by the size of its effect; the order of
+    display only, the probabilities are not touched."""
+    return sorted(contributions, key=lambda c: (c.kind in _UNLINKED, -abs(c.log_lr)))
 
 
 def describe_contribution(contribution: Contribution, kb: CompiledKB) -> str:

@@ -55,3 +55,12 @@ def test_parse_json_carries_what_was_not_understood() -> None:
     result = runner.invoke(app, ["parse", "-", "--json"], input="Groin pain; tender on palpation.")
     data = json.loads(result.output)
     assert [c["text"] for c in data["not_understood"]] == ["tender on palpation"]
+
+
+def test_assess_text_says_which_clauses_it_did_not_understand() -> None:
+    note = "A 40-year-old man with groin pain. Sudden onset, no swelling."
+    shown = runner.invoke(app, ["assess", "--text", note])
+    assert shown.exit_code == 0, shown.output
+    assert "not understood: no swelling" in shown.output
+    machine = runner.invoke(app, ["assess", "--json", "--text", note])
+    assert json.loads(machine.output)["not_understood"] == ["no swelling"]

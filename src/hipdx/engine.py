@@ -122,7 +122,12 @@ class Engine:
         read = understanding(case, self._knowledge)
         warnings = tuple(i for i in parsed.issues if i.where == "text") + conflicts
         assessment = self.assess(case, now=now) if read.understood else None
-        return NoteAssessment(understanding=read, assessment=assessment, warnings=warnings)
+        return NoteAssessment(
+            understanding=read,
+            assessment=assessment,
+            warnings=warnings,
+            not_understood=tuple(clause.text for clause in parsed.not_understood),
+        )
 
     def next_questions(
         self,

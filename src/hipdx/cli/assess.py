@@ -80,6 +80,9 @@ def assess_command(
     elif as_json:
         _echo(result.machine_form())
     if isinstance(result, NoteAssessment):
+        if not (document or as_json):
+            for clause in result.not_understood:
+                stdout().print(f"[yellow]not understood:[/] {escape(printable(clause))}")
         if result.assessment is None:
             message = printable(result.understanding.message)
             stderr().print(f"[bold yellow]{escape(message[:1].upper() + message[1:])}.[/]")

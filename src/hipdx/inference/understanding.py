@@ -39,6 +39,8 @@ class NoteAssessment(_Record):
     understanding: Understanding
     assessment: Assessment | None
     warnings: tuple[Issue, ...] = ()  # about the text itself (characters removed)
+    #: the clauses with a clinical word that set no finding (what the reader did not understand)
+    not_understood: tuple[str, ...] = ()
 
     @property
     def understood(self) -> bool:
@@ -47,7 +49,11 @@ class NoteAssessment(_Record):
     def machine_form(self) -> dict[str, Any]:
         """`Assessment.machine_form` with ``understood`` and ``read``; when the note was not
         understood, no differential and no triage (``null``), and the message."""
-        head = {"understood": self.understood, "read": list(self.understanding.read)}
+        head = {
+            "understood": self.understood,
+            "read": list(self.understanding.read),
+            "not_understood": list(self.not_understood),
+        }
         if self.assessment is not None:
             return head | self.assessment.machine_form()
         return head | {

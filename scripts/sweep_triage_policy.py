@@ -17,41 +17,54 @@ import tempfile
 from pathlib import Path
 
 import hipdx
-from hipdx.evaluation import Evaluation, load_vignettes, text_case
+from hipdx import Case
+from hipdx.evaluation import Evaluation, Scores, load_vignettes, text_case
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "hipdx" / "knowledge"
-cache: dict[str, object] = {}
+_parsed: dict[str, Case] = {}
 
 
-def parse(text):
-    if text not in cache:
-        cache[text] = hipdx.parse(text).case
-    return cache[text]
+def parse(text: str) -> Case:
+    """Each note is read once, whatever the variant."""
+    if text not in _parsed:
+        _parsed[text] = hipdx.parse(text).case
+    return _parsed[text]
 
 
-def variant(subs):
-    d = Path(tempfile.mkdtemp()) / "knowledge"
-    shutil.copytree(SRC, d)
-    p = d / "policy" / "triage.yaml"
-    s = p.read_text()
-    for pat, rep in subs:
-        s2 = re.sub(pat, rep, s, count=1)
-        assert s2 != s, pat
-        s = s2
-    p.write_text(s)
-    return hipdx.load_knowledge(d)
+def variant(substitutions: list[tuple[str, str]]) -> hipdx.CompiledKB:
+    """The knowledge base with policy/triage.yaml edited by the substitutions."""
+    root = Path(tempfile.mkdtemp()) / "knowledge"
+    shutil.copytree(SRC, root)
+    policy = root / "policy" / "triage.yaml"
+    text = policy.read_text()
+    for pattern, replacement in substitutions:
+        edited = re.sub(pattern, replacement, text, count=1)
+        if edited == text:
+            raise SystemExit(f"{pattern!r} matched nothing in triage.yaml")
+        text = edited
+    policy.write_text(text)
+    return hipdx.load_knowledge(root)
 
 
-f = sys.argv[1]
-vignettes, _ = load_vignettes(Path(f))
-builder = text_case(parse)
-for spec in sys.argv[2:]:
-    label, _, body = spec.partition("::")
-    subs = [tuple(x.split("=>")) for x in body.split(";;") if x]
-    r = Evaluation(variant(subs), builder).run(vignettes)
-    out = [f"{label:28s}"]
-    for st, sc in (("pres", r.presentation), ("work", r.with_workup)):
-        out.append(
-            f"{st} t1 {sc.top1:.2f} t3 {sc.top3:.2f} t10 {sc.top10:.2f} under {sc.under_triage:.2f} over {sc.over_triage:.2f} missE {sc.missed_emergencies}"
-        )
-    print(" | ".join(out), flush=True)
+def figures(stage: str, scores: Scores) -> str:
+    return (
+        f"{stage} top-1 {scores.top1:.2f} top-3 {scores.top3:.2f} top-10 {scores.top10:.2f} "
+        f"under {scores.under_triage or 0:.2f} over {scores.over_triage or 0:.2f} "
+        f"below urgent {scores.missed_emergencies}"
+    )
+
+
+def main() -> None:
+    vignettes, _ = load_vignettes(Path(sys.argv[1]))
+    builder = text_case(parse)
+    for spec in sys.argv[2:]:
+        label, _, body = spec.partition("::")
+        substitutions = [(a, b) for a, _, b in (x.partition("=>") for x in body.split(";;") if x)]
+        report = Evaluation(variant(substitutions), builder).run(vignettes)
+        presentation = figures("presentation", report.presentation)
+        workup = figures("with workup", report.with_workup)
+        print(f"{label:24s} | {presentation} | {workup}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -11,7 +11,7 @@ restore it exactly; `case` is what has been learnt, as the input of an assessmen
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -156,13 +156,7 @@ class InterviewSession:
             )
         if chosen is not None:
             picked = set(_region_ids(chosen))
-            unknown = sorted(picked - set(offered))
-            if unknown:
-                issues = [
-                    error(f"regions.{shorten(r)}", "not a pain region of the knowledge base")
-                    for r in unknown[:5]
-                ]
-                raise InvalidAnswerError("unknown pain regions", issues)
+            _refuse_unknown(picked, offered, "regions", "not a pain region of the knowledge base")
             intake |= {r: r in picked for r in offered}
         if side is not None and self.kb.has_finding(SIDE_FINDING):
             intake[SIDE_FINDING] = side == "both"
@@ -182,13 +176,7 @@ class InterviewSession:
                 [error("complaints", "expected a list of finding ids", "give finding ids")],
             )
         picked = set(items)
-        unknown = sorted(picked - set(offered))
-        if unknown:
-            issues = [
-                error(f"complaints.{shorten(c)}", "not an option of the opening choice")
-                for c in unknown[:5]
-            ]
-            raise InvalidAnswerError("unknown complaints", issues)
+        _refuse_unknown(picked, offered, "complaints", "not an option of the opening choice")
         intake = {k: v for k, v in self.intake.items() if k not in offered}
         self.intake = intake | dict.fromkeys(sorted(picked), True)
         self._changed()
@@ -410,3 +398,12 @@ class InterviewSession:
                 "the saved session does not fit this knowledge base", errors[:10]
             )
         return session
+
+
+def _refuse_unknown(picked: set[str], offered: Sequence[str], where: str, message: str) -> None:
+    """Raise `InvalidAnswerError` naming (at most five of) the ids not offered."""
+    unknown = sorted(picked - set(offered))
+    if unknown:
+        issues = [error(f"{where}.{shorten(u)}", message) for u in unknown[:5]]
+        label = "pain regions" if where == "regions" else where
+        raise InvalidAnswerError(f"unknown {label}", issues)

@@ -11,6 +11,7 @@ from hipdx._types import Asker, TriageLevel
 from hipdx.inference.assessment import Assessment, Contribution, FiredRedFlag, RankedCondition
 from hipdx.kb.compiled import CompiledKB
 from hipdx.kb.schema import Condition, Reference
+from hipdx.report.patient import patient_result as core_patient_result
 from hipdx.report.sentences import LEVEL_MEANING, describe_contribution, describe_reason, percent
 
 #: How soon, in plain words, for patients.
@@ -62,6 +63,11 @@ class PatientResult:
     red_flags: tuple[FiredRedFlag, ...]
     likely: tuple[Likely, ...]
     clear: bool  # whether one cause stands out
+    # from the core's patient result (`hipdx.report.patient`), fitted to the case:
+    emergency_if: tuple[str, ...] = ()  # lay questions: an emergency department at once if yes
+    same_day_if: tuple[str, ...] = ()  # lay questions: a doctor the same day if yes
+    cautions: tuple[str, ...] = ()  # e.g. pregnancy not excluded
+    questions: tuple[str, ...] = ()  # to ask the clinician
 
 
 def patient_result(assessment: Assessment, kb: CompiledKB, *, top: int = 3) -> PatientResult:
@@ -78,7 +84,19 @@ def patient_result(assessment: Assessment, kb: CompiledKB, *, top: int = 3) -> P
         )
         for i, r in enumerate(leading)
     )
-    return PatientResult(level, action, because, assessment.results.red_flags, likely, clear)
+    core = core_patient_result(assessment, kb)
+    return PatientResult(
+        level,
+        action,
+        because,
+        assessment.results.red_flags,
+        likely,
+        clear,
+        emergency_if=core.emergency_if,
+        same_day_if=core.same_day_if,
+        cautions=core.cautions,
+        questions=core.questions_for_clinician,
+    )
 
 
 @dataclass(frozen=True)

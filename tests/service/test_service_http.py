@@ -248,3 +248,15 @@ def test_cors_is_off_by_default(service: Service) -> None:
             headers={"Origin": "https://clinic.example", "Access-Control-Request-Method": "POST"},
         )
     assert "access-control-allow-origin" not in preflight.headers
+
+
+def test_a_huge_key_in_a_malformed_request_is_not_echoed_whole() -> None:
+    """Problem details name where the error is, each part of the path shortened (issue 13)."""
+    from fastapi.exceptions import RequestValidationError
+
+    from hipdx.service.problems import validation_issues
+
+    key = "x" * 100_000
+    error = {"loc": ("body", "case", "findings", key), "msg": "bad", "type": "value_error"}
+    (issue,) = validation_issues(RequestValidationError([error]))
+    assert issue.where.startswith("case.findings.") and len(issue.where) < 200

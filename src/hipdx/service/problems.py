@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from hipdx.issues import Issue, error
+from hipdx.issues import Issue, error, shorten
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -54,7 +54,7 @@ def validation_issues(exc: RequestValidationError) -> list[Issue]:
 
 
 def _issue(e: Any) -> Issue:
-    location = [str(part) for part in e.get("loc", ())]
+    location = [shorten(str(part)) for part in e.get("loc", ())]  # a huge key is not echoed
     if location and location[0] in ("body", "query", "path", "header"):
         location = location[1:] if location[0] == "body" else location
     where = ".".join(location) or "request"

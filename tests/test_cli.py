@@ -120,6 +120,10 @@ def test_kb_check_passes_and_kb_stats_json_has_the_documented_keys() -> None:
     }
     assert keys <= set(data)
     assert abs(sum(data["grades"].values()) - 1.0) < 1e-9
+    workup = data["workup"]
+    assert workup["rows"] > 200  # imaging, procedure and laboratory rows
+    assert 0 <= workup["every_number_cited"] <= workup["sensitivity_cited"]
+    assert workup["sensitivity_cited"] <= workup["a_number_cited"] <= 1
 
 
 def test_kb_check_fails_on_a_broken_knowledge_folder(tmp_path: Path) -> None:

@@ -119,9 +119,38 @@ def _question_presupposing_an_unknown_region(d: dict) -> None:  # type: ignore[t
     d["findings"][0]["regions"] = ["f_nowhere"]
 
 
+def _number_sources(sensitivity: dict, specificity: dict, grade: str) -> Edit:  # type: ignore[type-arg]
+    def edit(d: dict) -> None:  # type: ignore[type-arg]
+        row = d["conditions"][0]["evidence"][0]
+        row.update(sensitivity_source=sensitivity, specificity_source=specificity, grade=grade)
+
+    return edit
+
+
+_CITED = {"grade": "study", "ref": "ref-a"}
+_ESTIMATED = {"grade": "expert-estimate", "note": "the presenting-population convention"}
+
+
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
+        (
+            _number_sources(_CITED, _ESTIMATED, "study"),
+            "the row's grade must be the weaker of its numbers' grades ('expert-estimate')",
+        ),
+        (
+            _number_sources({"grade": "meta-analysis"}, _ESTIMATED, "expert-estimate"),
+            "evidence[f_pain].sensitivity_source.ref: a number graded 'meta-analysis' has no "
+            "reference",
+        ),
+        (
+            _number_sources(_CITED, {"grade": "study", "ref": "ref-nowhere"}, "study"),
+            "evidence[f_pain].specificity_source.ref: unknown reference id 'ref-nowhere'",
+        ),
+        (
+            lambda d: d["conditions"][1]["evidence"][0].update(sensitivity_source=_CITED),
+            "number sources go with sensitivity/specificity rows only",
+        ),
         (_question_presupposing_an_unknown_region, "unknown region finding id 'f_nowhere'"),
         (_duplicate_condition, "conditions[cond_a]: id 'cond_a' is defined more than once"),
         (
@@ -152,6 +181,30 @@ def test_each_kind_of_error_is_reported_precisely(
 ) -> None:
     errors = _errors_after(tmp_path, edit)
     assert any(expected in e and "tiny.yaml" in e for e in errors), errors
+
+
+def test_a_row_may_cite_its_sensitivity_and_estimate_its_specificity(tmp_path: Path) -> None:
+    def edit(d: dict) -> None:  # type: ignore[type-arg]
+        _number_sources(_CITED, _ESTIMATED, "expert-estimate")(d)
+        d["conditions"][0]["evidence"][0]["note"] = "sensitivity from ref-a; specificity estimated"
+
+    assert _errors_after(tmp_path, edit) == []
+    knowledge, _ = check_knowledge(tmp_path)
+    assert knowledge is not None  # the file `edit` wrote
+    row = knowledge.conditions[0].evidence[0]
+    assert [g.value for g in row.number_grades()] == ["study", "expert-estimate"]
+
+
+def test_an_estimated_number_must_say_why_in_its_own_note_or_the_rows(tmp_path: Path) -> None:
+    silent = _number_sources(_CITED, {"grade": "expert-estimate"}, "expert-estimate")
+    errors = _errors_after(tmp_path, silent)
+    assert any("specificity_source.note" in e and "must say why" in e for e in errors), errors
+
+    def with_row_note(d: dict) -> None:  # type: ignore[type-arg]
+        silent(d)
+        d["conditions"][0]["evidence"][0]["note"] = "specificity from the KB's convention"
+
+    assert _errors_after(tmp_path, with_row_note) == []
 
 
 def test_invalid_yaml_names_the_file(tmp_path: Path) -> None:

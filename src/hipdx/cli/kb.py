@@ -16,6 +16,7 @@ from hipdx.cli._io import fail, stderr, stdout
 from hipdx.issues import IssueLevel, errors_in
 from hipdx.kb.build import check_knowledge
 from hipdx.kb.loader import KnowledgeBase
+from hipdx.kb.views import workup_citation
 
 kb_app = typer.Typer(help="Check, summarise and browse the knowledge base.", no_args_is_help=True)
 
@@ -67,6 +68,14 @@ def stats(
     for grade, share in figures["grades"].items():
         table.add_row(f"evidence graded {grade}", f"{share * 100:.1f}%")
     table.add_row("cited (not expert-estimate)", f"{figures['cited_fraction'] * 100:.1f}%")
+    workup = figures["workup"]
+    table.add_row("workup rows (imaging, procedures, laboratory)", str(workup["rows"]))
+    for key, label in (
+        ("every_number_cited", "workup rows citing a source for every number"),
+        ("sensitivity_cited", "workup rows citing a source for their sensitivity or LR+"),
+        ("a_number_cited", "workup rows citing a source for a number"),
+    ):
+        table.add_row(label, f"{workup[key] * 100:.1f}%")
     table.add_row(
         "conditions without evidence", ", ".join(figures["conditions_without_evidence"]) or "none"
     )
@@ -127,6 +136,7 @@ def kb_statistics(knowledge: KnowledgeBase) -> dict[str, Any]:
         "grades": {grade.value: grades.get(grade, 0) / total for grade in Grade},
         "cited_fraction": sum(n for g, n in grades.items() if g is not Grade.EXPERT_ESTIMATE)
         / total,
+        "workup": workup_citation(knowledge),
         "references": len(knowledge.references),
         "red_flags": len(knowledge.red_flags),
         "condition_ids": [c.id for c in knowledge.conditions],

@@ -21,6 +21,7 @@ from hipdx.inference.assessment import Contribution, ContributionKind
 from hipdx.inference.posterior import Observation, Posterior
 from hipdx.kb.compiled import CompiledKB, FloatArray
 from hipdx.kb.schema import EvidenceRow
+from hipdx.kb.views import row_references
 
 #: A log LR smaller than this in magnitude moved nothing and is left out.
 NEGLIGIBLE_LOG_LR = 1e-12
@@ -119,7 +120,7 @@ def why(
             )
             return kind, (), None
         kind = ContributionKind.PRESENT if observation.present else ContributionKind.ABSENT
-        return kind, (row.ref,) if row.ref is not None else (), row.grade
+        return kind, tuple(row_references(row)), row.grade
     rows: list[EvidenceRow]
     if not observation.present:
         kind = ContributionKind.ANSWERS_RULED_OUT
@@ -131,6 +132,6 @@ def why(
         group = kb.group_of(observation.finding)
         members = group[0].members if group else ()
         rows = [r for m in members if (r := kb.evidence(condition_id, m)) is not None]
-    references = tuple(dict.fromkeys(r.ref for r in rows if r.ref is not None))
+    references = tuple(dict.fromkeys(ref for r in rows for ref in row_references(r)))
     weakest = max((r.grade for r in rows), key=_GRADE_STRENGTH.index, default=None)
     return kind, references, weakest

@@ -37,6 +37,24 @@ class Provenance(_Model):
     note: str = ""
 
 
+class NumberSource(_Model):
+    """Where one number of an evidence row comes from, when its two numbers have different
+    sources: a study that measured the sensitivity in confirmed cases, say, beside a specificity
+    estimated against the presenting population (the KB's convention)."""
+
+    ref: ReferenceKey | None = None
+    grade: Grade
+    note: str = ""
+
+
+#: Evidence grades, strongest first.
+GRADE_STRENGTH: tuple[Grade, ...] = tuple(Grade)
+
+
+def weakest_grade(grades: list[Grade]) -> Grade:
+    return max(grades, key=GRADE_STRENGTH.index)
+
+
 class Reference(_Model):
     id: ReferenceKey
     citation: str = Field(min_length=10)
@@ -171,6 +189,10 @@ class EvidenceRow(Provenance):
 
     ``sensitivity`` is P(present | condition); ``specificity`` is 1 - P(present | other
     conditions). Either both, or likelihood ratios (``lr_pos`` and/or ``lr_neg``).
+
+    The row's ``ref`` and ``grade`` cover both numbers. When the two numbers come from different
+    places, ``sensitivity_source`` and ``specificity_source`` give each its own provenance; the
+    row's ``grade`` is then the weaker of the two (what every summary of the row reports).
     """
 
     finding: Identifier
@@ -180,6 +202,8 @@ class EvidenceRow(Provenance):
     lr_neg: LikelihoodRatio | None = None
     range: str = ""
     population: str = ""
+    sensitivity_source: NumberSource | None = None
+    specificity_source: NumberSource | None = None
 
     @model_validator(mode="after")
     def _one_form(self) -> EvidenceRow:
@@ -191,7 +215,24 @@ class EvidenceRow(Provenance):
             raise ValueError("sensitivity and specificity go together")
         if not has_probabilities and not has_ratios:
             raise ValueError("an evidence row needs sensitivity/specificity or lr_pos/lr_neg")
+        sources = (self.sensitivity_source, self.specificity_source)
+        if any(s is not None for s in sources):
+            if not has_probabilities:
+                raise ValueError("number sources go with sensitivity/specificity rows only")
+            if self.sensitivity_source is None or self.specificity_source is None:
+                raise ValueError("give both sensitivity_source and specificity_source, or neither")
+            weaker = weakest_grade([self.sensitivity_source.grade, self.specificity_source.grade])
+            if self.grade is not weaker:
+                raise ValueError(
+                    f"the row's grade must be the weaker of its numbers' grades ('{weaker.value}')"
+                )
         return self
+
+    def number_grades(self) -> tuple[Grade, Grade]:
+        """The grades of the row's two numbers (sensitivity or LR+, specificity or LR-)."""
+        if self.sensitivity_source is not None and self.specificity_source is not None:
+            return self.sensitivity_source.grade, self.specificity_source.grade
+        return self.grade, self.grade
 
     @property
     def is_probabilistic(self) -> bool:

@@ -17,6 +17,7 @@ from hipdx.kb.schema import (
     EvidenceRow,
     FindingGroup,
     FindingKind,
+    NumberSource,
     Provenance,
     Threshold,
 )
@@ -113,13 +114,21 @@ def _unknown(where: str, ids: Iterable[str], known: set[str], kind: str) -> Iter
             yield error(where, f"unknown {kind} id '{item_id}'", fix)
 
 
-def _provenances(kb: KnowledgeBase) -> Iterator[tuple[str, Provenance]]:
+def _provenances(kb: KnowledgeBase) -> Iterator[tuple[str, Provenance | NumberSource]]:
     for condition in kb.conditions:
         where = f"{kb.where('conditions', condition.id)}: conditions[{condition.id}]"
         for setting, prior in condition.priors.items():
             yield f"{where}.priors.{setting.value}", prior
         for row in condition.evidence:
             yield f"{where}.evidence[{row.finding}]", row
+            for name in ("sensitivity_source", "specificity_source"):
+                source = getattr(row, name)
+                if source is not None:  # an estimated number may lean on the row's note
+                    note = source.note or row.note
+                    yield (
+                        f"{where}.evidence[{row.finding}].{name}",
+                        source.model_copy(update={"note": note}),
+                    )
     for flag in kb.red_flags:
         yield f"{kb.where('red_flags', flag.id)}: red_flags[{flag.id}]", flag
     if kb.triage is not None:

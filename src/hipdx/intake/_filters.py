@@ -29,31 +29,36 @@ def named_findings(text: str, spans: list[Any], not_findings: re.Pattern[str] | 
 
 
 def anatomy_is_not_pain(doc: Any, mentions: list[Mention], words: ContextWords) -> list[Mention]:
-    """Drop a region named without a pain word in a sentence that reports imaging: "MRI of
-    the sacroiliac joints", "avulsion from the ischial tuberosity" name anatomy, not pain;
-    and a word alone that there names anatomy or a sign (``anatomy_in_imaging``:
-    "collapse" of a vertebra is not a faint, "epidural" extension is not an epidural)."""
-    imaging = {
-        (sentence.start_char, sentence.end_char)
-        for sentence in doc.sents
+    """Drop a region named without a pain word in a sentence that reports an imaging finding:
+    "MRI of the sacroiliac joints showed oedema", "avulsion from the ischial tuberosity" name
+    anatomy, not pain; and a word alone that names anatomy or a sign in a sentence reporting
+    imaging (an imaging finding or an imaging word in it; ``anatomy_in_imaging``: "collapse" of
+    a vertebra is not a faint, "epidural" extension is not an epidural, a "thin-rimmed" cyst is
+    not a thin patient)."""
+    findings: list[tuple[int, int]] = []
+    words_only: list[tuple[int, int]] = []
+    for sentence in doc.sents:
+        bounds = (sentence.start_char, sentence.end_char)
         if any(
-            m.kind is FindingKind.IMAGING
-            and sentence.start_char <= m.span.start < sentence.end_char
+            m.kind is FindingKind.IMAGING and bounds[0] <= m.span.start < bounds[1]
             for m in mentions
+        ):
+            findings.append(bounds)
+        elif any(token.lower_ in words.imaging_words for token in sentence):
+            words_only.append(bounds)
+
+    def inside(mention: Mention, sentences: list[tuple[int, int]]) -> bool:
+        return any(start <= mention.span.start < end for start, end in sentences)
+
+    def names_anatomy(mention: Mention) -> bool:
+        if mention.kind is FindingKind.REGION:
+            said_pain = any(w in words.pain_words for w in mention.span.text.lower().split())
+            return not said_pain and inside(mention, findings)
+        return mention.span.text.lower() in words.anatomy_in_imaging and inside(
+            mention, findings + words_only
         )
-    }
-    return [
-        m
-        for m in mentions
-        if not any(start <= m.span.start < end for start, end in imaging)
-        or (
-            m.kind is not FindingKind.REGION and m.span.text.lower() not in words.anatomy_in_imaging
-        )
-        or (
-            m.kind is FindingKind.REGION
-            and any(w in words.pain_words for w in m.span.text.lower().split())
-        )
-    ]
+
+    return [m for m in mentions if not names_anatomy(m)]
 
 
 def examined_anatomy(doc: Any, mentions: list[Mention], words: ContextWords) -> list[Mention]:

@@ -186,6 +186,7 @@ class ContextWords(BaseModel):
     onset_before_region: dict[str, str] = {}
     onset_stops: frozenset[str] = frozenset()
     anatomy_in_imaging: frozenset[str] = frozenset()
+    imaging_words: frozenset[str] = frozenset()
     examined_anatomy: frozenset[str] = frozenset()
     word_forms: dict[str, list[str]] = {}
     word_fillers: dict[str, list[str]] = {}

@@ -276,3 +276,30 @@ def test_a_man_on_warfarin_with_sudden_groin_pain_and_a_femoral_nerve_palsy_is_a
     assert "anticoagulated_sudden_pain_new_deficit" not in {
         f.red_flag for f in without.results.red_flags
     }
+
+
+def test_a_febrile_man_with_pelvic_pain_frequency_and_a_tender_prostate_is_seen_the_same_day() -> (
+    None
+):
+    """Acute bacterial prostatitis: the prostatitis condition also covers chronic pelvic pain
+    (urgency 'soon'), so fever with pelvic pain and urinary signs must raise triage itself. It had
+    been triaged 'soon' with prostatitis ranked first."""
+    case = {
+        "age": 61,
+        "sex": "male",
+        "findings": {
+            "pain_lower_abdomen": True,
+            "fever": True,
+            "lower_urinary_symptoms": True,
+            "prostate_tender": True,
+        },
+    }
+    result = hipdx.assess(case)
+    assert result.triage.level == "urgent"
+    assert "fever_with_pelvic_pain_and_urinary_signs" in {
+        f.red_flag for f in result.results.red_flags
+    }
+    afebrile = hipdx.assess({**case, "findings": {**case["findings"], "fever": False}})
+    assert "fever_with_pelvic_pain_and_urinary_signs" not in {
+        f.red_flag for f in afebrile.results.red_flags
+    }

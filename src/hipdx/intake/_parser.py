@@ -73,7 +73,9 @@ class Parser:
         self._overrides = lexicon.overrides
         self._workup = lexicon.workup_diagnoses
         self._measure = MeasurementReader(kb, self.lexicon.cues, rules)
-        self._nlp: Any = build_pipeline(self.lexicon, self._mentions.analytes)
+        self._nlp: Any = build_pipeline(
+            self.lexicon, self._mentions.analytes, (kb, lexicon.imaging_sites)
+        )
         self._regions = RegionReader(kb, self.lexicon, self._nlp, self._words)
         self._blanket = BlanketReader(kb, lexicon.blanket_normals)
         self.vocabulary = ClinicalVocabulary(self.lexicon, lexicon)

@@ -14,8 +14,10 @@ from importlib import resources
 from typing import Any
 
 from hipdx.intake._context import context_words
+from hipdx.intake._imaging import imaging_site_rules
 from hipdx.intake._lexicon import GAP, NUMBER, AnalyteRules, Lexicon
-from hipdx.kb.language import CONTEXT_RULES
+from hipdx.kb.compiled import CompiledKB
+from hipdx.kb.language import CONTEXT_RULES, ImagingSites
 from hipdx.kb.loader import packaged_language
 
 #: Determiners that stand for each other inside a phrase.
@@ -41,9 +43,13 @@ SPAN_GROUP = "hipdx_findings"
 ANALYTE = "analyte"
 
 
-def build_pipeline(lexicon: Lexicon, analytes: AnalyteRules | None = None) -> Any:
-    """A medspaCy pipeline that finds the lexicon's phrases (and tests named with what they look
-    for, ``analytes``) and their ConText modifiers."""
+def build_pipeline(
+    lexicon: Lexicon,
+    analytes: AnalyteRules | None = None,
+    imaging: tuple[CompiledKB, ImagingSites] | None = None,
+) -> Any:
+    """A medspaCy pipeline that finds the lexicon's phrases (tests named with what they look
+    for, ``analytes``; lesions named with their site, ``imaging``) and their ConText modifiers."""
     medspacy, context_rule, target_rule = _import_medspacy()
 
     nlp = medspacy.load(medspacy_enable=["medspacy_tokenizer"], load_rules=False)
@@ -61,6 +67,8 @@ def build_pipeline(lexicon: Lexicon, analytes: AnalyteRules | None = None) -> An
             rules.append(target_rule(term.phrase, term.finding, pattern=distributed))
     if analytes is not None:
         rules.extend(_analyte_rules(nlp, analytes, target_rule))
+    if imaging is not None:
+        rules.extend(imaging_site_rules(nlp, *imaging, target_rule))
     matcher.add(rules)
     context = nlp.add_pipe(
         "medspacy_context", config={"rules": None, "input_span_type": "group", **group}

@@ -76,6 +76,37 @@ class AnalyteRules(BaseModel):
     not_after: list[str] = Field(default_factory=list)
 
 
+class ImagingSite(BaseModel):
+    """One anatomical site of ``imaging_sites``: its words, and the finding each kind of lesion
+    there names."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    words: list[str] = Field(min_length=1)
+    findings: dict[str, str] = Field(min_length=1)
+
+
+class ImagingSites(BaseModel):
+    """``imaging_sites`` in ``language/lexicon.yaml``: a lesion and the site it is at, in either
+    order and a few words apart within a clause ("high signal on STIR in the left sacral ala",
+    "the right psoas contained a collection"), name the finding the site gives that lesion."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_between: int = Field(default=5, ge=0, le=10)
+    stops: list[str] = Field(default_factory=list)
+    lesions: dict[str, list[str]] = Field(default_factory=dict)
+    sites: dict[str, ImagingSite] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _lesions_are_defined(self) -> ImagingSites:
+        for name, site in self.sites.items():
+            unknown = sorted(set(site.findings) - set(self.lesions))
+            if unknown:
+                raise ValueError(f"site '{name}' names undefined lesions: {', '.join(unknown)}")
+        return self
+
+
 class WorkupDiagnoses(BaseModel):
     """``workup_diagnoses`` in ``language/lexicon.yaml``: a history finding named after a
     work-up word ("biopsy confirmed adenocarcinoma") is this presentation's diagnosis."""
@@ -127,6 +158,7 @@ class LexiconRules(BaseModel):
     result_required: list[str] = Field(default_factory=list)
     test_analytes: AnalyteRules = Field(default_factory=AnalyteRules)
     workup_diagnoses: WorkupDiagnoses = Field(default_factory=WorkupDiagnoses)
+    imaging_sites: ImagingSites = Field(default_factory=ImagingSites)
     blanket_normals: BlanketNormals = Field(default_factory=BlanketNormals)
     # word stems that make a clause clinical, for the report of what was not understood
     clinical_stems: list[str] = Field(default_factory=list)
@@ -153,6 +185,8 @@ class LexiconRules(BaseModel):
             yield from ((f"overrides[{finding}]", f) for f in overridden)
         yield from (("test_analytes.findings", f) for f in self.test_analytes.findings)
         yield from (("workup_diagnoses.findings", f) for f in self.workup_diagnoses.findings)
+        for name, site in self.imaging_sites.sites.items():
+            yield from ((f"imaging_sites.sites[{name}]", f) for f in site.findings.values())
         for i, subject in enumerate(self.blanket_normals.subjects):
             yield from ((f"blanket_normals.subjects[{i}]", f) for f in subject.findings)
 

@@ -57,4 +57,3 @@ def _alternatives(nlp: Any, phrases: list[str]) -> list[Pattern]:
             longer.append([{"LOWER": w} for w in words])
     patterns: list[Pattern] = [[{"LOWER": {"IN": sorted(single)}}]] if single else []
     return patterns + longer
-

@@ -17,7 +17,7 @@ PROBLEM = "application/problem+json"
 
 
 def http(service: Service, key: str | None = "valid") -> httpx.Client:
-    return httpx.Client(base_url=service.url, headers=service.headers(key), timeout=30)
+    return httpx.Client(base_url=service.url, headers=service.headers(key), timeout=120)
 
 
 SEED_NOTE = (

@@ -30,7 +30,7 @@ def audit_rows(service: Service) -> list[dict[str, object]]:
 
 def test_no_note_text_or_finding_reaches_the_logs_or_the_audit_trail(service: Service) -> None:
     headers = service.headers()
-    with httpx.Client(base_url=service.url, headers=headers, timeout=30) as client:
+    with httpx.Client(base_url=service.url, headers=headers, timeout=120) as client:
         noted = client.post("/v1/assess", json={"note": NOTE})
         parsed = client.post("/v1/parse", json={"note": NOTE})
         cased = client.post("/v1/assess", json={"case": {"findings": CASE_FINDINGS}})
@@ -46,7 +46,7 @@ def test_no_note_text_or_finding_reaches_the_logs_or_the_audit_trail(service: Se
 
 
 def test_the_audit_trail_records_who_did_what_and_how_it_ended(service: Service) -> None:
-    with httpx.Client(base_url=service.url, headers=service.headers(), timeout=30) as client:
+    with httpx.Client(base_url=service.url, headers=service.headers(), timeout=120) as client:
         created = client.post("/v1/assess", json={"case": {"findings": {"pain_groin": True}}})
         client.get(created.headers["location"])
         client.get("/v1/assessments/ffffffffffffffffffffffffffffffff")

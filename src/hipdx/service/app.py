@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -42,6 +43,11 @@ def create_app(settings: ServiceSettings | None = None, *, engine: Engine | None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Build the note reader (seconds) while the first requests are served, not inside the
+        # first note's request; a note that arrives earlier waits for it under the engine's lock.
+        threading.Thread(
+            target=lambda: runtime.engine.parser, name="hipdx-reader", daemon=True
+        ).start()
         yield
         runtime.close()
 

@@ -54,7 +54,7 @@ def columns(kb: CompiledKB, count: int, seed: int = 1) -> dict[str, Any]:
         "age": rng.integers(1, 96, count).astype(float),
         "sex": rng.choice(["female", "male"], count),
         "setting": rng.choice(["primary_care", "sports", "emergency"], count),
-        "answers": dict(zip(answerable, answers.T, strict=True)),
+        "answers": dict(zip(answerable, np.asfortranarray(answers).T, strict=True)),
     }
 
 

@@ -327,7 +327,8 @@ def _log_priors(kb: CompiledKB, cases: CaseMatrix) -> FloatArray:
 
 def _group_log_lrs(kb: CompiledKB, index: dict[str, int], encoded: Encoded) -> FloatArray:
     """Σ over answered groups of each group's log LR, from the group's own table per mask of
-    ruled-out answers (mask 0, nothing ruled out: no answer, a zero row)."""
+    ruled-out answers (a zero row for nothing ruled out, and for everything ruled out: a case
+    the matrix path does not take)."""
     total = np.zeros((len(encoded.usable), len(kb.condition_ids)))
     for compiled in kb.groups:
         size = len(compiled.members)
@@ -340,7 +341,7 @@ def _group_log_lrs(kb: CompiledKB, index: dict[str, int], encoded: Encoded) -> F
         columns = np.stack(
             [
                 compiled.log_lr(tuple(not (int(code) >> j) & 1 for j in range(size)))
-                if code
+                if 0 < code < (1 << size) - 1
                 else np.zeros(len(kb.condition_ids))
                 for code in masks
             ]

@@ -222,12 +222,14 @@ def _red_flag_lists(kb: CompiledKB, fired: BoolArray) -> npt.NDArray[Any]:
     ids = [flag.id for flag in kb.knowledge.red_flags]
     if not len(fired) or not ids:
         return np.full(len(fired), "", dtype=object)
-    packed = np.packbits(fired, axis=1)
-    patterns, inverse = np.unique(packed, axis=0, return_inverse=True)
-    joined = [
-        ";".join(ids[j] for j in np.flatnonzero(np.unpackbits(p)[: len(ids)])) for p in patterns
-    ]
-    lists: npt.NDArray[Any] = np.array(joined, dtype=object)[inverse.reshape(-1)]
+    if len(ids) > 64:
+        return np.array([";".join(ids[j] for j in np.flatnonzero(row)) for row in fired], object)
+    key = np.zeros(len(fired), dtype=np.uint64)
+    for j in range(len(ids)):
+        key |= fired[:, j].astype(np.uint64) << np.uint64(j)
+    keys, inverse = np.unique(key, return_inverse=True)
+    joined = [";".join(ids[j] for j in range(len(ids)) if int(k) >> j & 1) for k in keys]
+    lists: npt.NDArray[Any] = np.array(joined, dtype=object)[inverse]
     return lists
 
 
@@ -285,7 +287,6 @@ def _table_matrix(kb: CompiledKB, table: Any) -> tuple[CaseMatrix, BoolArray]:
 
     def numbers(name: str, *, boolean: bool) -> FloatArray | None:
         column = table.column(name)
-        given = ~np.asarray(column.is_null().to_numpy(zero_copy_only=False), dtype=bool)
         kind = column.type
         wanted = (
             pa.types.is_boolean(kind)
@@ -293,8 +294,10 @@ def _table_matrix(kb: CompiledKB, table: Any) -> tuple[CaseMatrix, BoolArray]:
             else pa.types.is_integer(kind) or (pa.types.is_floating(kind))
         )
         if not wanted:
+            given = ~np.asarray(column.is_null().to_numpy(zero_copy_only=False), dtype=bool)
             readable[given] = pa.types.is_null(kind)
             return None
+        # nulls come out as NaN
         return np.asarray(pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False), np.float64)
 
     age = np.full(size, np.nan)

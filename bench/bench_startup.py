@@ -25,12 +25,12 @@ COMMAND = ["-m", "hipdx", "assess", "--case", "examples/seed_case.json", "--json
 PREVIOUS = "d37ac6b"
 
 
-def run(src: Path, cache: str) -> tuple[float, float, str]:
-    """Wall seconds, peak MiB and output of one start."""
+def run(src: Path, cache: str) -> tuple[float, float, float, str]:
+    """Wall seconds, CPU seconds (user and system), peak MiB and output of one start."""
     env = {**os.environ, "PYTHONPATH": str(src), "HIPDX_CACHE_DIR": cache}
     start = time.perf_counter()
     done = subprocess.run(
-        ["/usr/bin/time", "-f", "%M", sys.executable, *COMMAND],
+        ["/usr/bin/time", "-f", "%U %S %M", sys.executable, *COMMAND],
         cwd=ROOT,
         env=env,
         check=True,
@@ -38,8 +38,8 @@ def run(src: Path, cache: str) -> tuple[float, float, str]:
         text=True,
     )
     wall = time.perf_counter() - start
-    peak = int(done.stderr.strip().splitlines()[-1]) / 1024
-    return wall, peak, done.stdout
+    user, system, peak = done.stderr.strip().splitlines()[-1].split()
+    return wall, float(user) + float(system), int(peak) / 1024, done.stdout
 
 
 def main() -> None:
@@ -50,20 +50,25 @@ def main() -> None:
     args = parser.parse_args()
     trees = {"previous": source_tree(args.commit), "current": ROOT / "src"}
     with tempfile.TemporaryDirectory() as cache:
-        outputs = {name: run(src, cache)[2] for name, src in trees.items()}  # warms the cache
+        outputs = {name: run(src, cache)[3] for name, src in trees.items()}  # warms the cache
         same = outputs["previous"] == outputs["current"]
         walls: dict[str, list[float]] = {name: [] for name in trees}
+        cpus: dict[str, list[float]] = {name: [] for name in trees}
         peaks: dict[str, list[float]] = {name: [] for name in trees}
         for _ in range(args.runs):
             for name, src in trees.items():
-                wall, peak, _ = run(src, cache)
+                wall, cpu, peak, _ = run(src, cache)
                 walls[name].append(wall)
+                cpus[name].append(cpu)
                 peaks[name].append(peak)
     figures = {
         "same_output": same,
         "previous_s": statistics.median(walls["previous"]),
         "current_s": statistics.median(walls["current"]),
         "ratio": statistics.median(walls["previous"]) / statistics.median(walls["current"]),
+        "previous_cpu_s": statistics.median(cpus["previous"]),
+        "current_cpu_s": statistics.median(cpus["current"]),
+        "fastest_current_s": min(walls["current"]),
         "previous_peak_mib": max(peaks["previous"]),
         "current_peak_mib": max(peaks["current"]),
         "baseline_commit": args.commit,
@@ -73,7 +78,10 @@ def main() -> None:
         return
     print(f"same output: {same}")
     for name in trees:
-        print(f"{name:<9} {figures[name + '_s']:.2f} s, peak {figures[name + '_peak_mib']:.0f} MiB")
+        print(
+            f"{name:<9} {figures[name + '_s']:.2f} s wall (median), "
+            f"{figures[name + '_cpu_s']:.2f} s CPU, peak {figures[name + '_peak_mib']:.0f} MiB"
+        )
     print(f"previous / this code: {figures['ratio']:.1f}x")
 
 

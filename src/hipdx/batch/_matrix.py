@@ -267,11 +267,12 @@ def score_matrix(kb: CompiledKB, cases: CaseMatrix, encoded: Encoded, *, k: int)
     conditions = len(kb.condition_ids)
     sums = _answer_sums(kb, index, encoded)
     groups = _group_log_lrs(kb, index, encoded)
-    scores = log_prior.copy()
-    scores[:, :-1] += sums[:, :conditions] + groups
-    scores[:, -1] += sums[:, -1]
+    sums[:, :conditions] += groups
+    sums[:, conditions + 1 :] += groups
+    scores = sums[:, : conditions + 1]  # the same sums as prior + (answers + groups): a + b = b + a
+    scores += log_prior
     cautious = log_prior
-    cautious[:, :-1] += sums[:, conditions:-1] + groups
+    cautious[:, :-1] += sums[:, conditions + 1 :]
     possible = np.isfinite(scores[:, :-1])
     probabilities, cautious_probabilities = _softmax(scores), _softmax(cautious)
     top, top_probability, tied = _top(kb, probabilities, possible, k)
@@ -282,8 +283,8 @@ def score_matrix(kb: CompiledKB, cases: CaseMatrix, encoded: Encoded, *, k: int)
 
 def _answer_table(kb: CompiledKB, index: dict[str, int]) -> FloatArray:
     """Per answer (each finding present, then each absent, in the knowledge base's order): its
-    log LR for every condition, the same with unlinked entries neutral, and the other-cause
-    class's; zero for the findings that are not independent (groups, numbers)."""
+    log LR for every condition, the other-cause class's, and the conditions' with unlinked
+    entries neutral; zero for the findings that are not independent (groups, numbers)."""
     width = len(index)
     table = np.zeros((2 * width, 2 * len(kb.condition_ids) + 1))
     rows = np.array([index[f] for f in kb.finding_ids], dtype=np.intp)
@@ -292,7 +293,7 @@ def _answer_table(kb: CompiledKB, index: dict[str, int]) -> FloatArray:
         (0, kb.log_lr_present, kb.other_present),
         (width, kb.log_lr_absent, kb.other_absent),
     ):
-        table[rows + offset] = np.hstack([lr.T, np.where(linked, lr, 0.0).T, other[:, None]])
+        table[rows + offset] = np.hstack([lr.T, other[:, None], np.where(linked, lr, 0.0).T])
     return table
 
 

@@ -249,7 +249,9 @@ class MeasurementRules(BaseModel):
         self_evident: bool = False
 
     class Conversion(BaseModel):
-        model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
+        model_config = ConfigDict(
+            frozen=True, extra="forbid", populate_by_name=True, defer_build=True
+        )
         source: str = Field(alias="from")
         target: str = Field(alias="to")
         factor: float = Field(gt=0)

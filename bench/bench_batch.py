@@ -4,6 +4,7 @@
    as column arrays, scored in chunks of 8,192 by the matrix path (encode, posterior, triage);
    the baselines are the previous code path (``--commit``, main at d37ac6b by default: the same
    chunks scored side by side in a second process from that commit's source, the two taking
+   turns; and its matrix module loaded in this process, the two timed in CPU seconds, taking
    turns) and a loop of `hipdx.assess` on the first cases of the same set. A sample of rows
    is first checked to come out as `hipdx.assess` gives them (order, probabilities within 1e-9,
    triage, red flags), through `score_chunk` (which sends close calls to the engine).
@@ -21,6 +22,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import random
@@ -119,6 +121,46 @@ def check_sample(kb: CompiledKB, data: dict[str, Any], size: int) -> int:
     return len(rows)
 
 
+def previous_matrix_module(commit: str) -> Any:
+    """``hipdx/batch/_matrix.py`` of ``commit``, loaded beside this tree's (it imports the rest
+    of hipdx from this tree, whose interfaces it uses are unchanged)."""
+    path = source_tree(commit) / "hipdx" / "batch" / "_matrix.py"
+    spec = importlib.util.spec_from_file_location("previous_matrix", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["previous_matrix"] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def cpu_side_by_side(
+    kb: CompiledKB, chunks: list[CaseMatrix], commit: str, rounds: int = 5
+) -> dict[str, float]:
+    """Cases per CPU second of the previous matrix code and of this one in this process, taking
+    turns ``rounds`` times (the best round of each): CPU time, not wall time, so that other
+    jobs on the machine count less; the two give the same scores (checked first)."""
+    previous = previous_matrix_module(commit)
+    count = sum(len(m) for m in chunks)
+    for matrix in chunks[:2]:
+        old = previous.score_matrix(kb, matrix, previous.encode_matrix(kb, matrix), k=5)
+        new = score_matrix(kb, matrix, encode_matrix(kb, matrix), k=5)
+        fine = ~old.close & ~new.close
+        assert np.array_equal(old.top[fine], new.top[fine])
+        assert np.array_equal(old.triage_rank[fine], new.triage_rank[fine])
+    best = {"previous": np.inf, "current": np.inf}
+    for _ in range(rounds):
+        for name, module in (("previous", previous), ("current", sys.modules[__name__])):
+            start = time.process_time()
+            for matrix in chunks:
+                module.score_matrix(kb, matrix, module.encode_matrix(kb, matrix), k=5)
+            best[name] = min(best[name], time.process_time() - start)
+    return {
+        "cpu_current_cases_per_s": count / best["current"],
+        "cpu_previous_cases_per_s": count / best["previous"],
+        "cpu_ratio_to_previous": best["previous"] / best["current"],
+    }
+
+
 def structured(kb: CompiledKB, count: int, baseline: int, commit: str) -> dict[str, Any]:
     data = columns(kb, count)
     checked = check_sample(kb, data, 2000)
@@ -128,6 +170,7 @@ def structured(kb: CompiledKB, count: int, baseline: int, commit: str) -> dict[s
         score_matrix(kb, matrix, encode_matrix(kb, matrix), k=5)
     matrix_rate = count / (time.perf_counter() - start)
     cpu_rate = count / (time.process_time() - cpu)  # per CPU second: what a free core gives
+    cpu = cpu_side_by_side(kb, chunks[: max(1, 65536 // CHUNK)], commit)
     side_by_side = previous_and_current(
         _SETUP.format(count=count), _STATEMENT, repeat=3, rounds=3, commit=commit
     )
@@ -153,7 +196,7 @@ def structured(kb: CompiledKB, count: int, baseline: int, commit: str) -> dict[s
         "assess_loop_cases_per_s": loop_rate,
         "ratio_to_assess_loop": matrix_rate / loop_rate,
         "previous_commit": commit,
-    }
+    } | cpu
 
 
 _END_TO_END = """

@@ -17,14 +17,14 @@ from hipdx.engine import HIPDX_VERSION, Engine, default_engine
 from hipdx.exceptions import HipdxError, InvalidAnswerError, InvalidCaseError, KnowledgeBaseError
 from hipdx.inference.assessment import DISCLAIMER, Assessment
 from hipdx.inference.case import Case
-from hipdx.interview.gains import Suggestion
-from hipdx.interview.session import InterviewSession
 from hipdx.issues import Issue
 from hipdx.kb.build import load_knowledge
 from hipdx.kb.compiled import CompiledKB
 
 if TYPE_CHECKING:
     from hipdx.intake import ParsedCase
+    from hipdx.interview.gains import Suggestion
+    from hipdx.interview.session import InterviewSession
 
 __version__ = HIPDX_VERSION
 
@@ -90,3 +90,16 @@ def parse(text: str, *, setting: Setting = Setting.PRIMARY_CARE) -> ParsedCase:
     """Read clinical free text into findings (negation, history, side, numbers); the result's
     ``.case`` is what `assess` takes."""
     return default_engine().parse(text, setting=setting)
+
+
+def __getattr__(name: str) -> Any:
+    """The interview's classes, imported when first asked for (an assessment does not need them)."""
+    if name == "InterviewSession":
+        from hipdx.interview.session import InterviewSession
+
+        return InterviewSession
+    if name == "Suggestion":
+        from hipdx.interview.gains import Suggestion
+
+        return Suggestion
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

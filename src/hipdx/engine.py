@@ -23,16 +23,15 @@ from hipdx.inference.case import Case, case_from
 from hipdx.inference.combined import combine
 from hipdx.inference.snapshot import Patient
 from hipdx.inference.understanding import NoteAssessment, understanding
-from hipdx.interview.bank import QuestionBank, build_question_bank
-from hipdx.interview.gains import Suggestion
-from hipdx.interview.session import InterviewSession
-from hipdx.interview.step import interview_step
 from hipdx.issues import Issue, error, shorten
 from hipdx.kb.build import load_knowledge
 from hipdx.kb.compiled import CompiledKB
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the reader and the interview are imported when first used
     from hipdx.intake import ParsedCase, Parser
+    from hipdx.interview.bank import QuestionBank
+    from hipdx.interview.gains import Suggestion
+    from hipdx.interview.session import InterviewSession
 
 try:
     HIPDX_VERSION = version("hipdx")
@@ -67,6 +66,8 @@ class Engine:
         if self._bank is None:
             with self._lock:
                 if self._bank is None:
+                    from hipdx.interview.bank import build_question_bank
+
                     self._bank = build_question_bank(self._knowledge)
         return self._bank
 
@@ -151,6 +152,8 @@ class Engine:
                 if not _count(k) or not 1 <= k <= MAX_SUGGESTIONS
                 else [error("asked", shorten(f"{asked!r}"), "give 0 or more questions asked")],
             )
+        from hipdx.interview.step import interview_step
+
         skipped = _skipped(skipped)
         step = interview_step(
             self._knowledge,
@@ -173,6 +176,8 @@ class Engine:
     ) -> InterviewSession:
         """A new interview; ``budget`` questions at most after the intake (the policy's by
         default)."""
+        from hipdx.interview.session import InterviewSession
+
         if budget is not None and (not _count(budget) or not 1 <= budget <= 500):
             raise InvalidCaseError(
                 "cannot start the interview",
@@ -184,6 +189,8 @@ class Engine:
 
     def resume_interview(self, state: Mapping[str, Any]) -> InterviewSession:
         """An interview restored from `InterviewSession.to_json`."""
+        from hipdx.interview.session import InterviewSession
+
         return InterviewSession.from_json(self._knowledge, self.question_bank, state)
 
 

@@ -6,7 +6,7 @@ interface; pyarrow and Dask are imported only here.
 
 from __future__ import annotations
 
-from hipdx.batch._chunks import Chunk, ChunkResult, score_chunk
+from hipdx.batch._chunks import Chunk, ChunkResult, Scored, score_chunk
 from hipdx.batch._matrix import CaseMatrix, Encoded, Scores, encode_matrix, score_matrix
 from hipdx.batch._run import BatchSummary, count_rows, file_format, run_batch
 
@@ -16,6 +16,7 @@ __all__ = [
     "Chunk",
     "ChunkResult",
     "Encoded",
+    "Scored",
     "Scores",
     "count_rows",
     "encode_matrix",

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from hipdx._types import Setting, Sex, TriageLevel
-from hipdx.batch._matrix import LEVELS, CaseMatrix, encode_matrix, score_matrix
+from hipdx.batch._matrix import LEVELS, CaseMatrix, Scores, encode_matrix, score_matrix
 from hipdx.engine import Engine, default_engine
 from hipdx.exceptions import InvalidCaseError
 from hipdx.issues import error
@@ -51,6 +52,13 @@ class TableRows(Sequence[Mapping[str, Any]]):
         names = self.table.column_names
         return list(self.table.column(name).to_pylist()) if name in names else None
 
+    def rows(self, indices: Sequence[int]) -> list[dict[str, Any]]:
+        """The rows at ``indices``, taken in one step."""
+        if not indices:
+            return []
+        rows: list[dict[str, Any]] = self.table.take(np.asarray(indices, np.int64)).to_pylist()
+        return rows
+
 
 @dataclass(frozen=True)
 class Chunk:
@@ -62,11 +70,67 @@ class Chunk:
 
 @dataclass(frozen=True)
 class ChunkResult:
-    """One output record per scored row and one per row that could not be scored, in input
-    order, each with its ``row`` number."""
+    """The scored rows as columns (`Scored`) and one record per row that could not be scored,
+    in input order, each with its ``row`` number."""
 
-    scored: list[dict[str, Any]]
+    columns: Scored
     errors: list[dict[str, Any]]
+
+    @property
+    def scored(self) -> list[dict[str, Any]]:
+        """One output record per scored row."""
+        return self.columns.records()
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Scored rows column by column, as the output file holds them: ``row``, ``id``, then
+    ``condition_1``, ``probability_1`` ... ``condition_k``, ``probability_k`` (None past the
+    possible conditions), ``other_cause_probability``, ``triage``, ``red_flags`` (their ids,
+    joined by ";") and ``kb_version``."""
+
+    values: dict[str, npt.NDArray[Any]]
+
+    def __len__(self) -> int:
+        return len(self.values["row"])
+
+    def records(self) -> list[dict[str, Any]]:
+        names = list(self.values)
+        columns = [_python(self.values[name]) for name in names]
+        return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+    @staticmethod
+    def from_records(records: list[dict[str, Any]], k: int) -> Scored:
+        names = _names(k)
+        return Scored({n: np.array([r[n] for r in records], dtype=_kind(n)) for n in names})
+
+    @staticmethod
+    def joined(parts: list[Scored], k: int) -> Scored:
+        """The rows of every part, in row order."""
+        parts = [p for p in parts if len(p)] or [Scored.from_records([], k)]
+        values = {n: np.concatenate([p.values[n] for p in parts]) for n in _names(k)}
+        order = np.argsort(values["row"], kind="stable")
+        return Scored({n: v[order] for n, v in values.items()})
+
+
+def _names(k: int) -> list[str]:
+    names = ["row", "id"]
+    for place in range(1, k + 1):
+        names += [f"condition_{place}", f"probability_{place}"]
+    return [*names, "other_cause_probability", "triage", "red_flags", "kb_version"]
+
+
+def _kind(name: str) -> Any:
+    if name == "row":
+        return np.int64
+    return np.float64 if "probability" in name else object
+
+
+def _python(values: npt.NDArray[Any]) -> list[Any]:
+    """A column as Python values (NaN probabilities as None)."""
+    if values.dtype == np.float64:
+        return [None if math.isnan(v) else v for v in values.tolist()]
+    return list(values.tolist())
 
 
 def score_chunk(chunk: Chunk, *, k: int, engine: Engine | None = None) -> ChunkResult:
@@ -86,58 +150,97 @@ def score_chunk(chunk: Chunk, *, k: int, engine: Engine | None = None) -> ChunkR
         ]
     noted = set(notes) | set(results)
     structured = [i for i in range(len(chunk.rows)) if i not in noted]
-    results.update(_structured(engine, chunk, structured, k))
+    matrix, others = _structured(engine, chunk, structured, k)
+    results.update(others)
     for i in notes:
         with _READING:  # a reader shared by threads (a Dask worker's) reads one note at a time
             results[i] = _one(engine, chunk.start + i, chunk.rows[i], k, note=True)
     scored = [r for _, r in sorted(results.items()) if "issues" not in r]
     errors = [r for _, r in sorted(results.items()) if "issues" in r]
-    return ChunkResult(scored, errors)
+    return ChunkResult(Scored.joined([matrix, Scored.from_records(scored, k)], k), errors)
 
 
 def _structured(
     engine: Engine, chunk: Chunk, indices: list[int], k: int
-) -> dict[int, dict[str, Any]]:
+) -> tuple[Scored, dict[int, dict[str, Any]]]:
+    """The rows at ``indices``: those the matrix path takes as columns, the others (through the
+    engine, one at a time) as records by their place in the chunk."""
     kb = engine.knowledge
-    results: dict[int, dict[str, Any]] = {}
     if not indices:
-        return results
+        return Scored.from_records([], k), {}
     if isinstance(chunk.rows, TableRows) and "findings" not in chunk.rows.table.column_names:
         table = chunk.rows.table
-        matrix, readable = _table_matrix(
-            kb, table if len(indices) == len(table) else table.take(indices)
-        )
-        ids = chunk.rows.column("id") or [None] * len(chunk.rows)
-        identifiers = [ids[i] for i in indices]
+        table = table if len(indices) == len(table) else table.take(indices)
+        matrix, readable = _table_matrix(kb, table)
+        identifiers = _table_ids(table)
     else:
         matrix, readable = _matrix(kb, [chunk.rows[i] for i in indices])
-        identifiers = [chunk.rows[i].get("id") for i in indices]
+        identifiers = np.array([_identifier(chunk.rows[i].get("id")) for i in indices], object)
     encoded = encode_matrix(kb, matrix)
     scores = score_matrix(kb, matrix, encoded, k=k)
-    usable = encoded.usable & readable & ~scores.close
-    names = [flag.id for flag in kb.knowledge.red_flags]
-    for position, i in enumerate(indices):
-        if not usable[position]:
-            results[i] = _one(engine, chunk.start + i, chunk.rows[i], k, note=False)
-            continue
-        top = [int(c) for c in scores.top[position] if c >= 0]
-        results[i] = _record(
-            chunk.start + i,
-            identifiers[position],
-            kb.version,
-            LEVELS[int(scores.triage_rank[position])],
-            [names[j] for j in np.flatnonzero(scores.red_flags[position])],
-            float(scores.other_cause[position]),
-            list(
-                zip(
-                    [kb.condition_ids[c] for c in top],
-                    scores.top_probability[position].tolist(),
-                    strict=False,
-                )
-            ),
-            k,
+    taken = encoded.usable & readable & ~scores.close
+    places = np.asarray(indices, dtype=np.int64)
+    columns = _columns(kb, scores, taken, chunk.start + places[taken], identifiers[taken], k)
+    left = [int(i) for i in places[~taken]]
+    rows = chunk.rows.rows(left) if isinstance(chunk.rows, TableRows) else None
+    others = {
+        i: _one(
+            engine, chunk.start + i, rows[n] if rows is not None else chunk.rows[i], k, note=False
         )
-    return results
+        for n, i in enumerate(left)
+    }
+    return columns, others
+
+
+def _columns(
+    kb: CompiledKB,
+    scores: Scores,
+    taken: BoolArray,
+    numbers: npt.NDArray[np.int64],
+    identifiers: npt.NDArray[Any],
+    k: int,
+) -> Scored:
+    """The output columns of the ``taken`` rows of ``scores``."""
+    names = np.array([*kb.condition_ids, None], dtype=object)  # -1 (none): the last, None
+    top, probability = scores.top[taken], scores.top_probability[taken]
+    values: dict[str, npt.NDArray[Any]] = {"row": numbers, "id": identifiers}
+    for place in range(k):
+        values[f"condition_{place + 1}"] = names[top[:, place]]
+        values[f"probability_{place + 1}"] = probability[:, place]
+    levels = np.array([level.value for level in LEVELS], dtype=object)
+    values |= {
+        "other_cause_probability": scores.other_cause[taken],
+        "triage": levels[scores.triage_rank[taken]],
+        "red_flags": _red_flag_lists(kb, scores.red_flags[taken]),
+        "kb_version": np.full(len(numbers), kb.version, dtype=object),
+    }
+    return Scored(values)
+
+
+def _red_flag_lists(kb: CompiledKB, fired: BoolArray) -> npt.NDArray[Any]:
+    """Per row, the ids of the red flags that fired, joined by ";": once per distinct set."""
+    ids = [flag.id for flag in kb.knowledge.red_flags]
+    if not len(fired) or not ids:
+        return np.full(len(fired), "", dtype=object)
+    if len(ids) > 64:
+        return np.array([";".join(ids[j] for j in np.flatnonzero(row)) for row in fired], object)
+    key = np.zeros(len(fired), dtype=np.uint64)
+    for j in range(len(ids)):
+        key |= fired[:, j].astype(np.uint64) << np.uint64(j)
+    keys, inverse = np.unique(key, return_inverse=True)
+    joined = [";".join(ids[j] for j in range(len(ids)) if int(k) >> j & 1) for k in keys]
+    lists: npt.NDArray[Any] = np.array(joined, dtype=object)[inverse]
+    return lists
+
+
+def _table_ids(table: Any) -> npt.NDArray[Any]:
+    if "id" not in table.column_names:
+        return np.full(table.num_rows, None, dtype=object)
+    return np.array([_identifier(v) for v in table.column("id").to_pylist()], dtype=object)
+
+
+def _identifier(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def _matrix(kb: CompiledKB, rows: Sequence[Mapping[str, Any]]) -> tuple[CaseMatrix, BoolArray]:
@@ -184,7 +287,6 @@ def _table_matrix(kb: CompiledKB, table: Any) -> tuple[CaseMatrix, BoolArray]:
 
     def numbers(name: str, *, boolean: bool) -> FloatArray | None:
         column = table.column(name)
-        given = ~np.asarray(column.is_null().to_numpy(zero_copy_only=False), dtype=bool)
         kind = column.type
         wanted = (
             pa.types.is_boolean(kind)
@@ -192,8 +294,10 @@ def _table_matrix(kb: CompiledKB, table: Any) -> tuple[CaseMatrix, BoolArray]:
             else pa.types.is_integer(kind) or (pa.types.is_floating(kind))
         )
         if not wanted:
+            given = ~np.asarray(column.is_null().to_numpy(zero_copy_only=False), dtype=bool)
             readable[given] = pa.types.is_null(kind)
             return None
+        # nulls come out as NaN
         return np.asarray(pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False), np.float64)
 
     age = np.full(size, np.nan)
@@ -202,11 +306,8 @@ def _table_matrix(kb: CompiledKB, table: Any) -> tuple[CaseMatrix, BoolArray]:
         if values is not None:
             readable[(values < 0) | (values > 120)] = False
             age = np.where((values >= 0) & (values <= 120), values, np.nan)
-    sexes = [_enum(Sex, v, readable, i) for i, v in enumerate(_column(table, "sex", size))]
-    settings = [
-        _enum(Setting, v, readable, i) or Setting.PRIMARY_CARE
-        for i, v in enumerate(_column(table, "setting", size))
-    ]
+    sexes = _categories(table, "sex", list(Sex), readable)
+    settings = _categories(table, "setting", list(Setting), readable)
     answers: dict[str, FloatArray] = {}
     for name in table.column_names:
         if name in RESERVED:
@@ -222,8 +323,30 @@ def _table_matrix(kb: CompiledKB, table: Any) -> tuple[CaseMatrix, BoolArray]:
     return CaseMatrix(age, sexes, settings, answers), readable
 
 
-def _column(table: Any, name: str, size: int) -> list[Any]:
-    return list(table.column(name).to_pylist()) if name in table.column_names else [None] * size
+def _categories(
+    table: Any, name: str, kinds: Sequence[Sex | Setting], readable: BoolArray
+) -> npt.NDArray[np.str_]:
+    """A sex or setting column as an array of values ("" where not given); a row with another
+    value is not readable."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    size = table.num_rows
+    if name not in table.column_names:
+        return np.full(size, "")
+    column = table.column(name)
+    kind = column.type
+    if pa.types.is_dictionary(kind):
+        column, kind = column.cast(kind.value_type), kind.value_type
+    given = ~np.asarray(column.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+        if pa.types.is_floating(kind):
+            given &= ~np.asarray(pc.is_nan(column).fill_null(False).to_numpy(), dtype=bool)
+        readable[given] = False
+        return np.full(size, "")
+    values = np.asarray(pc.fill_null(column, "").to_numpy(zero_copy_only=False)).astype(str)
+    readable[given & ~np.isin(values, [k.value for k in kinds])] = False
+    return values
 
 
 def _enum(kind: type[Sex] | type[Setting], value: Any, readable: BoolArray, i: int) -> Any:

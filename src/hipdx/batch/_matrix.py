@@ -12,7 +12,10 @@ one at a time, which reports the problem exactly as `hipdx.assess` does.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
+from functools import cached_property, reduce
 
 import numpy as np
 import numpy.typing as npt
@@ -23,6 +26,7 @@ from hipdx.kb.compiled import BoolArray, CompiledKB, FloatArray
 from hipdx.kb.schema import Absent, AllOf, AnyOf, Rule
 
 IntArray = npt.NDArray[np.intp]
+StrArray = npt.NDArray[np.str_]
 #: Triage levels by rank (0 self care ... 4 emergency).
 LEVELS = sorted(TriageLevel, key=lambda level: level.rank)
 #: Closer than this (relative for probabilities, absolute for masses), too close to call.
@@ -35,12 +39,26 @@ class CaseMatrix:
     column (1 present, 0 absent, NaN unanswered; the number for a measured finding)."""
 
     age: FloatArray  # (cases,), NaN when not given
-    sex: list[Sex | None]
-    setting: list[Setting]
+    #: per case, a `Sex` or None; or an array of their values ("" or any other: not given)
+    sex: Sequence[Sex | None] | StrArray
+    #: per case, a `Setting`; or an array of their values (any other: primary care)
+    setting: Sequence[Setting] | StrArray
     answers: dict[str, FloatArray]
 
     def __len__(self) -> int:
         return len(self.age)
+
+    @cached_property
+    def sex_codes(self) -> IntArray:
+        """Each case's sex as its place in `Sex`, -1 when not given."""
+        return _codes(self.sex, list(Sex))
+
+    @cached_property
+    def setting_codes(self) -> IntArray:
+        """Each case's setting as its place in `Setting` (primary care when not given)."""
+        codes = _codes(self.setting, list(Setting))
+        codes[codes < 0] = list(Setting).index(Setting.PRIMARY_CARE)
+        return codes
 
 
 @dataclass(frozen=True)
@@ -48,6 +66,30 @@ class Encoded:
     present: BoolArray  # (cases, findings of the knowledge base)
     absent: BoolArray
     usable: BoolArray  # (cases,): taken by the matrix path as it is
+
+    @classmethod
+    def empty(cls, cases: int, findings: int) -> Encoded:
+        """No answers yet: present and absent are views of one (2 x findings, cases) array,
+        each finding's cases side by side (`answers`)."""
+        answers = np.zeros((2 * findings, cases), dtype=bool)
+        return cls(answers[:findings].T, answers[findings:].T, np.ones(cases, dtype=bool))
+
+    @property
+    def answers(self) -> BoolArray:
+        """(2 x findings, cases): present then absent, by finding."""
+        base = self.present.base
+        findings = self.present.shape[1]
+        if (
+            isinstance(base, np.ndarray)
+            and base is self.absent.base
+            and base.shape == (2 * findings, len(self.usable))
+            and base.flags.c_contiguous
+            and self.present.ctypes.data == base.ctypes.data
+            and self.absent.ctypes.data == base[findings:].ctypes.data
+            and self.present.strides == self.absent.strides == base.strides[::-1]
+        ):
+            return base
+        return np.vstack([self.present.T, self.absent.T])
 
 
 @dataclass(frozen=True)
@@ -68,13 +110,18 @@ class Scores:
 
 
 def encode_matrix(kb: CompiledKB, cases: CaseMatrix) -> Encoded:
-    """The present / absent answers of every case, as `hipdx.inference.answers.encode` sets them."""
-    index = {f.id: i for i, f in enumerate(kb.knowledge.findings)}
-    size = len(cases)
-    # column by column (Fortran order): every step below reads and sets whole findings
-    present = np.zeros((size, len(index)), dtype=bool, order="F")
-    absent = np.zeros((size, len(index)), dtype=bool, order="F")
-    usable = np.ones(size, dtype=bool)
+    """The present / absent answers of every case, as `hipdx.inference.answers.encode` sets them:
+    the yes / no answers of the chunk in one step, then age, sex and numbers, exclusive groups
+    and derived findings, each one array operation over the chunk."""
+    index = _finding_index(kb)
+    encoded = Encoded.empty(len(cases), len(index))
+    present, absent, usable = encoded.present, encoded.absent, encoded.usable
+    answers = _with_age(cases, index, usable)
+    for finding, values in answers.items():
+        if finding not in index:
+            usable[~np.isnan(values)] = False  # an unknown finding: the case reports it
+    yes_no = [f for f in answers if f in index and kb.finding(f).numeric is None]
+    _put_yes_no(encoded.answers, [index[f] for f in yes_no], [answers[f] for f in yes_no], usable)
 
     def put(finding: str, yes: BoolArray, no: BoolArray) -> None:
         column = index[finding]
@@ -82,31 +129,15 @@ def encode_matrix(kb: CompiledKB, cases: CaseMatrix) -> Encoded:
         present[:, column] |= yes
         absent[:, column] |= no
 
-    for sex, finding in SEX_FINDINGS.items():
-        if finding in index:
-            put(
-                finding,
-                np.array([s is not None and s.value == sex for s in cases.sex], dtype=bool),
-                _none(size),
-            )
-    answers = dict(cases.answers)
-    if AGE_FINDING in index:
-        given = answers.get(AGE_FINDING)
-        if given is not None:
-            usable[~np.isnan(given) & ~np.isnan(cases.age) & (given != cases.age)] = False
-            answers[AGE_FINDING] = np.where(np.isnan(cases.age), given, cases.age)
-        else:
-            answers[AGE_FINDING] = cases.age
+    for code, sex in enumerate(Sex):
+        sex_finding = SEX_FINDINGS.get(sex.value)
+        if sex_finding is not None and sex_finding in index:
+            put(sex_finding, cases.sex_codes == code, np.zeros(len(cases), dtype=bool))
     for finding, values in answers.items():
-        known = ~np.isnan(values)
-        if finding not in index:
-            usable[known] = False  # an unknown finding: the case reports it
-            continue
-        spec = kb.finding(finding).numeric
+        spec = kb.finding(finding).numeric if finding in index else None
         if spec is None:
-            usable[known & (values != 0) & (values != 1)] = False
-            put(finding, known & (values == 1), known & (values == 0))
             continue
+        known = ~np.isnan(values)
         plausible = (spec.plausible_min <= values) & (values <= spec.plausible_max)
         usable[known & ~plausible] = False
         distinct, inverse = np.unique(values, return_inverse=True)
@@ -116,11 +147,51 @@ def encode_matrix(kb: CompiledKB, cases: CaseMatrix) -> Encoded:
             put(threshold.finding, known & plausible & inside, known & plausible & ~inside)
     _apply_groups(kb, index, present, absent, usable)
     _apply_derived(kb, index, present, absent, usable)
-    return Encoded(present, absent, usable)
+    return encoded
 
 
-def _none(size: int) -> BoolArray:
-    return np.zeros(size, dtype=bool)
+def _finding_index(kb: CompiledKB) -> dict[str, int]:
+    return {f.id: i for i, f in enumerate(kb.knowledge.findings)}
+
+
+def _with_age(cases: CaseMatrix, index: dict[str, int], usable: BoolArray) -> dict[str, FloatArray]:
+    """The answers, the age finding set from the age column (a different age given as the
+    finding too is a contradiction)."""
+    answers = dict(cases.answers)
+    if AGE_FINDING in index:
+        given = answers.get(AGE_FINDING)
+        if given is not None:
+            usable[~np.isnan(given) & ~np.isnan(cases.age) & (given != cases.age)] = False
+            answers[AGE_FINDING] = np.where(np.isnan(cases.age), given, cases.age)
+        else:
+            answers[AGE_FINDING] = cases.age
+    return answers
+
+
+def _put_yes_no(
+    answers: BoolArray, columns: list[int], values: list[FloatArray], usable: BoolArray
+) -> None:
+    """The yes / no answers of the chunk (1 / 0 / NaN columns), set all at once before anything
+    else is, each finding once; a value other than 0 or 1 makes its case unusable."""
+    if not columns:
+        return
+    block = np.stack(values)  # (answered findings, cases)
+    yes, no = block == 1, block == 0
+    usable &= ~(~np.isnan(block) & ~yes & ~no).any(axis=0)
+    findings = answers.shape[0] // 2
+    answers[columns] = yes
+    answers[[c + findings for c in columns]] = no
+
+
+def _codes(values: Sequence[object] | StrArray, kinds: Sequence[StrEnum]) -> IntArray:
+    """Each value's place in ``kinds`` (a member or its value), -1 for None or another value."""
+    if isinstance(values, np.ndarray) and values.dtype.kind == "U":
+        codes = np.full(len(values), -1, dtype=np.intp)
+        for i, kind in enumerate(kinds):
+            codes[values == kind.value] = i
+        return codes
+    lookup: dict[object, int] = {kind.value: i for i, kind in enumerate(kinds)}
+    return np.fromiter((lookup.get(v, -1) for v in values), dtype=np.intp, count=len(values))
 
 
 def _apply_groups(
@@ -167,73 +238,87 @@ def _evaluate(
         return absent[:, index[rule.absent]], present[:, index[rule.absent]]
     if isinstance(rule, AllOf):
         parts = [_evaluate(p, index, present, absent) for p in rule.all]
-        return np.logical_and.reduce([t for t, _ in parts]), np.logical_or.reduce(
-            [f for _, f in parts]
-        )
+        return _all([t for t, _ in parts]), _any([f for _, f in parts])
     if isinstance(rule, AnyOf):
         parts = [_evaluate(p, index, present, absent) for p in rule.any]
-        return np.logical_or.reduce([t for t, _ in parts]), np.logical_and.reduce(
-            [f for _, f in parts]
-        )
+        return _any([t for t, _ in parts]), _all([f for _, f in parts])
     parts = [_evaluate(p, index, present, absent) for p in rule.of]
-    holding = np.sum([t for t, _ in parts], axis=0)
-    open_ = np.sum([~t & ~f for t, f in parts], axis=0)
+    holding = np.zeros(len(present), dtype=np.intp)
+    open_ = np.zeros(len(present), dtype=np.intp)
+    for true, false in parts:
+        holding += true
+        open_ += ~true & ~false
     return holding >= rule.at_least, holding + open_ < rule.at_least
+
+
+def _all(columns: list[BoolArray]) -> BoolArray:
+    return reduce(np.logical_and, columns)
+
+
+def _any(columns: list[BoolArray]) -> BoolArray:
+    return reduce(np.logical_or, columns)
 
 
 def score_matrix(kb: CompiledKB, cases: CaseMatrix, encoded: Encoded, *, k: int) -> Scores:
     """The posterior, top ``k`` conditions, triage and red flags of every case (rows that are
     not ``usable`` get values too, which callers must not use)."""
-    index = {f.id: i for i, f in enumerate(kb.knowledge.findings)}
-    columns = [index[f] for f in kb.finding_ids]
+    index = _finding_index(kb)
     log_prior = _log_priors(kb, cases)
     conditions = len(kb.condition_ids)
-    sums = _answer_sums(kb, encoded.present[:, columns], encoded.absent[:, columns])
+    sums = _answer_sums(kb, index, encoded)
     groups = _group_log_lrs(kb, index, encoded)
-    scores = log_prior.copy()
-    scores[:, :-1] += sums[:, :conditions] + groups
-    scores[:, -1] += sums[:, -1]
-    cautious = log_prior.copy()
-    cautious[:, :-1] += sums[:, conditions:-1] + groups
+    sums[:, :conditions] += groups
+    sums[:, conditions + 1 :] += groups
+    scores = sums[:, : conditions + 1]  # the same sums as prior + (answers + groups): a + b = b + a
+    scores += log_prior
+    cautious = log_prior
+    cautious[:, :-1] += sums[:, conditions + 1 :]
+    possible = np.isfinite(scores[:, :-1])
     probabilities, cautious_probabilities = _softmax(scores), _softmax(cautious)
-    top, top_probability, tied = _top(kb, probabilities, np.isfinite(log_prior[:, :-1]), k)
+    top, top_probability, tied = _top(kb, probabilities, possible, k)
     fired = _red_flags(kb, index, encoded)
     rank, borderline = _triage(kb, probabilities, cautious_probabilities, fired)
     return Scores(top, top_probability, probabilities[:, -1], rank, fired, tied | borderline)
 
 
-def _answer_table(kb: CompiledKB) -> FloatArray:
-    """Per answer (each independent finding present, then each absent): its log LR for every
-    condition, the same with unlinked entries neutral, and the other-cause class's."""
+def _answer_table(kb: CompiledKB, index: dict[str, int]) -> FloatArray:
+    """Per answer (each finding present, then each absent, in the knowledge base's order): its
+    log LR for every condition, the other-cause class's, and the conditions' with unlinked
+    entries neutral; zero for the findings that are not independent (groups, numbers)."""
+    width = len(index)
+    table = np.zeros((2 * width, 2 * len(kb.condition_ids) + 1))
+    rows = np.array([index[f] for f in kb.finding_ids], dtype=np.intp)
     linked = kb.linked
-    rows = []
-    for lr, other in ((kb.log_lr_present, kb.other_present), (kb.log_lr_absent, kb.other_absent)):
-        rows.append(np.hstack([lr.T, np.where(linked, lr, 0.0).T, other[:, None]]))
-    return np.ascontiguousarray(np.vstack(rows))
+    for offset, lr, other in (
+        (0, kb.log_lr_present, kb.other_present),
+        (width, kb.log_lr_absent, kb.other_absent),
+    ):
+        table[rows + offset] = np.hstack([lr.T, other[:, None], np.where(linked, lr, 0.0).T])
+    return table
 
 
-def _answer_sums(kb: CompiledKB, present: BoolArray, absent: BoolArray) -> FloatArray:
-    """(cases, 2 conditions + 1): Σ over each case's answers of `_answer_table`'s rows, as a
-    sparse product (a case answers a few findings of hundreds)."""
+def _answer_sums(kb: CompiledKB, index: dict[str, int], encoded: Encoded) -> FloatArray:
+    """(cases, 2 conditions + 1): Σ over each case's answers of `_answer_table`'s rows, as one
+    sparse product (a case answers a few findings of hundreds), its indicator matrix read off
+    the non-zero places of the answers array in one step."""
     from scipy import sparse
 
-    by_answer = np.vstack([present.T, absent.T])  # contiguous when the answers are by finding
-    answers, cases = np.nonzero(by_answer)  # by answer, then by case
-    pointers = np.zeros(len(by_answer) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(answers, minlength=len(by_answer)), out=pointers[1:])
-    shape = (len(present), len(by_answer))
-    answered = sparse.csc_matrix((np.ones(len(cases)), cases, pointers), shape=shape)
-    return np.asarray(answered @ _answer_table(kb), dtype=np.float64)
+    answers = encoded.answers
+    width, size = answers.shape
+    answer, case = np.divmod(np.flatnonzero(answers), size)  # by answer, then by case
+    pointers = np.zeros(width + 1, dtype=np.int64)
+    np.cumsum(np.bincount(answer, minlength=width), out=pointers[1:])
+    indicator = sparse.csc_matrix((np.ones(len(case)), case, pointers), shape=(size, width))
+    return np.asarray(indicator.tocsr() @ _answer_table(kb, index), dtype=np.float64)
 
 
 def _log_priors(kb: CompiledKB, cases: CaseMatrix) -> FloatArray:
-    settings = list(Setting)
-    table = np.stack([kb.log_prior[s] for s in settings])  # (settings, conditions + 1)
-    log_prior = table[[settings.index(s) for s in cases.setting]]
-    possible = np.ones((len(cases), len(kb.condition_ids)), dtype=bool)
-    for sex in Sex:
-        rows = np.array([s is sex for s in cases.sex], dtype=bool)
-        possible[rows] &= kb.allowed_for_sex[sex]
+    table = np.stack([kb.log_prior[s] for s in Setting])  # (settings, conditions + 1)
+    log_prior = table[cases.setting_codes]
+    by_sex = np.stack(
+        [kb.allowed_for_sex[s] for s in Sex] + [np.ones(len(kb.condition_ids), dtype=bool)]
+    )
+    possible = by_sex[cases.sex_codes]  # not given (-1): the last row, every condition
     age = cases.age[:, None]
     known = ~np.isnan(age)
     possible &= ~known | ((kb.age_min <= age) & (age <= kb.age_max))
@@ -242,52 +327,63 @@ def _log_priors(kb: CompiledKB, cases: CaseMatrix) -> FloatArray:
 
 
 def _group_log_lrs(kb: CompiledKB, index: dict[str, int], encoded: Encoded) -> FloatArray:
-    """Σ over answered groups of each group's log LR, from the group's own table per mask."""
+    """Σ over answered groups of each group's log LR, from the group's own table per mask of
+    ruled-out answers (a zero row for nothing ruled out, and for everything ruled out: a case
+    the matrix path does not take)."""
     total = np.zeros((len(encoded.usable), len(kb.condition_ids)))
     for compiled in kb.groups:
-        ruled_out = encoded.absent[:, [index[m] for m in compiled.members]]
-        answered = ruled_out.any(axis=1)
-        if not answered.any():
-            continue
-        codes = ruled_out[answered] @ (1 << np.arange(len(compiled.members)))
+        size = len(compiled.members)
+        codes = np.zeros(len(encoded.usable), dtype=np.intp)
+        for j, member in enumerate(compiled.members):
+            codes |= encoded.absent[:, index[member]].astype(np.intp) << j
         masks, inverse = np.unique(codes, return_inverse=True)
+        if masks[-1] == 0:
+            continue
         columns = np.stack(
             [
-                compiled.log_lr(
-                    tuple(not (int(code) >> j) & 1 for j in range(len(compiled.members)))
-                )
+                compiled.log_lr(tuple(not (int(code) >> j) & 1 for j in range(size)))
+                if 0 < code < (1 << size) - 1
+                else np.zeros(len(kb.condition_ids))
                 for code in masks
             ]
         )
-        total[answered] += columns[inverse]
+        total += columns[inverse]
     return total
 
 
 def _softmax(scores: FloatArray) -> FloatArray:
-    top = np.max(np.where(np.isfinite(scores), scores, -np.inf), axis=1, keepdims=True)
-    weights = np.exp(scores - top)
-    return np.asarray(weights / weights.sum(axis=1, keepdims=True), dtype=np.float64)
+    """exp(scores - max) / Σ, row by row, in place (the other-cause class is always finite)."""
+    scores -= scores.max(axis=1, keepdims=True)
+    np.exp(scores, out=scores)
+    scores /= scores.sum(axis=1, keepdims=True)
+    return scores
 
 
 def _top(
     kb: CompiledKB, probabilities: FloatArray, possible: BoolArray, k: int
 ) -> tuple[IntArray, FloatArray, BoolArray]:
-    """The ``k`` most probable possible conditions (ties by id), -1 / NaN past the possible,
-    and where two of the first k + 1 are too close to order (or to choose)."""
-    by_id = np.argsort(kb.condition_id_order)  # condition indices in id order
-    keys = np.where(possible, probabilities[:, :-1], -1.0)[:, by_id]
-    first = min(k + 1, keys.shape[1])
-    candidates = np.argpartition(-keys, first - 1, axis=1)[:, :first]
-    candidate_keys = np.take_along_axis(keys, candidates, axis=1)
-    ranked = np.take_along_axis(
-        candidates, np.lexsort((candidates, -candidate_keys), axis=1), axis=1
-    )
-    order = by_id[ranked[:, :k]]
-    chosen = np.take_along_axis(probabilities[:, :-1], order, axis=1)
+    """The ``k`` most probable possible conditions, -1 / NaN past the possible, and where two
+    of the first k + 1 are too close to order (or to choose): k + 1 rounds of taking each row's
+    largest and setting it aside. Equal probabilities are too close, so their order (by id in
+    `hipdx.assess`) never reaches the output: those cases go to the engine."""
+    del kb  # the order among equals is the engine's to give
+    keys = probabilities[:, :-1].copy()
+    np.copyto(keys, -1.0, where=~possible)
+    size, width = keys.shape
+    first = min(k + 1, width)
+    flat, offsets = keys.reshape(-1), np.arange(size) * width
+    ranked = np.empty((size, first), dtype=np.intp)
+    sorted_keys = np.empty((size, first))
+    for place in range(first):
+        chosen = keys.argmax(axis=1)
+        ranked[:, place] = chosen
+        sorted_keys[:, place] = flat[offsets + chosen]
+        flat[offsets + chosen] = -np.inf
+    order = ranked[:, :k]
+    chosen_probability = np.take_along_axis(probabilities[:, :-1], order, axis=1)
     valid = np.take_along_axis(possible, order, axis=1)
-    sorted_keys = np.take_along_axis(keys, ranked, axis=1)
     tied = (np.abs(np.diff(sorted_keys, axis=1)) <= _CLOSE * np.abs(sorted_keys[:, 1:])).any(axis=1)
-    return np.where(valid, order, -1), np.where(valid, chosen, np.nan), tied
+    return np.where(valid, order, -1), np.where(valid, chosen_probability, np.nan), tied
 
 
 def _red_flags(kb: CompiledKB, index: dict[str, int], encoded: Encoded) -> BoolArray:
@@ -307,22 +403,26 @@ def _triage(
     policy = kb.knowledge.triage
     assert policy is not None
     ranks = np.append(kb.urgency_rank, TriageLevel.ROUTINE.rank)
+    levels = range(TriageLevel.EMERGENCY.rank, TriageLevel.SELF_CARE.rank, -1)
+    # every mass in one product: per level, the classes at least that urgent
+    masses = probabilities @ np.stack([ranks >= rank for rank in levels], axis=1).astype(float)
     level = np.full(len(probabilities), TriageLevel.SELF_CARE.rank)
     undecided = np.ones(len(probabilities), dtype=bool)
     close = np.zeros(len(probabilities), dtype=bool)
     needed = policy.base_mass.value
-    for rank in range(TriageLevel.EMERGENCY.rank, TriageLevel.SELF_CARE.rank, -1):
-        mass = probabilities[:, ranks >= rank].sum(axis=1)
+    for column, rank in enumerate(levels):
+        mass = masses[:, column]
         close |= undecided & (np.abs(mass - needed) <= _CLOSE)
         reached = undecided & (mass >= needed)
         level[reached] = rank
         undecided &= ~reached
-    for threshold in policy.must_not_miss_thresholds:
-        selected = kb.must_not_miss & (kb.urgency_rank >= threshold.level.rank)
-        mass = np.maximum(
-            probabilities[:, :-1][:, selected].sum(axis=1),
-            cautious[:, :-1][:, selected].sum(axis=1),
-        )
+    thresholds = policy.must_not_miss_thresholds
+    selected = np.zeros((len(kb.condition_ids), len(thresholds)))
+    for column, threshold in enumerate(thresholds):
+        selected[:, column] = kb.must_not_miss & (kb.urgency_rank >= threshold.level.rank)
+    alarm = np.maximum(probabilities[:, :-1] @ selected, cautious[:, :-1] @ selected)
+    for column, threshold in enumerate(thresholds):
+        mass = alarm[:, column]
         close |= np.abs(mass - threshold.mass) <= _CLOSE
         level = np.where(mass >= threshold.mass, np.maximum(level, threshold.level.rank), level)
     flag_levels = np.array([f.level.rank for f in kb.knowledge.red_flags], dtype=np.intp)

@@ -23,7 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hipdx.batch._chunks import UNREADABLE, Chunk, ChunkResult, TableRows, score_chunk
+import numpy as np
+
+from hipdx.batch._chunks import UNREADABLE, Chunk, ChunkResult, Scored, TableRows, score_chunk
 
 #: Rows per chunk: structured rows, and rows with notes (slow to read: smaller, to share out).
 CHUNK_ROWS, NOTE_CHUNK_ROWS = 16384, 64
@@ -59,13 +61,13 @@ def run_batch(
     rows = scored = failed = 0
     with _Writer(output, k) as writer, errors_file.open("w") as errors:
         for result in _scored(chunks, k=k, workers=workers, scheduler=scheduler, notes=notes):
-            writer.write(result.scored)
+            writer.write(result.columns)
             for record in result.errors:
                 errors.write(json.dumps(record) + "\n")
-            done = len(result.scored) + len(result.errors)
+            done = len(result.columns) + len(result.errors)
             rows, scored, failed = (
                 rows + done,
-                scored + len(result.scored),
+                scored + len(result.columns),
                 failed + len(result.errors),
             )
             if progress is not None:
@@ -249,11 +251,18 @@ class _Writer:
             self.writer = pcsv.CSVWriter(self.path, self.schema)
         return self
 
-    def write(self, records: list[dict[str, Any]]) -> None:
+    def write(self, scored: Scored) -> None:
+        """The scored rows, column by column (NaN probabilities as nulls)."""
         import pyarrow as pa
 
-        if records:
-            self.writer.write_table(pa.Table.from_pylist(records, schema=self.schema))
+        if not len(scored):
+            return
+        arrays = []
+        for field in self.schema:
+            values = scored.values[field.name]
+            mask = np.isnan(values) if values.dtype == np.float64 else None
+            arrays.append(pa.array(values, type=field.type, mask=mask))
+        self.writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
 
     def __exit__(self, *exc: object) -> None:
         self.writer.close()

@@ -5,15 +5,16 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from hipdx.exceptions import InvalidCaseError
 from hipdx.inference.json_input import parse_json
 from hipdx.issues import SHOWN, Issue, shorten
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 #: Input files larger than this are refused before parsing.
 MAX_INPUT_BYTES = 5 * 1024 * 1024
@@ -28,10 +29,14 @@ _UNSAFE = re.compile(
 
 
 def stdout() -> Console:
+    from rich.console import Console  # only where something is drawn (not for --json)
+
     return Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 110)
 
 
 def stderr() -> Console:
+    from rich.console import Console
+
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -51,6 +56,8 @@ def _escaped(match: re.Match[str]) -> str:
 def fail(message: str, issues: list[Issue] | None = None, code: int = 2) -> NoReturn:
     """Print the error and its first few issues (each line cut short, the rest counted) to
     standard error, and exit with ``code``. The one place the commands report errors."""
+    from rich.markup import escape
+
     console = stderr()
     console.print(f"[bold red]error:[/] {escape(printable(shorten(message, _LINE)))}")
     listed = issues or []

@@ -7,7 +7,6 @@ import json
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 
 from hipdx._types import Setting
 from hipdx.cli._io import fail, printable, read_json, stderr, stdout
@@ -52,7 +51,6 @@ def assess_command(
     note (--text) and structured answers (--case), the answers win and each disagreement is
     reported (a case file's own "text" is a description, not read)."""
     import hipdx
-    from hipdx.cli.render import render_assessment
 
     if case is None and text is None:
         fail("give --case FILE, --text NOTE, or both")
@@ -80,6 +78,8 @@ def assess_command(
     elif as_json:
         _echo(result.machine_form())
     if isinstance(result, NoteAssessment):
+        from rich.markup import escape
+
         if not (document or as_json):
             for clause in result.not_understood:
                 stdout().print(f"[yellow]not understood:[/] {escape(printable(clause))}")
@@ -95,6 +95,8 @@ def assess_command(
 
         stdout().print(Text(render_patient_text(patient_result(result, engine.knowledge))))
     elif not (document or as_json):
+        from hipdx.cli.render import render_assessment
+
         render_assessment(stdout(), result, engine.knowledge, top=top)
 
 
@@ -118,6 +120,8 @@ def _note(text: str) -> str:
 
 
 def _warn(result: NoteAssessment) -> None:
+    from rich.markup import escape
+
     for warning in result.warnings:
         stderr().print(f"[yellow]warning:[/] {escape(printable(warning.message))}")
 

@@ -56,7 +56,7 @@ class Side(StrEnum):
 class AnalyteTest(BaseModel):
     """The test phrases of one finding and the analytes it reports."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     tests: list[str]
     analytes: list[str]
@@ -66,7 +66,7 @@ class AnalyteRules(BaseModel):
     """``test_analytes`` in ``language/lexicon.yaml``: a test named with what it looks for
     ("urine dipstick negative for blood") names the test's finding, read from its result words."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     findings: dict[str, AnalyteTest] = Field(default_factory=dict)
     between: list[str] = Field(default_factory=list)
@@ -111,7 +111,7 @@ class WorkupDiagnoses(BaseModel):
     """``workup_diagnoses`` in ``language/lexicon.yaml``: a history finding named after a
     work-up word ("biopsy confirmed adenocarcinoma") is this presentation's diagnosis."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     findings: list[str] = Field(default_factory=list)
     words: list[str] = Field(default_factory=list)
@@ -121,7 +121,7 @@ class BlanketSubject(BaseModel):
     """One thing examined or tested as a whole ("vital signs", "the abdomen", "radiographs") and
     the findings its being normal rules out."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     words: list[str] = Field(min_length=1)
     findings: list[str] = Field(min_length=1)
@@ -133,7 +133,7 @@ class BlanketNormals(BaseModel):
     normal in one clause ("vital signs were normal", "abdomen soft and non-tender", "X-rays
     unremarkable") is each of the findings it covers, absent."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     normal_words: list[str] = Field(default_factory=list)
     max_between: int = 6
@@ -146,7 +146,7 @@ class LexiconRules(BaseModel):
     finding only when negated, and phrases that name no finding although a finding's phrase is
     inside them ("accident and emergency")."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     shared_phrases: dict[str, list[str]] = Field(default_factory=dict)
     absence_only: dict[str, list[str]] = Field(default_factory=dict)
@@ -192,7 +192,7 @@ class LexiconRules(BaseModel):
 
 
 class ContextWords(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     positive: frozenset[str]
     negative: frozenset[str]
@@ -243,7 +243,7 @@ class Reading(BaseModel):
     clinical cut-off): "BP 82/50" is a systolic pressure under 90 mmHg, so hypotension
     (``hypotension_shock``) is present; "power 2/5" is a severe motor deficit."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     finding: str
     patterns: list[str] = Field(min_length=1)  # regular expressions with a `value` group
@@ -275,16 +275,18 @@ class Reading(BaseModel):
 
 
 class MeasurementRules(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     class Unit(BaseModel):
-        model_config = ConfigDict(frozen=True, extra="forbid")
+        model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
         unit: str
         aliases: list[str] = Field(min_length=1)
         self_evident: bool = False
 
     class Conversion(BaseModel):
-        model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+        model_config = ConfigDict(
+            frozen=True, extra="forbid", populate_by_name=True, defer_build=True
+        )
         source: str = Field(alias="from")
         target: str = Field(alias="to")
         factor: float = Field(gt=0)

@@ -80,7 +80,7 @@ class ImagingSite(BaseModel):
     """One anatomical site of ``imaging_sites``: its words, and the finding each kind of lesion
     there names."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     words: list[str] = Field(min_length=1)
     findings: dict[str, str] = Field(min_length=1)
@@ -91,7 +91,7 @@ class ImagingSites(BaseModel):
     order and a few words apart within a clause ("high signal on STIR in the left sacral ala",
     "the right psoas contained a collection"), name the finding the site gives that lesion."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     max_between: int = Field(default=5, ge=0, le=10)
     stops: list[str] = Field(default_factory=list)

@@ -55,6 +55,27 @@ class Question:
 
 
 @dataclass(frozen=True)
+class AnswerBlock:
+    """The questions with the same number of answers, as arrays without the padding answers
+    (most questions are yes / no: a third of the padded width)."""
+
+    questions: npt.NDArray[np.intp]  # (questions,): their indices in the bank, ascending
+    likelihood: FloatArray  # (conditions + 1, questions, answers): the likelihood ratios
+
+
+def answer_blocks(questions: tuple[Question, ...], log_lr: FloatArray) -> tuple[AnswerBlock, ...]:
+    """The bank's questions by number of answers, fewest first."""
+    widths = np.array([len(q.answers) for q in questions], dtype=np.intp)
+    ratios = np.exp(log_lr)
+    blocks = []
+    for width in sorted(set(widths.tolist())):
+        indices = np.flatnonzero(widths == width)
+        likelihood = ratios[indices, :, :width].transpose(1, 0, 2)
+        blocks.append(AnswerBlock(indices, np.ascontiguousarray(likelihood)))
+    return tuple(blocks)
+
+
+@dataclass(frozen=True)
 class QuestionBank:
     """Every question of a knowledge base as arrays, built once per knowledge base."""
 
@@ -67,14 +88,13 @@ class QuestionBank:
     condition_ids: tuple[str, ...]
     policy: InterviewPolicy
     red_flags: tuple[RedFlag, ...] = ()
-    #: exp(log_lr), the likelihood ratios themselves, as (conditions + 1, questions, answers)
-    likelihood_by_condition: FloatArray = field(init=False, repr=False, compare=False)
+    #: exp(log_lr), the likelihood ratios themselves, by number of answers (`AnswerBlock`)
+    blocks: tuple[AnswerBlock, ...] = field(init=False, repr=False, compare=False)
     #: per red flag id: what screening it needs (`hipdx.interview.screening.FlagScreen`)
     screens: dict[str, FlagScreen] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        by_condition = np.ascontiguousarray(np.exp(self.log_lr).transpose(1, 0, 2))
-        object.__setattr__(self, "likelihood_by_condition", by_condition)
+        object.__setattr__(self, "blocks", answer_blocks(self.questions, self.log_lr))
         findings = [q.findings for q in self.questions]
         screens = {flag.id: flag_screen(flag.when, findings) for flag in self.red_flags}
         object.__setattr__(self, "screens", screens)

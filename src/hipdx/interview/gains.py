@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hipdx._types import Asker, TriageLevel
 from hipdx.inference.answers import Answers
-from hipdx.interview.bank import QuestionBank, QuestionKind
+from hipdx.interview.bank import AnswerBlock, QuestionBank, QuestionKind
 from hipdx.interview.screening import screening_gains
 from hipdx.kb.compiled import BoolArray, FloatArray
 from hipdx.kb.schema import RedFlag
@@ -78,47 +78,85 @@ class Gains:
     dangerous: FloatArray  # (questions,): weighted sum over dangerous conditions, each alone
     red_flag: FloatArray  # (questions,): zero unless `with_screening` added it
     answer_probability: FloatArray  # (questions, answers)
-    posterior_after: FloatArray  # (questions, conditions + 1, answers)
+    blocks: tuple[AnswerBlock, ...]  # the bank's questions by number of answers
+    after: tuple[FloatArray, ...]  # per block: the posterior after each answer (c + 1, q, a)
+
+    def posterior_after(self, index: int) -> FloatArray:
+        """The posterior after each answer of question ``index``, (conditions + 1, answers)."""
+        for block, after in zip(self.blocks, self.after, strict=True):
+            position = int(np.searchsorted(block.questions, index))
+            if position < len(block.questions) and block.questions[position] == index:
+                return after[:, position, :]
+        raise IndexError(index)
+
+    def mass_after(self, selected: BoolArray) -> FloatArray:
+        """The probability of the ``selected`` classes after each answer, (questions, answers);
+        0 for the padding answers."""
+        mass = np.zeros(self.answer_probability.shape)
+        for block, after in zip(self.blocks, self.after, strict=True):
+            mass[block.questions, : after.shape[2]] = after[selected].sum(axis=0)
+        return mass
 
 
 def expected_gains(bank: QuestionBank, probabilities: FloatArray) -> Gains:
     """Expected gains of every question of ``bank`` from the current posterior (conditions + 1).
 
-    The arrays over questions, conditions and answers are laid out conditions first
-    (`QuestionBank.likelihood_by_condition`), so that every sum over the conditions adds whole
-    slabs in order, as the (questions, conditions, answers) layout adds them one by one."""
-    weights = probabilities[:, None, None] * bank.likelihood_by_condition
-    after = weights / weights.sum(axis=0)  # (conditions + 1, questions, answers)
+    The posteriors after each answer are computed per `AnswerBlock`, laid out conditions first,
+    so that every sum over the conditions adds whole slabs in order; what is summed over the
+    answers is then put back in the padded (questions, answers) layout, zero for the padding
+    (which has no probability), and summed there."""
     p_answer = np.einsum("c,qca->qa", probabilities, bank.answer_probability)
-    differential = _entropy(probabilities, axis=0) - (p_answer * _entropy(after, axis=0)).sum(1)
+    selected = bank.danger_weight > 0
+    entropy_after, danger_after = np.zeros(p_answer.shape), np.zeros(p_answer.shape)
+    # (dangerous, questions, answers): the binary entropy of each dangerous condition after
+    dangerous_after = np.zeros((int(selected.sum()), *p_answer.shape))
+    afters = []
+    for block in bank.blocks:
+        after = _posterior_after(block, probabilities)
+        questions, width = block.questions, after.shape[2]
+        entropy_after[questions, :width] = _entropy(after, axis=0)
+        danger_after[questions, :width] = after[bank.must_not_miss].sum(axis=0)
+        dangerous_after[:, questions, :width] = _binary_entropy(after[selected])
+        afters.append(after)
+    differential = _entropy(probabilities, axis=0) - (p_answer * entropy_after).sum(1)
     danger_now = float(probabilities[bank.must_not_miss].sum())
-    danger_after = after[bank.must_not_miss].sum(axis=0)
     danger = _binary_entropy(np.array(danger_now)) - (p_answer * _binary_entropy(danger_after)).sum(
         axis=1
     )
-    dangerous = _dangerous_gains(bank, probabilities, after, p_answer)
+    dangerous = _dangerous_gains(bank, probabilities, dangerous_after, p_answer)
     score = differential + bank.policy.must_not_miss_weight.value * danger + dangerous
-    posterior_after = np.ascontiguousarray(after.transpose(1, 0, 2))
     return Gains(
-        score, differential, danger, dangerous, np.zeros_like(score), p_answer, posterior_after
+        score,
+        differential,
+        danger,
+        dangerous,
+        np.zeros_like(score),
+        p_answer,
+        bank.blocks,
+        tuple(afters),
     )
 
 
+def _posterior_after(block: AnswerBlock, probabilities: FloatArray) -> FloatArray:
+    """P(c | answer) ∝ P(c)·LR(c, answer) for every question and answer of ``block``."""
+    after = probabilities[:, None, None] * block.likelihood
+    after /= after.sum(axis=0)
+    return after
+
+
 def _dangerous_gains(
-    bank: QuestionBank, probabilities: FloatArray, after: FloatArray, p_answer: FloatArray
+    bank: QuestionBank, probabilities: FloatArray, entropy_after: FloatArray, p_answer: FloatArray
 ) -> FloatArray:
     """Per question, Σ over urgent and emergency must-not-miss conditions of the condition's
     weight times the expected fall in entropy of "this condition is present" (bits).
-    ``after`` is (conditions + 1, questions, answers)."""
+    ``entropy_after`` is the binary entropy of each after each answer, (dangerous, q, a)."""
     selected = bank.danger_weight > 0
     if not selected.any():
         return np.zeros(len(bank.questions))
     before = _binary_entropy(probabilities[selected])  # (dangerous,)
-    # (questions, dangerous, answers), dangerous conditions outermost in memory as indexing the
-    # middle axis of (questions, conditions + 1, answers) lays them out: the sums below then
-    # run in the same order
-    entropy = _binary_entropy(after[selected]).transpose(1, 0, 2)
-    expected = np.einsum("qa,qda->qd", p_answer, entropy)
+    # (questions, dangerous, answers), dangerous conditions outermost in memory: the sums
+    # below then run in the same order
+    expected = np.einsum("qa,qda->qd", p_answer, entropy_after.transpose(1, 0, 2))
     return np.asarray((before[None, :] - expected) @ bank.danger_weight[selected], np.float64)
 
 
@@ -201,8 +239,8 @@ def suggestion(
     bank: QuestionBank, gains: Gains, probabilities: FloatArray, index: int
 ) -> Suggestion:
     question = bank.questions[index]
-    after = gains.posterior_after[index]  # (conditions + 1, answers)
-    p_answer = gains.answer_probability[index]
+    after = gains.posterior_after(index)  # (conditions + 1, answers)
+    p_answer = gains.answer_probability[index, : after.shape[1]]
     outcomes = tuple(
         _outcome(bank, answer, float(p_answer[a]), probabilities, after[:, a])
         for a, answer in enumerate(question.answers)

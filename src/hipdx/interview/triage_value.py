@@ -116,7 +116,7 @@ def mass_values(
         rank = level.rank
         if rank <= floor:
             continue
-        mass = gains.posterior_after[:, selected, :].sum(axis=1)
+        mass = gains.mass_after(selected)
         levels = np.where(mass >= bar, rank - floor, 0.0) * (mass if needed else 1.0)
         added = np.maximum(added, levels)
     return np.asarray((gains.answer_probability * added).sum(axis=1), dtype=np.float64)

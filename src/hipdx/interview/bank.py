@@ -21,6 +21,7 @@ How the questions are scored is `hipdx.interview.gains`. See docs/interview.md.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -92,15 +93,36 @@ class QuestionBank:
     blocks: tuple[AnswerBlock, ...] = field(init=False, repr=False, compare=False)
     #: per red flag id: what screening it needs (`hipdx.interview.screening.FlagScreen`)
     screens: dict[str, FlagScreen] = field(init=False, repr=False, compare=False)
+    #: per question id, its index; per finding, the questions whose answers set it
+    positions: dict[str, int] = field(init=False, repr=False, compare=False)
+    asking: dict[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "blocks", answer_blocks(self.questions, self.log_lr))
         findings = [q.findings for q in self.questions]
         screens = {flag.id: flag_screen(flag.when, findings) for flag in self.red_flags}
         object.__setattr__(self, "screens", screens)
+        object.__setattr__(self, "positions", {q.id: i for i, q in enumerate(self.questions)})
+        asking: dict[str, list[int]] = {}
+        for index, question in enumerate(self.questions):
+            for finding in question.findings:
+                asking.setdefault(finding, []).append(index)
+        object.__setattr__(self, "asking", {f: tuple(i) for f, i in asking.items()})
 
     def index(self, question_id: str) -> int:
         return next(i for i, q in enumerate(self.questions) if q.id == question_id)
+
+    def mask(self, question_ids: Iterable[str]) -> BoolArray:
+        """Per question: whether its id is one of ``question_ids`` (unknown ids are ignored)."""
+        chosen = np.zeros(len(self.questions), dtype=bool)
+        chosen[[self.positions[q] for q in question_ids if q in self.positions]] = True
+        return chosen
+
+    def asking_about(self, findings: Iterable[str]) -> BoolArray:
+        """Per question: whether an answer to it sets one of ``findings``."""
+        chosen = np.zeros(len(self.questions), dtype=bool)
+        chosen[[i for f in findings for i in self.asking.get(f, ())]] = True
+        return chosen
 
 
 def interview_policy(kb: CompiledKB) -> InterviewPolicy:

@@ -209,10 +209,29 @@ def _binary_entropy(p: FloatArray) -> FloatArray:
 def candidates(bank: QuestionBank, answers: Answers, asker: Asker) -> BoolArray:
     """The questions this asker can answer that are not answered yet (in any member)."""
     allowed = bank.asker_rank <= list(Asker).index(asker)
-    open_ = np.array(
-        [all(answers.known(f) is None for f in q.findings) for q in bank.questions], dtype=bool
-    )
-    return np.asarray(allowed & open_, dtype=np.bool_)
+    answered = bank.asking_about(answers.present) | bank.asking_about(answers.absent)
+    return np.asarray(allowed & ~answered, dtype=np.bool_)
+
+
+def question_gains(
+    bank: QuestionBank,
+    answers: Answers,
+    probabilities: FloatArray,
+    open_: BoolArray,
+    level: TriageLevel | None,
+) -> Gains:
+    """Every question's gains, with the screening of the red flags that could raise ``level``
+    (`triage_raising_flags`). A question's gains do not depend on which others are open: one
+    computation serves every choice among the ``open_`` questions (`best_questions`)."""
+    flags = triage_raising_flags(bank, probabilities, level)
+    return with_screening(bank, expected_gains(bank, probabilities), answers, open_, flags)
+
+
+def best_questions(score: FloatArray, allowed: BoolArray, k: int) -> list[int]:
+    """The ``k`` ``allowed`` questions with the largest score, best first (the first of equal
+    scores first)."""
+    order = np.argsort(-score, kind="stable")
+    return [int(i) for i in order[allowed[order]][:k]]
 
 
 def rank_questions(
@@ -227,12 +246,11 @@ def rank_questions(
 ) -> tuple[Suggestion, ...]:
     """The ``k`` open questions with the largest score, best first, each with its reasons.
     ``level`` is the current triage level: only red flags that could raise it are screened."""
-    mask = candidates(bank, answers, asker)
-    mask &= np.array([q.id not in exclude for q in bank.questions], dtype=bool)
-    flags = triage_raising_flags(bank, probabilities, level)
-    gains = with_screening(bank, expected_gains(bank, probabilities), answers, mask, flags)
-    order = [i for i in np.argsort(-gains.score, kind="stable") if mask[i]][:k]
-    return tuple(suggestion(bank, gains, probabilities, int(i)) for i in order)
+    mask = candidates(bank, answers, asker) & ~bank.mask(exclude)
+    gains = question_gains(bank, answers, probabilities, mask, level)
+    return tuple(
+        suggestion(bank, gains, probabilities, i) for i in best_questions(gains.score, mask, k)
+    )
 
 
 def suggestion(

@@ -31,10 +31,6 @@ from hipdx.interview.bank import QuestionBank
 from hipdx.interview.gains import (
     Gains,
     Suggestion,
-    expected_gains,
-    suggestion,
-    triage_raising_flags,
-    with_screening,
 )
 from hipdx.interview.screening import rule_probability
 from hipdx.interview.situation import Situation
@@ -191,16 +187,17 @@ def safety_question(situation: Situation, *, held: frozenset[str]) -> Suggestion
     """The question the safety reserve or hold asks: of the open questions in ``held`` or worth
     ``triage_rise_probability`` levels or more, the one with the largest triage value (then the
     largest score); None when there is none."""
-    bank, answers, probabilities = situation.bank, situation.answers, situation.probabilities
-    open_ = situation.open_questions
-    flags = triage_raising_flags(bank, probabilities, situation.level)
-    gains = with_screening(bank, expected_gains(bank, probabilities), answers, open_, flags)
+    bank, open_, gains, flags = (
+        situation.bank,
+        situation.open_questions,
+        situation.gains,
+        situation.flags,
+    )
     values = triage_values(situation, gains, flags)
-    in_hold = np.array([q.id in held for q in bank.questions], dtype=bool)
-    allowed = open_ & (in_hold | (values >= bank.policy.triage_rise_probability.value))
+    allowed = open_ & (bank.mask(held) | (values >= bank.policy.triage_rise_probability.value))
     if not allowed.any():
         return None
     needed = needed_values(situation, gains, flags)
     order = np.lexsort((gains.score, values, needed))  # needed, value, score: the best is last
     best = next(int(i) for i in order[::-1] if allowed[i])
-    return suggestion(bank, gains, probabilities, best)
+    return situation.suggestion(best)

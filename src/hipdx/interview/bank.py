@@ -30,7 +30,7 @@ import numpy.typing as npt
 
 from hipdx._types import Asker, TriageLevel
 from hipdx.exceptions import KnowledgeBaseError
-from hipdx.interview.screening import FlagScreen, flag_screen
+from hipdx.interview.screening import FlagScreen, ScreeningPlan, flag_screen, screening_plan
 from hipdx.kb.compiled import BoolArray, CompiledKB, FloatArray
 from hipdx.kb.rules import rule_findings
 from hipdx.kb.schema import InterviewPolicy, RedFlag
@@ -93,6 +93,8 @@ class QuestionBank:
     blocks: tuple[AnswerBlock, ...] = field(init=False, repr=False, compare=False)
     #: per red flag id: what screening it needs (`hipdx.interview.screening.FlagScreen`)
     screens: dict[str, FlagScreen] = field(init=False, repr=False, compare=False)
+    #: every red flag's screening at once (`hipdx.interview.screening.ScreeningPlan`)
+    screening: ScreeningPlan = field(init=False, repr=False, compare=False)
     #: per question id, its index; per finding, the questions whose answers set it
     positions: dict[str, int] = field(init=False, repr=False, compare=False)
     asking: dict[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
@@ -102,6 +104,9 @@ class QuestionBank:
         findings = [q.findings for q in self.questions]
         screens = {flag.id: flag_screen(flag.when, findings) for flag in self.red_flags}
         object.__setattr__(self, "screens", screens)
+        width = self.answer_probability.shape[2]
+        plan = screening_plan(self.red_flags, screens, findings, width)
+        object.__setattr__(self, "screening", plan)
         object.__setattr__(self, "positions", {q.id: i for i, q in enumerate(self.questions)})
         asking: dict[str, list[int]] = {}
         for index, question in enumerate(self.questions):

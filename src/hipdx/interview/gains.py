@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from hipdx._types import Asker, TriageLevel
 from hipdx.inference.answers import Answers
 from hipdx.interview.bank import AnswerBlock, QuestionBank, QuestionKind
-from hipdx.interview.screening import screening_gains
+from hipdx.interview.screening import all_screening_gains
 from hipdx.kb.compiled import BoolArray, FloatArray
 from hipdx.kb.schema import RedFlag
 
@@ -184,11 +184,8 @@ def with_screening(
 ) -> Gains:
     """``gains`` with the weighted red-flag screening gain (`hipdx.inference.screening`) added,
     over ``flags`` (by default every red flag; see `triage_raising_flags`)."""
-    findings = [q.findings for q in bank.questions]
     flags = bank.red_flags if flags is None else flags
-    red_flag = screening_gains(
-        flags, answers, findings, gains.answer_probability, open_, bank.screens
-    )
+    red_flag = all_screening_gains(bank.screening, flags, answers, gains.answer_probability, open_)
     score = gains.score + bank.policy.red_flag_weight.value * red_flag
     return replace(gains, score=score, red_flag=red_flag)
 

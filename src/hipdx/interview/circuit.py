@@ -1,0 +1,262 @@
+"""Every red-flag rule of a question bank as one circuit over arrays, built once per bank.
+
+Red-flag screening (`hipdx.interview.screening`) needs, for every red flag, P(its rule holds)
+now and after each answer of each question the rule mentions (the flag's *scenarios*), and
+whether the rule is decided by the answers so far. Evaluating 40 rules one by one, each on a
+few scenarios, is mostly interpreter overhead; here every node of every rule is a range of
+*cells* of one array (one cell per column: "now", then one per scenario; one column for the
+three-valued logic), and the nodes of one kind and height are computed together, with their
+children gathered by precomputed indices. Missing children are padded with a value that leaves
+the result unchanged (1 in a product, 0 in a noisy-or), so each cell gets exactly the arithmetic
+of `hipdx.interview.screening.rule_probability` and `hipdx.kb.rules.evaluate`, in their order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from hipdx.kb.compiled import BoolArray, FloatArray
+from hipdx.kb.schema import Absent, AllOf, AnyOf, AtLeast, Rule
+
+Index = npt.NDArray[np.intp]
+Kind = Literal["leaf", "absent", "all", "any", "at_least"]
+
+
+@dataclass(frozen=True)
+class _Node:
+    kind: Kind
+    flag: int
+    children: tuple[int, ...] = ()
+    finding: str = ""
+    at_least: int = 0
+
+
+@dataclass(frozen=True)
+class _Gate:
+    """Nodes of one kind and height: per child slot, the cells read (padding: the pad cell),
+    and the cells written, both in node-then-column order."""
+
+    kind: Kind
+    inputs: tuple[Index, ...]
+    outputs: Index
+    at_least: int = 0
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where each node's cells are, for a given number of columns per flag."""
+
+    offsets: Index  # per node, its first cell
+    roots: Index  # per flag, the first cell of its rule's root
+    gates: tuple[_Gate, ...]
+    leaves: Index  # every leaf cell
+    leaf_findings: Index  # per leaf cell, its finding (index into `RuleCircuit.findings`)
+    size: int  # cells, the pad cell last
+
+
+@dataclass(frozen=True)
+class RuleCircuit:
+    """The red flags' rules over the findings they mention, in two layouts: ``scenarios``
+    (per flag, "now" and every scenario of its `FlagScreen`) and ``logic`` (one column)."""
+
+    findings: tuple[str, ...]
+    position: dict[str, int]  # finding -> index in ``findings``
+    scenarios: _Layout
+    logic: _Layout
+    ones: Index  # scenario-layout leaf cells a scenario sets present
+    zeros: Index  # and those it sets absent
+    columns: Index  # per flag, 1 + its scenarios
+
+    def probabilities(self, present: FloatArray) -> FloatArray:
+        """Every cell of the scenario layout: P(node holds), ``present`` giving P(present) of
+        each finding (0 when nothing predicts it), each scenario's answers set to 1 or 0."""
+        layout = self.scenarios
+        cells = np.empty(layout.size)
+        cells[layout.leaves] = present[layout.leaf_findings]
+        cells[self.ones] = 1.0
+        cells[self.zeros] = 0.0
+        for gate in layout.gates:
+            cells[gate.outputs] = _probability_gate(gate, cells)
+        return cells
+
+    def decided(self, present: BoolArray, absent: BoolArray) -> BoolArray:
+        """Per flag: whether its rule is decided (`hipdx.kb.rules.evaluate` is not None) by
+        the findings known ``present`` and ``absent``."""
+        layout = self.logic
+        true, false = np.zeros(layout.size, dtype=bool), np.zeros(layout.size, dtype=bool)
+        true[layout.leaves] = present[layout.leaf_findings]
+        false[layout.leaves] = absent[layout.leaf_findings]
+        for gate in layout.gates:
+            true[gate.outputs], false[gate.outputs] = _logic_gate(gate, true, false)
+        return np.asarray(true[layout.roots] | false[layout.roots], dtype=np.bool_)
+
+
+def rule_circuit(
+    rules: Sequence[Rule], scenarios: Sequence[int], overrides: Sequence[Mapping[str, Overrides]]
+) -> RuleCircuit:
+    """The circuit of ``rules``; per rule, its number of scenarios and, per finding, the
+    scenarios (0-based) that set it present and those that set it absent."""
+    nodes: list[_Node] = []
+    roots = [_add(rule, flag, nodes) for flag, rule in enumerate(rules)]
+    findings = tuple(sorted({n.finding for n in nodes if n.kind == "leaf"}))
+    position = {f: i for i, f in enumerate(findings)}
+    columns = np.array([1 + s for s in scenarios], dtype=np.intp)
+    layout = _layout(nodes, roots, columns, position)
+    ones: list[int] = []
+    zeros: list[int] = []
+    for index, node in enumerate(nodes):
+        if node.kind == "leaf" and node.finding in overrides[node.flag]:
+            start = int(layout.offsets[index]) + 1  # column 0 is "now"
+            set_present, set_absent = overrides[node.flag][node.finding]
+            ones.extend(start + s for s in set_present)
+            zeros.extend(start + s for s in set_absent)
+    logic = _layout(nodes, roots, np.ones(len(rules), dtype=np.intp), position)
+    return RuleCircuit(
+        findings=findings,
+        position=position,
+        scenarios=layout,
+        logic=logic,
+        ones=np.array(ones, dtype=np.intp),
+        zeros=np.array(zeros, dtype=np.intp),
+        columns=columns,
+    )
+
+
+#: Per finding of a rule: the scenarios that set it present, and those that set it absent.
+Overrides = tuple[Sequence[int], Sequence[int]]
+
+
+def _add(rule: Rule, flag: int, nodes: list[_Node]) -> int:
+    """Append the nodes of ``rule`` (children first) and return the index of its root."""
+    if isinstance(rule, str):
+        nodes.append(_Node("leaf", flag, finding=rule))
+    elif isinstance(rule, Absent):
+        child = _add(rule.absent, flag, nodes)
+        nodes.append(_Node("absent", flag, (child,)))
+    elif isinstance(rule, AllOf):
+        children = tuple(_add(part, flag, nodes) for part in rule.all)
+        nodes.append(_Node("all", flag, children))
+    elif isinstance(rule, AnyOf):
+        children = tuple(_add(part, flag, nodes) for part in rule.any)
+        nodes.append(_Node("any", flag, children))
+    else:
+        assert isinstance(rule, AtLeast)
+        children = tuple(_add(part, flag, nodes) for part in rule.of)
+        nodes.append(_Node("at_least", flag, children, at_least=rule.at_least))
+    return len(nodes) - 1
+
+
+def _layout(
+    nodes: list[_Node], roots: list[int], columns: Index, position: dict[str, int]
+) -> _Layout:
+    widths = np.array([columns[n.flag] for n in nodes], dtype=np.intp)
+    offsets = np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(np.intp)
+    pad = int(widths.sum())
+    heights: list[int] = []
+    for node in nodes:  # children come first
+        heights.append(1 + max((heights[c] for c in node.children), default=-1))
+    groups: dict[tuple[int, Kind, int], list[int]] = {}
+    for index, node in enumerate(nodes):
+        if node.kind != "leaf":
+            key = (heights[index], node.kind, node.at_least if node.kind == "at_least" else 0)
+            groups.setdefault(key, []).append(index)
+    gates = tuple(
+        _gate(kind, members, nodes, offsets, widths, pad, at_least)
+        for (_, kind, at_least), members in sorted(groups.items(), key=lambda item: item[0][0])
+    )
+    leaves = [i for i, n in enumerate(nodes) if n.kind == "leaf"]
+    return _Layout(
+        offsets=offsets,
+        roots=offsets[roots],
+        gates=gates,
+        leaves=_cells(leaves, offsets, widths),
+        leaf_findings=np.repeat([position[nodes[i].finding] for i in leaves], widths[leaves]),
+        size=pad + 1,
+    )
+
+
+def _gate(
+    kind: Kind,
+    members: list[int],
+    nodes: list[_Node],
+    offsets: Index,
+    widths: Index,
+    pad: int,
+    at_least: int,
+) -> _Gate:
+    slots = max(len(nodes[m].children) for m in members)
+    inputs = []
+    for slot in range(slots):
+        cells = [
+            offsets[nodes[m].children[slot]] + np.arange(widths[m])
+            if slot < len(nodes[m].children)
+            else np.full(widths[m], pad)
+            for m in members
+        ]
+        inputs.append(np.concatenate(cells).astype(np.intp))
+    return _Gate(kind, tuple(inputs), _cells(members, offsets, widths), at_least)
+
+
+def _cells(members: list[int], offsets: Index, widths: Index) -> Index:
+    if not members:
+        return np.zeros(0, dtype=np.intp)
+    cells = np.concatenate([offsets[m] + np.arange(widths[m]) for m in members])
+    return np.asarray(cells, dtype=np.intp)
+
+
+def _probability_gate(gate: _Gate, cells: FloatArray) -> FloatArray:
+    """`rule_probability` of each node of the gate, element by element the same arithmetic."""
+    first, rest = gate.inputs[0], gate.inputs[1:]
+    if gate.kind == "absent":
+        return 1.0 - cells[first]
+    if gate.kind == "all":  # math.prod of the parts
+        cells[-1] = 1.0
+        product = cells[first]
+        for inputs in rest:
+            product = product * cells[inputs]
+        return product
+    if gate.kind == "any":  # 1 - math.prod(1 - part)
+        cells[-1] = 0.0
+        product = 1 - cells[first]
+        for inputs in rest:
+            product = product * (1 - cells[inputs])
+        return 1.0 - product
+    cells[-1] = 0.0  # a padded part never holds and leaves every count unchanged
+    return _at_least_probability([cells[i] for i in gate.inputs], gate.at_least)
+
+
+def _at_least_probability(parts: list[FloatArray], at_least: int) -> FloatArray:
+    """P(at least ``at_least`` parts hold), a Poisson-binomial tail as `rule_probability`
+    computes it."""
+    counts: list[Any] = [1.0] + [0.0] * len(parts)
+    for p in parts:
+        counts = [counts[0] * (1 - p)] + [
+            counts[k] * (1 - p) + counts[k - 1] * p for k in range(1, len(counts))
+        ]
+    return np.asarray(sum(counts[at_least:]), dtype=np.float64)
+
+
+def _logic_gate(gate: _Gate, true: BoolArray, false: BoolArray) -> tuple[BoolArray, BoolArray]:
+    """`evaluate`'s three-valued logic of each node of the gate: (holds, cannot hold)."""
+    first = gate.inputs[0]
+    if gate.kind == "absent":
+        return false[first], true[first]
+    if gate.kind in ("all", "any"):
+        conjunction = gate.kind == "all"
+        true[-1], false[-1] = conjunction, not conjunction  # the pad changes nothing
+        holds, fails = true[first], false[first]
+        for inputs in gate.inputs[1:]:
+            if conjunction:
+                holds, fails = holds & true[inputs], fails | false[inputs]
+            else:
+                holds, fails = holds | true[inputs], fails & false[inputs]
+        return holds, fails
+    true[-1], false[-1] = False, True  # a padded part cannot hold
+    present = np.sum([true[i] for i in gate.inputs], axis=0)
+    possible = np.sum([~false[i] for i in gate.inputs], axis=0)
+    return present >= gate.at_least, possible < gate.at_least

@@ -175,7 +175,9 @@ def _layout(
         roots=offsets[roots],
         gates=gates,
         leaves=_cells(leaves, offsets, widths),
-        leaf_findings=np.repeat([position[nodes[i].finding] for i in leaves], widths[leaves]),
+        leaf_findings=np.repeat(
+            np.array([position[nodes[i].finding] for i in leaves], dtype=np.intp), widths[leaves]
+        ),
         size=pad + 1,
     )
 
@@ -198,15 +200,19 @@ def _gate(
             else np.full(widths[m], pad)
             for m in members
         ]
-        inputs.append(np.concatenate(cells).astype(np.intp))
+        inputs.append(concatenated(cells))
     return _Gate(kind, tuple(inputs), _cells(members, offsets, widths), at_least)
 
 
 def _cells(members: list[int], offsets: Index, widths: Index) -> Index:
-    if not members:
+    return concatenated([offsets[m] + np.arange(widths[m]) for m in members])
+
+
+def concatenated(parts: Sequence[Index]) -> Index:
+    """The index arrays one after the other (none: an empty index)."""
+    if not parts:
         return np.zeros(0, dtype=np.intp)
-    cells = np.concatenate([offsets[m] + np.arange(widths[m]) for m in members])
-    return np.asarray(cells, dtype=np.intp)
+    return np.asarray(np.concatenate(parts), dtype=np.intp)
 
 
 def _probability_gate(gate: _Gate, cells: FloatArray) -> FloatArray:

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hipdx.inference.answers import Answers
-from hipdx.interview.circuit import Index, RuleCircuit, rule_circuit
+from hipdx.interview.circuit import Index, RuleCircuit, concatenated, rule_circuit
 from hipdx.kb.compiled import BoolArray, FloatArray
 from hipdx.kb.rules import evaluate, rule_findings
 from hipdx.kb.schema import Absent, AllOf, AnyOf, RedFlag, Rule
@@ -212,9 +212,7 @@ def screening_plan(
     circuit = rule_circuit([f.when for f in red_flags], [s.scenarios for s in plans], overrides)
     columns = circuit.columns.tolist()
     starts = np.concatenate([[0], np.cumsum(columns)[:-1]]).astype(np.intp)
-    roots = np.concatenate(
-        [circuit.scenarios.roots[f] + np.arange(c) for f, c in enumerate(columns)]
-    ).astype(np.intp)
+    roots = concatenated([circuit.scenarios.roots[f] + np.arange(c) for f, c in enumerate(columns)])
     pair_flag, pair_question, pair_scenarios = [], [], []
     for flag, screen in enumerate(plans):
         for n, question in enumerate(screen.questions):

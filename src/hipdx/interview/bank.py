@@ -62,9 +62,12 @@ class AnswerBlock:
 
     questions: npt.NDArray[np.intp]  # (questions,): their indices in the bank, ascending
     likelihood: FloatArray  # (conditions + 1, questions, answers): the likelihood ratios
+    answer_probability: FloatArray  # (conditions + 1, questions, answers): P(answer | class)
 
 
-def answer_blocks(questions: tuple[Question, ...], log_lr: FloatArray) -> tuple[AnswerBlock, ...]:
+def answer_blocks(
+    questions: tuple[Question, ...], log_lr: FloatArray, answer_probability: FloatArray
+) -> tuple[AnswerBlock, ...]:
     """The bank's questions by number of answers, fewest first."""
     widths = np.array([len(q.answers) for q in questions], dtype=np.intp)
     ratios = np.exp(log_lr)
@@ -72,7 +75,10 @@ def answer_blocks(questions: tuple[Question, ...], log_lr: FloatArray) -> tuple[
     for width in sorted(set(widths.tolist())):
         indices = np.flatnonzero(widths == width)
         likelihood = ratios[indices, :, :width].transpose(1, 0, 2)
-        blocks.append(AnswerBlock(indices, np.ascontiguousarray(likelihood)))
+        chances = answer_probability[indices, :, :width].transpose(1, 0, 2)
+        blocks.append(
+            AnswerBlock(indices, np.ascontiguousarray(likelihood), np.ascontiguousarray(chances))
+        )
     return tuple(blocks)
 
 
@@ -100,7 +106,8 @@ class QuestionBank:
     asking: dict[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "blocks", answer_blocks(self.questions, self.log_lr))
+        blocks = answer_blocks(self.questions, self.log_lr, self.answer_probability)
+        object.__setattr__(self, "blocks", blocks)
         findings = [q.findings for q in self.questions]
         screens = {flag.id: flag_screen(flag.when, findings) for flag in self.red_flags}
         object.__setattr__(self, "screens", screens)

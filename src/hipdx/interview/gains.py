@@ -105,36 +105,65 @@ def expected_gains(bank: QuestionBank, probabilities: FloatArray) -> Gains:
     so that every sum over the conditions adds whole slabs in order; what is summed over the
     answers is then put back in the padded (questions, answers) layout, zero for the padding
     (which has no probability), and summed there."""
-    p_answer = np.einsum("c,qca->qa", probabilities, bank.answer_probability)
+    p_answer = predicted_answers(bank, probabilities)
     selected = bank.danger_weight > 0
     entropy_after, danger_after = np.zeros(p_answer.shape), np.zeros(p_answer.shape)
-    # (dangerous, questions, answers): the binary entropy of each dangerous condition after
-    dangerous_after = np.zeros((int(selected.sum()), *p_answer.shape))
+    # (questions, dangerous), dangerous conditions outermost in memory as `einsum` lays out the
+    # expectation over the padded answers: the product in `_dangerous_gains` then adds in the
+    # same order
+    expected = np.zeros((len(bank.questions), int(selected.sum())), order="F")
     afters = []
-    for block in bank.blocks:
-        after = _posterior_after(block, probabilities)
-        questions, width = block.questions, after.shape[2]
-        entropy_after[questions, :width] = _entropy(after, axis=0)
-        danger_after[questions, :width] = after[bank.must_not_miss].sum(axis=0)
-        dangerous_after[:, questions, :width] = _binary_entropy(after[selected])
-        afters.append(after)
+    with np.errstate(divide="ignore", invalid="ignore"):  # 0·log 0, set to 0 below
+        for block in bank.blocks:
+            after = _posterior_after(block, probabilities)
+            questions, width = block.questions, after.shape[2]
+            entropy_after[questions, :width] = _entropy(after, axis=0)
+            danger_after[questions, :width] = after[bank.must_not_miss].sum(axis=0)
+            dangerous = _binary_entropy(after[selected])  # (dangerous, q, a)
+            expected[questions] = _expected(p_answer[questions], dangerous)
+            afters.append(after)
+        danger_now = _binary_entropy(np.array(float(probabilities[bank.must_not_miss].sum())))
+        danger_later = _binary_entropy(danger_after)
+        before = _binary_entropy(probabilities[selected])  # (dangerous,)
     differential = _entropy(probabilities, axis=0) - (p_answer * entropy_after).sum(1)
-    danger_now = float(probabilities[bank.must_not_miss].sum())
-    danger = _binary_entropy(np.array(danger_now)) - (p_answer * _binary_entropy(danger_after)).sum(
-        axis=1
-    )
-    dangerous = _dangerous_gains(bank, probabilities, dangerous_after, p_answer)
-    score = differential + bank.policy.must_not_miss_weight.value * danger + dangerous
+    danger = danger_now - (p_answer * danger_later).sum(axis=1)
+    dangerous_gain = _dangerous_gains(bank, before, expected)
+    score = differential + bank.policy.must_not_miss_weight.value * danger + dangerous_gain
     return Gains(
         score,
         differential,
         danger,
-        dangerous,
+        dangerous_gain,
         np.zeros_like(score),
         p_answer,
         bank.blocks,
         tuple(afters),
     )
+
+
+def _expected(p_answer: FloatArray, entropy: FloatArray) -> FloatArray:
+    """Σ_a P(a)·H(d | a) per question and dangerous condition, (questions, dangerous), as
+    ``einsum("qa,qda->qd")`` over the padded answers adds it: ``p_answer`` (questions, padded
+    answers), ``entropy`` (dangerous, questions, answers)."""
+    if entropy.shape[2] == 2:  # yes / no: the two terms, the padding adds nothing
+        both = p_answer[None, :, 0] * entropy[:, :, 0] + p_answer[None, :, 1] * entropy[:, :, 1]
+        return np.asarray(both.T, dtype=np.float64)
+    padded = np.zeros((entropy.shape[0], *p_answer.shape))
+    padded[:, :, : entropy.shape[2]] = entropy
+    return np.asarray(np.einsum("qa,qda->qd", p_answer, padded.transpose(1, 0, 2)), np.float64)
+
+
+def predicted_answers(bank: QuestionBank, probabilities: FloatArray) -> FloatArray:
+    """P(answer) = Σ_c P(c)·P(answer | c) of every question, (questions, answers), 0 for the
+    padding: per block, conditions outermost, the sum over them in order (as
+    ``einsum("c,qca->qa", probabilities, bank.answer_probability)`` adds them)."""
+    p_answer = np.zeros(bank.answer_probability.shape[::2])
+    for block in bank.blocks:
+        width = block.answer_probability.shape[2]
+        p_answer[block.questions, :width] = np.einsum(
+            "c,cqa->qa", probabilities, block.answer_probability
+        )
+    return p_answer
 
 
 def _posterior_after(block: AnswerBlock, probabilities: FloatArray) -> FloatArray:
@@ -144,19 +173,14 @@ def _posterior_after(block: AnswerBlock, probabilities: FloatArray) -> FloatArra
     return after
 
 
-def _dangerous_gains(
-    bank: QuestionBank, probabilities: FloatArray, entropy_after: FloatArray, p_answer: FloatArray
-) -> FloatArray:
+def _dangerous_gains(bank: QuestionBank, before: FloatArray, expected: FloatArray) -> FloatArray:
     """Per question, Σ over urgent and emergency must-not-miss conditions of the condition's
-    weight times the expected fall in entropy of "this condition is present" (bits).
-    ``entropy_after`` is the binary entropy of each after each answer, (dangerous, q, a)."""
+    weight times the expected fall in entropy of "this condition is present" (bits), from the
+    entropy of each ``before`` (dangerous,) and its expectation after each question's answer
+    (questions, dangerous)."""
     selected = bank.danger_weight > 0
     if not selected.any():
         return np.zeros(len(bank.questions))
-    before = _binary_entropy(probabilities[selected])  # (dangerous,)
-    # (questions, dangerous, answers), dangerous conditions outermost in memory: the sums
-    # below then run in the same order
-    expected = np.einsum("qa,qda->qd", p_answer, entropy_after.transpose(1, 0, 2))
     return np.asarray((before[None, :] - expected) @ bank.danger_weight[selected], np.float64)
 
 
@@ -191,16 +215,19 @@ def with_screening(
 
 
 def _entropy(p: FloatArray, axis: int) -> FloatArray:
-    logs = np.log2(p, out=np.zeros_like(p), where=p > 0)
-    return np.asarray(-(p * logs).sum(axis=axis), dtype=np.float64)
+    logs = np.log2(np.where(p > 0, p, 1.0))  # log 1 = 0: 0·log 0 counts 0
+    logs *= p
+    return np.asarray(-logs.sum(axis=axis), dtype=np.float64)
 
 
 def _binary_entropy(p: FloatArray) -> FloatArray:
+    """Elementwise, in bits; 0 at 0 and 1. Call it where NumPy's divide and invalid warnings
+    are off (``np.errstate``): 0·log 0 is computed as NaN, then set to 0."""
     p = np.clip(p, 0.0, 1.0)
     q = 1.0 - p
-    with np.errstate(divide="ignore", invalid="ignore"):
-        h = -(p * np.log2(p) + q * np.log2(q))
-    return np.asarray(np.nan_to_num(h, nan=0.0), dtype=np.float64)  # 0·log 0 = 0
+    h = -(p * np.log2(p) + q * np.log2(q))
+    # p·log p is finite for p > 0, so NaN is the only value to mend
+    return np.asarray(np.where(np.isnan(h), 0.0, h), dtype=np.float64)
 
 
 def candidates(bank: QuestionBank, answers: Answers, asker: Asker) -> BoolArray:

@@ -1,10 +1,11 @@
 """The fast paths of next questions give bit for bit what the plain code gives.
 
-The red-flag rules as one circuit (`hipdx.interview.circuit`) against `rule_probability` and
-`evaluate` one rule at a time, on random rules of every kind (at least k of, absent, nested);
-the vectorised screening against `screening_gains` on the packaged knowledge base, with random
-answers, posteriors, open questions and subsets of red flags; and one interview step holding
-the same suggestions as the plain ranking. No timing is asserted here (bench/bench_questions.py).
+The red-flag rules as one circuit (`hipdx.interview.circuit`) against `rule_probability`,
+`evaluate` and `can_fire` one rule at a time, on random rules of every kind (at least k of,
+absent, nested); the vectorised screening against `screening_gains` on the packaged knowledge
+base, with random answers, posteriors, open questions and subsets of red flags; and one
+interview step holding the same suggestions as the plain ranking. No timing is asserted here
+(bench/bench_questions.py times it).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from hipdx.inference.case import case_from
 from hipdx.inference.snapshot import Patient, take_snapshot
 from hipdx.interview.circuit import rule_circuit
 from hipdx.interview.gains import rank_questions
+from hipdx.interview.safety import can_fire
 from hipdx.interview.screening import all_screening_gains, rule_probability, screening_gains
 from hipdx.interview.step import settled_by_derived
 from hipdx.kb.rules import evaluate
@@ -65,6 +67,8 @@ def test_the_circuit_computes_each_rule_as_rule_probability_and_evaluate_do(
     cells = circuit.probabilities(present)
     known = rng.integers(0, 3, size=len(circuit.findings))  # 0 unknown, 1 present, 2 absent
     decided = circuit.decided(known == 1, known == 2)
+    askable = rng.random(len(circuit.findings)) < 0.5
+    fireable = circuit.can_fire(known == 1, known == 2, askable)
     for flag, rule in enumerate(rules):
         values = {}
         for f, i in circuit.position.items():
@@ -77,6 +81,8 @@ def test_the_circuit_computes_each_rule_as_rule_probability_and_evaluate_do(
         assert cells[root : root + 1 + scenarios[flag]].tobytes() == expected.tobytes()
         state = {f: [None, True, False][known[i]] for f, i in circuit.position.items()}
         assert decided[flag] == (evaluate(rule, state.get) is not None)
+        asked = {f for f, i in circuit.position.items() if askable[i]}
+        assert fireable[flag] == can_fire(rule, state.get, asked)
 
 
 def test_the_vectorised_screening_is_the_plain_one_bit_for_bit() -> None:

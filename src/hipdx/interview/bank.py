@@ -57,8 +57,8 @@ class Question:
 
 @dataclass(frozen=True)
 class AnswerBlock:
-    """The questions with the same number of answers, as arrays without the padding answers
-    (most questions are yes / no: a third of the padded width)."""
+    """Questions as arrays without most of the padding answers: the yes / no questions (most
+    of them: a third of the padded width), and the others at the padded width."""
 
     questions: npt.NDArray[np.intp]  # (questions,): their indices in the bank, ascending
     likelihood: FloatArray  # (conditions + 1, questions, answers): the likelihood ratios
@@ -68,8 +68,9 @@ class AnswerBlock:
 def answer_blocks(
     questions: tuple[Question, ...], log_lr: FloatArray, answer_probability: FloatArray
 ) -> tuple[AnswerBlock, ...]:
-    """The bank's questions by number of answers, fewest first."""
-    widths = np.array([len(q.answers) for q in questions], dtype=np.intp)
+    """The bank's yes / no questions, then the others (none of either: no block)."""
+    padded = log_lr.shape[2]
+    widths = np.array([2 if len(q.answers) == 2 else padded for q in questions], dtype=np.intp)
     ratios = np.exp(log_lr)
     blocks = []
     for width in sorted(set(widths.tolist())):
@@ -101,6 +102,9 @@ class QuestionBank:
     screens: dict[str, FlagScreen] = field(init=False, repr=False, compare=False)
     #: every red flag's screening at once (`hipdx.interview.screening.ScreeningPlan`)
     screening: ScreeningPlan = field(init=False, repr=False, compare=False)
+    #: (questions, answers): which answers are real, not padding; every finding a question sets
+    real_answers: BoolArray = field(init=False, repr=False, compare=False)
+    findings: frozenset[str] = field(init=False, repr=False, compare=False)
     #: per question id, its index; per finding, the questions whose answers set it
     positions: dict[str, int] = field(init=False, repr=False, compare=False)
     asking: dict[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
@@ -114,6 +118,10 @@ class QuestionBank:
         width = self.answer_probability.shape[2]
         plan = screening_plan(self.red_flags, screens, findings, width)
         object.__setattr__(self, "screening", plan)
+        object.__setattr__(self, "real_answers", self.answer_probability.max(axis=1) > 0)
+        object.__setattr__(
+            self, "findings", frozenset(f for q in self.questions for f in q.findings)
+        )
         object.__setattr__(self, "positions", {q.id: i for i, q in enumerate(self.questions)})
         asking: dict[str, list[int]] = {}
         for index, question in enumerate(self.questions):

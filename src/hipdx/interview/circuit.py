@@ -87,13 +87,27 @@ class RuleCircuit:
     def decided(self, present: BoolArray, absent: BoolArray) -> BoolArray:
         """Per flag: whether its rule is decided (`hipdx.kb.rules.evaluate` is not None) by
         the findings known ``present`` and ``absent``."""
+        holds, fails = self.logic_values(present, absent)
+        return holds | fails
+
+    def can_fire(self, present: BoolArray, absent: BoolArray, askable: BoolArray) -> BoolArray:
+        """Per flag: whether answers to the ``askable`` findings could still make its rule
+        hold (`hipdx.interview.safety.can_fire`): an askable unknown finding may turn out
+        either way."""
+        unknown = askable & ~present & ~absent
+        holds, _ = self.logic_values(present | unknown, absent | unknown)
+        return holds
+
+    def logic_values(self, holds: BoolArray, fails: BoolArray) -> tuple[BoolArray, BoolArray]:
+        """Per flag: whether its rule holds, and whether it fails, in `evaluate`'s
+        three-valued logic, from the findings that hold and those that fail."""
         layout = self.logic
         true, false = np.zeros(layout.size, dtype=bool), np.zeros(layout.size, dtype=bool)
-        true[layout.leaves] = present[layout.leaf_findings]
-        false[layout.leaves] = absent[layout.leaf_findings]
+        true[layout.leaves] = holds[layout.leaf_findings]
+        false[layout.leaves] = fails[layout.leaf_findings]
         for gate in layout.gates:
             true[gate.outputs], false[gate.outputs] = _logic_gate(gate, true, false)
-        return np.asarray(true[layout.roots] | false[layout.roots], dtype=np.bool_)
+        return true[layout.roots], false[layout.roots]
 
 
 def rule_circuit(

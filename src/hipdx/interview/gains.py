@@ -205,11 +205,16 @@ def with_screening(
     answers: Answers,
     open_: BoolArray,
     flags: tuple[RedFlag, ...] | None = None,
+    *,
+    undecided: BoolArray | None = None,
 ) -> Gains:
     """``gains`` with the weighted red-flag screening gain (`hipdx.inference.screening`) added,
-    over ``flags`` (by default every red flag; see `triage_raising_flags`)."""
+    over ``flags`` (by default every red flag; see `triage_raising_flags`); ``undecided``, per
+    red flag of the bank, whether the answers leave it undecided, when already known."""
     flags = bank.red_flags if flags is None else flags
-    red_flag = all_screening_gains(bank.screening, flags, answers, gains.answer_probability, open_)
+    red_flag = all_screening_gains(
+        bank.screening, flags, answers, gains.answer_probability, open_, undecided=undecided
+    )
     score = gains.score + bank.policy.red_flag_weight.value * red_flag
     return replace(gains, score=score, red_flag=red_flag)
 

@@ -191,6 +191,14 @@ class ScreeningPlan:
     pair_flag: Index  # (pairs,)
     pair_question: Index  # (pairs,)
     pair_scenarios: Index  # (pairs, answers): positions in ``roots``, len(roots) for padding
+    asks: tuple[Index, Index]  # every (circuit finding, question setting it)
+
+    def askable(self, open_questions: BoolArray) -> BoolArray:
+        """Per finding of the circuit: whether an open question asks it."""
+        findings, questions = self.asks
+        askable = np.zeros(len(self.circuit.findings), dtype=bool)
+        askable[findings[open_questions[questions]]] = True
+        return askable
 
 
 def screening_plan(
@@ -232,6 +240,22 @@ def screening_plan(
         pair_flag=np.array(pair_flag, dtype=np.intp),
         pair_question=np.array(pair_question, dtype=np.intp),
         pair_scenarios=np.array(pair_scenarios, dtype=np.intp).reshape(-1, width),
+        asks=_asks(circuit.position, question_findings),
+    )
+
+
+def _asks(
+    position: dict[str, int], question_findings: list[tuple[str, ...]]
+) -> tuple[Index, Index]:
+    pairs = [
+        (position[f], index)
+        for index, findings in enumerate(question_findings)
+        for f in findings
+        if f in position
+    ]
+    return (
+        np.array([f for f, _ in pairs], dtype=np.intp),
+        np.array([q for _, q in pairs], dtype=np.intp),
     )
 
 
@@ -253,13 +277,17 @@ def all_screening_gains(
     answers: Answers,
     answer_probability: FloatArray,
     open_questions: BoolArray,
+    *,
+    undecided: BoolArray | None = None,
 ) -> FloatArray:
     """`screening_gains` of every question at once, bit for bit the same: the rules evaluated
     on every scenario in one pass of the circuit, the entropies and their expectations as
-    array operations, added per question in the order of ``red_flags``."""
+    array operations, added per question in the order of ``red_flags``. ``undecided``: per
+    red flag of the plan, whether the answers leave it undecided (computed when not given)."""
     circuit = plan.circuit
-    known_present, known_absent = _known(circuit, answers)
-    undecided = ~circuit.decided(known_present, known_absent)
+    known_present, known_absent = known_findings(circuit, answers)
+    if undecided is None:
+        undecided = ~circuit.decided(known_present, known_absent)
     present = np.where(plan.question >= 0, answer_probability[plan.question, plan.answer], 0.0)
     present[known_present], present[known_absent] = 1.0, 0.0
     entropy = np.append(binary_entropies(circuit.probabilities(present)[plan.roots]), 0.0)
@@ -278,7 +306,7 @@ def all_screening_gains(
     return gains
 
 
-def _known(circuit: RuleCircuit, answers: Answers) -> tuple[BoolArray, BoolArray]:
+def known_findings(circuit: RuleCircuit, answers: Answers) -> tuple[BoolArray, BoolArray]:
     """Per finding of the circuit: answered present, answered absent."""
     present = np.zeros(len(circuit.findings), dtype=bool)
     absent = np.zeros(len(circuit.findings), dtype=bool)

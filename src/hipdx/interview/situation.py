@@ -15,10 +15,12 @@ from hipdx.interview.gains import (
     Suggestion,
     best_questions,
     candidates,
-    question_gains,
+    expected_gains,
     suggestion,
     triage_raising_flags,
+    with_screening,
 )
+from hipdx.interview.screening import known_findings
 from hipdx.kb.compiled import BoolArray, CompiledKB, FloatArray
 from hipdx.kb.schema import RedFlag
 
@@ -52,11 +54,32 @@ class Situation:
         return triage_raising_flags(self.bank, self.probabilities, self.level)
 
     @cached_property
+    def expected(self) -> Gains:
+        """Every question's gains from this posterior, without red-flag screening."""
+        return expected_gains(self.bank, self.probabilities)
+
+    @cached_property
     def gains(self) -> Gains:
-        """Every question's gains from this posterior, screening ``flags`` (`question_gains`)."""
-        return question_gains(
-            self.bank, self.answers, self.probabilities, self.open_questions, self.level
+        """Every question's gains from this posterior, screening ``flags`` (`with_screening`)."""
+        return with_screening(
+            self.bank,
+            self.expected,
+            self.answers,
+            self.open_questions,
+            self.flags,
+            undecided=self.undecided,
         )
+
+    @cached_property
+    def known(self) -> tuple[BoolArray, BoolArray]:
+        """Per finding of the red-flag rules (`RuleCircuit.findings`): answered present,
+        answered absent."""
+        return known_findings(self.bank.screening.circuit, self.answers)
+
+    @cached_property
+    def undecided(self) -> BoolArray:
+        """Per red flag of the bank: whether the answers leave its rule undecided."""
+        return ~self.bank.screening.circuit.decided(*self.known)
 
     def suggestion(self, index: int) -> Suggestion:
         """Question ``index`` with its reasons, built once."""

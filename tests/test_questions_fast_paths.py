@@ -23,6 +23,7 @@ from hipdx.inference.case import case_from
 from hipdx.inference.snapshot import Patient, take_snapshot
 from hipdx.interview.circuit import rule_circuit
 from hipdx.interview.gains import rank_questions
+from hipdx.interview.relevance import denied_region_findings
 from hipdx.interview.safety import can_fire
 from hipdx.interview.screening import all_screening_gains, rule_probability, screening_gains
 from hipdx.interview.step import settled_by_derived
@@ -131,3 +132,23 @@ def test_a_step_suggests_what_the_plain_ranking_suggests(asker: Asker) -> None:
         level=snapshot.triage.level,
     )
     assert step_questions == plain
+
+
+def test_the_findings_not_asked_are_those_settled_by_a_derived_answer_or_a_denied_region() -> None:
+    engine = hipdx.default_engine()
+    kb = engine.knowledge
+    regions = sorted({r for f in kb.knowledge.findings for r in f.regions})
+    others = [f.id for f in kb.knowledge.findings if f.id not in regions]
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        denied = [r for r in regions if rng.random() < 0.6]
+        chosen = rng.choice(len(others), size=int(rng.integers(0, 40)), replace=False)
+        half = len(chosen) // 2
+        answers = Answers(
+            frozenset(others[i] for i in chosen[:half]),
+            frozenset([*denied, *(others[i] for i in chosen[half:])]),
+            {},
+            frozenset(),
+        )
+        expected = settled_by_derived(kb, answers) | denied_region_findings(kb, answers)
+        assert engine.question_bank.not_asked.findings(answers) == expected

@@ -30,6 +30,7 @@ import numpy.typing as npt
 
 from hipdx._types import Asker, TriageLevel
 from hipdx.exceptions import KnowledgeBaseError
+from hipdx.interview.relevance import NotAsked, not_asked
 from hipdx.interview.screening import FlagScreen, ScreeningPlan, flag_screen, screening_plan
 from hipdx.kb.compiled import BoolArray, CompiledKB, FloatArray
 from hipdx.kb.rules import rule_findings
@@ -84,6 +85,27 @@ def answer_blocks(
 
 
 @dataclass(frozen=True)
+class FlagArrays:
+    """The red flags as arrays: per flag, its level's rank, and the conditions it suggests
+    (``checked``: it suggests some, all of them conditions of the bank)."""
+
+    rank: npt.NDArray[np.int64]  # (flags,)
+    suggests: BoolArray  # (flags, conditions)
+    checked: BoolArray  # (flags,)
+
+
+def flag_arrays(red_flags: tuple[RedFlag, ...], condition_ids: tuple[str, ...]) -> FlagArrays:
+    position = {c: i for i, c in enumerate(condition_ids)}
+    suggests = np.zeros((len(red_flags), len(condition_ids)), dtype=bool)
+    checked = np.zeros(len(red_flags), dtype=bool)
+    for index, flag in enumerate(red_flags):
+        suggests[index, [position[c] for c in flag.suggests if c in position]] = True
+        checked[index] = bool(flag.suggests) and all(c in position for c in flag.suggests)
+    rank = np.array([flag.level.rank for flag in red_flags], dtype=np.int64)
+    return FlagArrays(rank, suggests, checked)
+
+
+@dataclass(frozen=True)
 class QuestionBank:
     """Every question of a knowledge base as arrays, built once per knowledge base."""
 
@@ -96,12 +118,16 @@ class QuestionBank:
     condition_ids: tuple[str, ...]
     policy: InterviewPolicy
     red_flags: tuple[RedFlag, ...] = ()
+    #: the findings not to ask whatever their scores (`hipdx.interview.relevance.NotAsked`)
+    not_asked: NotAsked = field(default_factory=NotAsked)
     #: exp(log_lr), the likelihood ratios themselves, by number of answers (`AnswerBlock`)
     blocks: tuple[AnswerBlock, ...] = field(init=False, repr=False, compare=False)
     #: per red flag id: what screening it needs (`hipdx.interview.screening.FlagScreen`)
     screens: dict[str, FlagScreen] = field(init=False, repr=False, compare=False)
     #: every red flag's screening at once (`hipdx.interview.screening.ScreeningPlan`)
     screening: ScreeningPlan = field(init=False, repr=False, compare=False)
+    #: the red flags' levels and suggested conditions as arrays
+    flag_arrays: FlagArrays = field(init=False, repr=False, compare=False)
     #: (questions, answers): which answers are real, not padding; every finding a question sets
     real_answers: BoolArray = field(init=False, repr=False, compare=False)
     findings: frozenset[str] = field(init=False, repr=False, compare=False)
@@ -118,6 +144,7 @@ class QuestionBank:
         width = self.answer_probability.shape[2]
         plan = screening_plan(self.red_flags, screens, findings, width)
         object.__setattr__(self, "screening", plan)
+        object.__setattr__(self, "flag_arrays", flag_arrays(self.red_flags, self.condition_ids))
         object.__setattr__(self, "real_answers", self.answer_probability.max(axis=1) > 0)
         object.__setattr__(
             self, "findings", frozenset(f for q in self.questions for f in q.findings)
@@ -173,6 +200,7 @@ def build_question_bank(kb: CompiledKB, policy: InterviewPolicy | None = None) -
         condition_ids=kb.condition_ids,
         policy=policy,
         red_flags=kb.knowledge.red_flags,
+        not_asked=not_asked(kb),
     )
 
 

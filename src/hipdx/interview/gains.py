@@ -190,13 +190,11 @@ def triage_raising_flags(
     """The red flags whose firing would change what is done: above ``level`` (all when None),
     and not suggesting only conditions this patient cannot have (an ectopic pregnancy in a man:
     probability 0 for the sex or age)."""
-    impossible = {c for c, p in zip(bank.condition_ids, probabilities, strict=False) if p <= 0}
-    return tuple(
-        flag
-        for flag in bank.red_flags
-        if (level is None or flag.level.rank > level.rank)
-        and not (flag.suggests and impossible.issuperset(flag.suggests))
-    )
+    flags = bank.flag_arrays
+    possible = ~(probabilities[: len(bank.condition_ids)] <= 0)
+    raising = flags.rank > (-1 if level is None else level.rank)
+    raising &= ~flags.checked | (flags.suggests & possible).any(axis=1)
+    return tuple(bank.red_flags[i] for i in np.flatnonzero(raising))
 
 
 def with_screening(
@@ -315,24 +313,21 @@ def _outcome(
     bank: QuestionBank, answer: str, probability: float, before: FloatArray, after: FloatArray
 ) -> AnswerOutcome:
     shift = after[:-1] - before[:-1]
-    order = np.argsort(-shift, kind="stable")
+    order = np.argsort(-shift, kind="stable").tolist()
+    shifts, was, now = shift.tolist(), before.tolist(), after.tolist()
 
-    def shifts(indices: list[int]) -> tuple[ConditionShift, ...]:
+    def moved(indices: list[int]) -> tuple[ConditionShift, ...]:
         return tuple(
-            ConditionShift(
-                condition=bank.condition_ids[i],
-                before=float(before[i]),
-                after=float(min(after[i], 1.0)),
-            )
+            ConditionShift(condition=bank.condition_ids[i], before=was[i], after=min(now[i], 1.0))
             for i in indices
         )
 
-    raised = [int(i) for i in order[:_NAMED] if shift[i] > _FLAT]
-    lowered = [int(i) for i in order[::-1][:_NAMED] if shift[i] < -_FLAT]
+    raised = [i for i in order[:_NAMED] if shifts[i] > _FLAT]
+    lowered = [i for i in order[::-1][:_NAMED] if shifts[i] < -_FLAT]
     return AnswerOutcome(
         answer=answer,
         probability=min(probability, 1.0),
-        raises=shifts(raised),
-        lowers=shifts(lowered),
+        raises=moved(raised),
+        lowers=moved(lowered),
         must_not_miss_after=float(min(after[bank.must_not_miss].sum(), 1.0)),
     )

@@ -44,7 +44,7 @@ from hipdx.inference.assessment import FiredRedFlag, Triage, TriageReason, Triag
 from hipdx.inference.snapshot import Patient, take_snapshot
 from hipdx.interview.bank import QuestionBank
 from hipdx.interview.gains import Suggestion
-from hipdx.interview.relevance import caution_questions, denied_region_findings
+from hipdx.interview.relevance import caution_questions
 from hipdx.interview.safety import SafetyHold, safety_hold
 from hipdx.interview.situation import Situation
 from hipdx.interview.triage_value import safety_question, unresolved_bars
@@ -107,7 +107,7 @@ def interview_step(
     k: int = 1,
 ) -> InterviewStep:
     """Where the interview stands after ``asked`` questions, and whether it stops here."""
-    skipped = skipped | settled_by_derived(kb, answers) | denied_region_findings(kb, answers)
+    skipped = skipped | bank.not_asked.findings(answers)
     now_known = take_snapshot(kb, answers, patient)
     posterior, flags, triage = now_known.posterior, now_known.red_flags, now_known.triage
     probabilities = posterior.probabilities

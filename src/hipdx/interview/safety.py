@@ -102,24 +102,30 @@ def _holding_red_flags(situation: Situation, probable: BoolArray) -> list[RedFla
 
 
 def _predicted(situation: Situation) -> tuple[dict[str, float], dict[str, float]]:
-    """P(present) and P(established absent) of every finding if every open question were asked:
-    1 / 0 for what is answered, the predicted answer for an open question, 0 / 0 otherwise."""
-    bank, answers = situation.bank, situation.answers
-    chances = situation.expected.answer_probability.tolist()
-    present = dict.fromkeys(answers.present, 1.0) | dict.fromkeys(answers.absent, 0.0)
-    absent = {f: 1.0 - p for f, p in present.items()}
-    for index in np.flatnonzero(situation.open_questions).tolist():
-        findings = bank.questions[index].findings
-        chance = (
-            {findings[0]: chances[index][0]}
-            if len(findings) == 1
-            else dict(zip(findings, chances[index], strict=False))
-        )
-        for finding, p in chance.items():
-            present.setdefault(finding, p)
-            absent.setdefault(finding, 1.0 - p)
-    unasked = bank.findings - present.keys()
-    return present | dict.fromkeys(unasked, 0.0), absent | dict.fromkeys(unasked, 0.0)
+    """P(present) and P(established absent) of every finding a red-flag rule mentions if every
+    open question were asked: 1 / 0 for what is answered, the predicted answer for an open
+    question, 0 / 0 for a finding of a question not open; a finding no question asks is
+    missing (so a rule reads it as present 0)."""
+    plan, bank = situation.bank.screening, situation.bank
+    predicted = plan.predicted(situation.expected.answer_probability, situation.open_questions)
+    present_known, absent_known = situation.known
+    present: dict[str, float] = {}
+    absent: dict[str, float] = {}
+    for finding, p, yes, no in zip(
+        plan.circuit.findings,
+        predicted.tolist(),
+        present_known.tolist(),
+        absent_known.tolist(),
+        strict=True,
+    ):
+        if yes or no:
+            present[finding] = 1.0 if yes else 0.0
+            absent[finding] = 1.0 - present[finding]
+        elif p == p:  # not NaN: an open question asks it
+            present[finding], absent[finding] = p, 1.0 - p
+        elif finding in bank.findings:
+            present[finding], absent[finding] = 0.0, 0.0
+    return present, absent
 
 
 def can_fire(rule: Rule, known: Lookup, askable: set[str]) -> bool:

@@ -191,14 +191,24 @@ class ScreeningPlan:
     pair_flag: Index  # (pairs,)
     pair_question: Index  # (pairs,)
     pair_scenarios: Index  # (pairs, answers): positions in ``roots``, len(roots) for padding
-    asks: tuple[Index, Index]  # every (circuit finding, question setting it)
+    asks: tuple[Index, Index, Index]  # every (circuit finding, question, answer setting it)
 
     def askable(self, open_questions: BoolArray) -> BoolArray:
         """Per finding of the circuit: whether an open question asks it."""
-        findings, questions = self.asks
+        findings, questions, _ = self.asks
         askable = np.zeros(len(self.circuit.findings), dtype=bool)
         askable[findings[open_questions[questions]]] = True
         return askable
+
+    def predicted(self, answer_probability: FloatArray, open_questions: BoolArray) -> FloatArray:
+        """Per finding of the circuit: P(present) predicted by the first open question that
+        asks it (NaN where none does)."""
+        findings, questions, answers = self.asks
+        open_ = open_questions[questions]
+        found, first = np.unique(findings[open_], return_index=True)
+        predicted = np.full(len(self.circuit.findings), np.nan)
+        predicted[found] = answer_probability[questions[open_][first], answers[open_][first]]
+        return predicted
 
 
 def screening_plan(
@@ -246,16 +256,19 @@ def screening_plan(
 
 def _asks(
     position: dict[str, int], question_findings: list[tuple[str, ...]]
-) -> tuple[Index, Index]:
-    pairs = [
-        (position[f], index)
+) -> tuple[Index, Index, Index]:
+    """Every (finding, question, answer that sets it present), questions in order: a yes / no
+    question's "present" is answer 0, a group's member its own answer."""
+    triples = [
+        (position[f], index, answer)
         for index, findings in enumerate(question_findings)
-        for f in findings
+        for answer, f in enumerate(findings)
         if f in position
     ]
     return (
-        np.array([f for f, _ in pairs], dtype=np.intp),
-        np.array([q for _, q in pairs], dtype=np.intp),
+        np.array([f for f, _, _ in triples], dtype=np.intp),
+        np.array([q for _, q, _ in triples], dtype=np.intp),
+        np.array([a for _, _, a in triples], dtype=np.intp),
     )
 
 

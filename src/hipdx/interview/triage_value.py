@@ -32,10 +32,9 @@ from hipdx.interview.gains import (
     Gains,
     Suggestion,
 )
-from hipdx.interview.screening import rule_probability
+from hipdx.interview.screening import known_findings, rule_probability
 from hipdx.interview.situation import Situation
 from hipdx.kb.compiled import BoolArray, CompiledKB, FloatArray
-from hipdx.kb.rules import evaluate, rule_findings
 from hipdx.kb.schema import RedFlag
 
 
@@ -60,22 +59,38 @@ def red_flag_values(
     """Per question: Σ over undecided flags above ``floor`` of the levels the flag adds times
     P(fires, every open question asked) − P(fires, this question never asked)."""
     present, absent = predicted_findings(bank, answers, answer_probability, open_)
+    undecided = _undecided(bank, answers)
     values = np.zeros(len(bank.questions))
     for flag in flags:
         gain = flag.level.rank - floor
-        if gain <= 0 or evaluate(flag.when, answers.known) is not None:
+        if gain <= 0 or not undecided[bank.screening.flags[flag.id]]:
             continue
-        mentioned = set(rule_findings(flag.when))
-        fires = rule_probability(flag.when, present, absent)
+        screen = bank.screens[flag.id]
+        here, there = _local(screen.mentioned, present), _local(screen.mentioned, absent)
+        fires = rule_probability(flag.when, here, there)
         if fires <= 0:
             continue
-        for index in np.flatnonzero(open_):
-            findings = bank.questions[index].findings
-            if mentioned.intersection(findings):
-                unasked = dict.fromkeys(findings, 0.0)
-                without = rule_probability(flag.when, present | unasked, absent | unasked)
-                values[index] += gain * max(fires - without, 0.0)
+        for index in _open_mentioning(screen.questions, open_):
+            unasked = dict.fromkeys(bank.questions[index].findings, 0.0)
+            without = rule_probability(flag.when, here | unasked, there | unasked)
+            values[index] += gain * max(fires - without, 0.0)
     return values
+
+
+def _undecided(bank: QuestionBank, answers: Answers) -> BoolArray:
+    """Per red flag of the bank: whether the answers leave its rule undecided."""
+    circuit = bank.screening.circuit
+    return ~circuit.decided(*known_findings(circuit, answers))
+
+
+def _local(mentioned: tuple[str, ...], values: dict[str, Any]) -> dict[str, Any]:
+    """The entries a rule reads (the findings it mentions)."""
+    return {f: values[f] for f in mentioned if f in values}
+
+
+def _open_mentioning(questions: tuple[int, ...], open_: BoolArray) -> list[int]:
+    """The open ones of a rule's questions (those whose findings it mentions), ascending."""
+    return [index for index in questions if open_[index]]
 
 
 def predicted_findings(
@@ -166,19 +181,19 @@ def needed_values(situation: Situation, gains: Gains, flags: tuple[RedFlag, ...]
     need = kb.urgency_rank[dangerous]
     per_condition = np.moveaxis(bank.answer_probability[:, dangerous, :], 1, 2)  # (q, a, d)
     present, absent = predicted_findings(bank, answers, per_condition, open_)
+    undecided = _undecided(bank, answers)
     values = np.zeros(len(bank.questions))
     for flag in flags:
         gain = np.clip(np.minimum(flag.level.rank, need) - floor, 0, None) * weight
-        if not gain.any() or evaluate(flag.when, answers.known) is not None:
+        if not gain.any() or not undecided[bank.screening.flags[flag.id]]:
             continue
-        mentioned = set(rule_findings(flag.when))
-        fires = rule_probability(flag.when, present, absent)
-        for index in np.flatnonzero(open_):
-            findings = bank.questions[index].findings
-            if mentioned.intersection(findings):
-                unasked = dict.fromkeys(findings, np.zeros(dangerous.size))
-                without = rule_probability(flag.when, present | unasked, absent | unasked)
-                values[index] += float(gain @ np.clip(fires - without, 0.0, None))
+        screen = bank.screens[flag.id]
+        here, there = _local(screen.mentioned, present), _local(screen.mentioned, absent)
+        fires = rule_probability(flag.when, here, there)
+        for index in _open_mentioning(screen.questions, open_):
+            unasked = dict.fromkeys(bank.questions[index].findings, np.zeros(dangerous.size))
+            without = rule_probability(flag.when, here | unasked, there | unasked)
+            values[index] += float(gain @ np.clip(fires - without, 0.0, None))
     by_mass = mass_values(kb, bank, gains, floor, needed=True)
     return np.asarray(np.where(open_, values + by_mass, 0.0), dtype=np.float64)
 

@@ -69,6 +69,8 @@ def test_the_circuit_computes_each_rule_as_rule_probability_and_evaluate_do(
     known = rng.integers(0, 3, size=len(circuit.findings))  # 0 unknown, 1 present, 2 absent
     decided = circuit.decided(known == 1, known == 2)
     askable = rng.random(len(circuit.findings)) < 0.5
+    absent = np.where(rng.random(len(circuit.findings)) < 0.5, 1.0 - present, 0.0)
+    predicted = circuit.rule_probabilities(present, absent)
     fireable = circuit.can_fire(known == 1, known == 2, askable)
     for flag, rule in enumerate(rules):
         values = {}
@@ -83,6 +85,9 @@ def test_the_circuit_computes_each_rule_as_rule_probability_and_evaluate_do(
         state = {f: [None, True, False][known[i]] for f, i in circuit.position.items()}
         assert decided[flag] == (evaluate(rule, state.get) is not None)
         asked = {f for f, i in circuit.position.items() if askable[i]}
+        now = {f: present[i] for f, i in circuit.position.items()}
+        not_there = {f: absent[i] for f, i in circuit.position.items()}
+        assert predicted[flag] == rule_probability(rule, now, not_there)
         assert fireable[flag] == can_fire(rule, state.get, asked)
 
 

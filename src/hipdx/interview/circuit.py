@@ -45,6 +45,7 @@ class _Gate:
     inputs: tuple[Index, ...]
     outputs: Index
     at_least: int = 0
+    findings: Index | None = None  # an "absent" gate: per output cell, its finding
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,16 @@ class RuleCircuit:
         for gate in layout.gates:
             cells[gate.outputs] = _probability_gate(gate, cells)
         return cells
+
+    def rule_probabilities(self, present: FloatArray, absent: FloatArray) -> FloatArray:
+        """Per flag: P(its rule holds) as `rule_probability` computes it with ``absent`` given:
+        ``present`` and ``absent`` give, per finding, P(present) and P(established absent)."""
+        layout = self.logic
+        cells = np.empty(layout.size)
+        cells[layout.leaves] = present[layout.leaf_findings]
+        for gate in layout.gates:
+            cells[gate.outputs] = _probability_gate(gate, cells, absent)
+        return cells[layout.roots]
 
     def decided(self, present: BoolArray, absent: BoolArray) -> BoolArray:
         """Per flag: whether its rule is decided (`hipdx.kb.rules.evaluate` is not None) by
@@ -180,7 +191,7 @@ def _layout(
             key = (heights[index], node.kind, node.at_least if node.kind == "at_least" else 0)
             groups.setdefault(key, []).append(index)
     gates = tuple(
-        _gate(kind, members, nodes, offsets, widths, pad, at_least)
+        _gate(kind, members, nodes, offsets, widths, pad, at_least, position)
         for (_, kind, at_least), members in sorted(groups.items(), key=lambda item: item[0][0])
     )
     leaves = [i for i, n in enumerate(nodes) if n.kind == "leaf"]
@@ -204,6 +215,7 @@ def _gate(
     widths: Index,
     pad: int,
     at_least: int,
+    position: dict[str, int],
 ) -> _Gate:
     slots = max(len(nodes[m].children) for m in members)
     inputs = []
@@ -215,7 +227,11 @@ def _gate(
             for m in members
         ]
         inputs.append(concatenated(cells))
-    return _Gate(kind, tuple(inputs), _cells(members, offsets, widths), at_least)
+    findings = None
+    if kind == "absent":
+        child = [position[nodes[nodes[m].children[0]].finding] for m in members]
+        findings = np.repeat(np.array(child, dtype=np.intp), widths[members])
+    return _Gate(kind, tuple(inputs), _cells(members, offsets, widths), at_least, findings)
 
 
 def _cells(members: list[int], offsets: Index, widths: Index) -> Index:
@@ -229,10 +245,15 @@ def concatenated(parts: Sequence[Index]) -> Index:
     return np.asarray(np.concatenate(parts), dtype=np.intp)
 
 
-def _probability_gate(gate: _Gate, cells: FloatArray) -> FloatArray:
-    """`rule_probability` of each node of the gate, element by element the same arithmetic."""
+def _probability_gate(
+    gate: _Gate, cells: FloatArray, absent: FloatArray | None = None
+) -> FloatArray:
+    """`rule_probability` of each node of the gate, element by element the same arithmetic
+    (``absent``: P(established absent) per finding, where it is not 1 - present)."""
     first, rest = gate.inputs[0], gate.inputs[1:]
     if gate.kind == "absent":
+        if absent is not None and gate.findings is not None:
+            return absent[gate.findings]
         return 1.0 - cells[first]
     if gate.kind == "all":  # math.prod of the parts
         cells[-1] = 1.0

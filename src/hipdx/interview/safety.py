@@ -27,10 +27,9 @@ from pydantic import BaseModel, ConfigDict
 from hipdx._types import TriageLevel
 from hipdx.interview.bank import QuestionBank
 from hipdx.interview.gains import Gains
-from hipdx.interview.screening import rule_probability
 from hipdx.interview.situation import Situation
 from hipdx.kb.compiled import BoolArray, CompiledKB, FloatArray
-from hipdx.kb.rules import Lookup, rule_findings
+from hipdx.kb.rules import Lookup
 from hipdx.kb.schema import Absent, AllOf, AnyOf, RedFlag, Rule
 
 
@@ -53,7 +52,7 @@ def safety_hold(situation: Situation) -> SafetyHold | None:
     open_ = situation.open_questions
     probable = _probable_dangerous(kb, bank, probabilities)
     flags = _holding_red_flags(situation, probable)
-    needed = {f for flag in flags for f in rule_findings(flag.when)}
+    needed = {f for flag in flags for f in bank.screens[flag.id].mentioned}
     raising = open_ & bank.asking_about(needed)
     if probable.any():
         raising |= open_ & _threshold_raisers(kb, bank, situation.expected, level)
@@ -89,42 +88,27 @@ def _holding_red_flags(situation: Situation, probable: BoolArray) -> list[RedFla
     flags = [flag for flag in situation.flags if fireable[plan.flags[flag.id]]]
     probable_ids = {situation.kb.condition_ids[i] for i in np.flatnonzero(probable)}
     floor = bank.policy.triage_rise_probability.value
-    holding, predicted = [], None
-    for flag in flags:
-        if probable_ids.intersection(flag.suggests):
-            holding.append(flag)
-            continue
-        if predicted is None:
-            predicted = _predicted(situation)
-        if rule_probability(flag.when, *predicted) >= floor:
-            holding.append(flag)
-    return holding
+    unsure = [flag for flag in flags if not probable_ids.intersection(flag.suggests)]
+    fires = plan.circuit.rule_probabilities(*_predicted(situation)) if unsure else None
+    return [
+        flag
+        for flag in flags
+        if probable_ids.intersection(flag.suggests)
+        or (fires is not None and fires[plan.flags[flag.id]] >= floor)
+    ]
 
 
-def _predicted(situation: Situation) -> tuple[dict[str, float], dict[str, float]]:
-    """P(present) and P(established absent) of every finding a red-flag rule mentions if every
-    open question were asked: 1 / 0 for what is answered, the predicted answer for an open
-    question, 0 / 0 for a finding of a question not open; a finding no question asks is
-    missing (so a rule reads it as present 0)."""
-    plan, bank = situation.bank.screening, situation.bank
+def _predicted(situation: Situation) -> tuple[FloatArray, FloatArray]:
+    """P(present) and P(established absent) of every finding of the red-flag rules
+    (`RuleCircuit.findings`) if every open question were asked: 1 / 0 for what is answered,
+    the predicted answer for an open question, 0 / 0 for a finding of a question not open;
+    a finding no question asks is present 0 and absent 1 (as a rule reads a missing one)."""
+    plan = situation.bank.screening
     predicted = plan.predicted(situation.expected.answer_probability, situation.open_questions)
-    present_known, absent_known = situation.known
-    present: dict[str, float] = {}
-    absent: dict[str, float] = {}
-    for finding, p, yes, no in zip(
-        plan.circuit.findings,
-        predicted.tolist(),
-        present_known.tolist(),
-        absent_known.tolist(),
-        strict=True,
-    ):
-        if yes or no:
-            present[finding] = 1.0 if yes else 0.0
-            absent[finding] = 1.0 - present[finding]
-        elif p == p:  # not NaN: an open question asks it
-            present[finding], absent[finding] = p, 1.0 - p
-        elif finding in bank.findings:
-            present[finding], absent[finding] = 0.0, 0.0
+    yes, no = situation.known
+    asked = ~np.isnan(predicted)
+    present = np.where(yes, 1.0, np.where(no | ~asked, 0.0, predicted))
+    absent = np.where(yes | no | asked, 1.0 - present, np.where(plan.question >= 0, 0.0, 1.0))
     return present, absent
 
 

@@ -92,36 +92,57 @@ class Gains:
     def mass_after(self, selected: BoolArray) -> FloatArray:
         """The probability of the ``selected`` classes after each answer, (questions, answers);
         0 for the padding answers."""
-        mass = np.zeros(self.answer_probability.shape)
-        for block, after in zip(self.blocks, self.after, strict=True):
-            mass[block.questions, : after.shape[2]] = after[selected].sum(axis=0)
-        return mass
+        return mass_after(self.blocks, self.after, selected, self.answer_probability.shape)
 
 
-def expected_gains(bank: QuestionBank, probabilities: FloatArray) -> Gains:
-    """Expected gains of every question of ``bank`` from the current posterior (conditions + 1).
+def mass_after(
+    blocks: tuple[AnswerBlock, ...],
+    after: tuple[FloatArray, ...],
+    selected: BoolArray,
+    shape: tuple[int, ...],
+) -> FloatArray:
+    """The probability of the ``selected`` classes after each answer, (questions, answers),
+    from the posteriors after each answer of each block (`posteriors_after`); 0 for padding."""
+    mass = np.zeros(shape)
+    for block, posterior in zip(blocks, after, strict=True):
+        mass[block.questions, : posterior.shape[2]] = posterior[selected].sum(axis=0)
+    return mass
+
+
+def posteriors_after(bank: QuestionBank, probabilities: FloatArray) -> tuple[FloatArray, ...]:
+    """Per block of the bank, the posterior after each answer (conditions + 1, q, a)."""
+    return tuple(_posterior_after(block, probabilities) for block in bank.blocks)
+
+
+def expected_gains(
+    bank: QuestionBank,
+    probabilities: FloatArray,
+    *,
+    after: tuple[FloatArray, ...] | None = None,
+    p_answer: FloatArray | None = None,
+) -> Gains:
+    """Expected gains of every question of ``bank`` from the current posterior (conditions + 1);
+    ``after`` (`posteriors_after`) and ``p_answer`` (`predicted_answers`) when already known.
 
     The posteriors after each answer are computed per `AnswerBlock`, laid out conditions first,
     so that every sum over the conditions adds whole slabs in order; what is summed over the
     answers is then put back in the padded (questions, answers) layout, zero for the padding
     (which has no probability), and summed there."""
-    p_answer = predicted_answers(bank, probabilities)
+    p_answer = predicted_answers(bank, probabilities) if p_answer is None else p_answer
+    after = posteriors_after(bank, probabilities) if after is None else after
     selected = bank.danger_weight > 0
     entropy_after, danger_after = np.zeros(p_answer.shape), np.zeros(p_answer.shape)
     # (questions, dangerous), dangerous conditions outermost in memory as `einsum` lays out the
     # expectation over the padded answers: the product in `_dangerous_gains` then adds in the
     # same order
     expected = np.zeros((len(bank.questions), int(selected.sum())), order="F")
-    afters = []
     with np.errstate(divide="ignore", invalid="ignore"):  # 0·log 0, set to 0 below
-        for block in bank.blocks:
-            after = _posterior_after(block, probabilities)
-            questions, width = block.questions, after.shape[2]
-            entropy_after[questions, :width] = _entropy(after, axis=0)
-            danger_after[questions, :width] = after[bank.must_not_miss].sum(axis=0)
-            dangerous = _binary_entropy(after[selected])  # (dangerous, q, a)
+        for block, posterior in zip(bank.blocks, after, strict=True):
+            questions, width = block.questions, posterior.shape[2]
+            entropy_after[questions, :width] = _entropy(posterior, axis=0)
+            danger_after[questions, :width] = posterior[bank.must_not_miss].sum(axis=0)
+            dangerous = _binary_entropy(posterior[selected])  # (dangerous, q, a)
             expected[questions] = _expected(p_answer[questions], dangerous)
-            afters.append(after)
         danger_now = _binary_entropy(np.array(float(probabilities[bank.must_not_miss].sum())))
         danger_later = _binary_entropy(danger_after)
         before = _binary_entropy(probabilities[selected])  # (dangerous,)
@@ -137,7 +158,7 @@ def expected_gains(bank: QuestionBank, probabilities: FloatArray) -> Gains:
         np.zeros_like(score),
         p_answer,
         bank.blocks,
-        tuple(afters),
+        after,
     )
 
 

@@ -21,12 +21,13 @@ as in `expected_gains`); the hold runs only when the interview would otherwise s
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from hipdx._types import TriageLevel
 from hipdx.interview.bank import QuestionBank
-from hipdx.interview.gains import Gains
 from hipdx.interview.situation import Situation
 from hipdx.kb.compiled import BoolArray, CompiledKB, FloatArray
 from hipdx.kb.rules import Lookup
@@ -55,7 +56,7 @@ def safety_hold(situation: Situation) -> SafetyHold | None:
     needed = {f for flag in flags for f in bank.screens[flag.id].mentioned}
     raising = open_ & bank.asking_about(needed)
     if probable.any():
-        raising |= open_ & _threshold_raisers(kb, bank, situation.expected, level)
+        raising |= open_ & _threshold_raisers(kb, bank, situation.mass_after, level)
     questions = tuple(bank.questions[i].id for i in np.flatnonzero(raising))
     if not questions:
         return None
@@ -104,7 +105,7 @@ def _predicted(situation: Situation) -> tuple[FloatArray, FloatArray]:
     the predicted answer for an open question, 0 / 0 for a finding of a question not open;
     a finding no question asks is present 0 and absent 1 (as a rule reads a missing one)."""
     plan = situation.bank.screening
-    predicted = plan.predicted(situation.expected.answer_probability, situation.open_questions)
+    predicted = plan.predicted(situation.answer_probability, situation.open_questions)
     yes, no = situation.known
     asked = ~np.isnan(predicted)
     present = np.where(yes, 1.0, np.where(no | ~asked, 0.0, predicted))
@@ -129,10 +130,14 @@ def can_fire(rule: Rule, known: Lookup, askable: set[str]) -> bool:
 
 
 def _threshold_raisers(
-    kb: CompiledKB, bank: QuestionBank, gains: Gains, level: TriageLevel
+    kb: CompiledKB,
+    bank: QuestionBank,
+    mass_after: Callable[[BoolArray], FloatArray],
+    level: TriageLevel,
 ) -> BoolArray:
     """Per question: some possible answer lifts an urgent-or-higher must-not-miss mass above a
-    triage threshold of a level above ``level`` (the posteriors after each answer: ``gains``)."""
+    triage threshold of a level above ``level`` (``mass_after``: the mass of some conditions
+    after each answer, `Situation.mass_after`)."""
     assert kb.knowledge.triage is not None
     raising = np.zeros(len(bank.questions), dtype=bool)
     thresholds = [
@@ -142,6 +147,6 @@ def _threshold_raisers(
     ]
     for t in thresholds:
         selected = np.append(kb.must_not_miss & (kb.urgency_rank >= t.level.rank), False)
-        mass = gains.mass_after(selected)
+        mass = mass_after(selected)
         raising |= ((mass >= t.mass) & bank.real_answers).any(axis=1)
     return raising

@@ -16,6 +16,9 @@ from hipdx.interview.gains import (
     best_questions,
     candidates,
     expected_gains,
+    mass_after,
+    posteriors_after,
+    predicted_answers,
     suggestion,
     triage_raising_flags,
     with_screening,
@@ -56,7 +59,32 @@ class Situation:
     @cached_property
     def expected(self) -> Gains:
         """Every question's gains from this posterior, without red-flag screening."""
-        return expected_gains(self.bank, self.probabilities)
+        known = self.__dict__  # what the safety hold may have computed already
+        return expected_gains(
+            self.bank,
+            self.probabilities,
+            after=known.get("after"),
+            p_answer=known.get("answer_probability"),
+        )
+
+    @cached_property
+    def answer_probability(self) -> FloatArray:
+        """P(answer) of every question, (questions, answers) (`predicted_answers`)."""
+        if "expected" in self.__dict__:
+            return self.expected.answer_probability
+        return predicted_answers(self.bank, self.probabilities)
+
+    @cached_property
+    def after(self) -> tuple[FloatArray, ...]:
+        """The posterior after each answer, per block of the bank (`posteriors_after`)."""
+        if "expected" in self.__dict__:
+            return self.expected.after
+        return posteriors_after(self.bank, self.probabilities)
+
+    def mass_after(self, selected: BoolArray) -> FloatArray:
+        """The probability of the ``selected`` classes after each answer (`mass_after`)."""
+        shape = self.answer_probability.shape
+        return mass_after(self.bank.blocks, self.after, selected, shape)
 
     @cached_property
     def gains(self) -> Gains:

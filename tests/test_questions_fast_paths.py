@@ -25,7 +25,8 @@ from hipdx.interview.circuit import rule_circuit
 from hipdx.interview.gains import rank_questions
 from hipdx.interview.relevance import denied_region_findings
 from hipdx.interview.safety import can_fire
-from hipdx.interview.screening import all_screening_gains, rule_probability, screening_gains
+from hipdx.interview.screening import rule_probability, screening_gains
+from hipdx.interview.screening_plan import all_screening_gains
 from hipdx.interview.step import settled_by_derived
 from hipdx.kb.rules import evaluate
 from hipdx.kb.schema import Absent, AllOf, AnyOf, AtLeast, Rule

@@ -31,7 +31,8 @@ import numpy.typing as npt
 from hipdx._types import Asker, TriageLevel
 from hipdx.exceptions import KnowledgeBaseError
 from hipdx.interview.relevance import NotAsked, not_asked
-from hipdx.interview.screening import FlagScreen, ScreeningPlan, flag_screen, screening_plan
+from hipdx.interview.screening import FlagScreen, flag_screen
+from hipdx.interview.screening_plan import ScreeningPlan, screening_plan
 from hipdx.kb.compiled import BoolArray, CompiledKB, FloatArray
 from hipdx.kb.rules import rule_findings
 from hipdx.kb.schema import InterviewPolicy, RedFlag

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from hipdx._types import Asker, TriageLevel
 from hipdx.inference.answers import Answers
 from hipdx.interview.bank import AnswerBlock, QuestionBank, QuestionKind
-from hipdx.interview.screening import all_screening_gains
+from hipdx.interview.screening_plan import all_screening_gains
 from hipdx.kb.compiled import BoolArray, FloatArray
 from hipdx.kb.schema import RedFlag
 

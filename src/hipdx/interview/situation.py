@@ -23,7 +23,7 @@ from hipdx.interview.gains import (
     triage_raising_flags,
     with_screening,
 )
-from hipdx.interview.screening import known_findings
+from hipdx.interview.screening_plan import known_findings
 from hipdx.kb.compiled import BoolArray, CompiledKB, FloatArray
 from hipdx.kb.schema import RedFlag
 

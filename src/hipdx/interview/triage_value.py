@@ -32,7 +32,8 @@ from hipdx.interview.gains import (
     Gains,
     Suggestion,
 )
-from hipdx.interview.screening import known_findings, rule_probability
+from hipdx.interview.screening import rule_probability
+from hipdx.interview.screening_plan import known_findings
 from hipdx.interview.situation import Situation
 from hipdx.kb.compiled import BoolArray, CompiledKB, FloatArray
 from hipdx.kb.schema import RedFlag

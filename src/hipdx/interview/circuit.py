@@ -13,7 +13,7 @@ of `hipdx.interview.screening.rule_probability` and `hipdx.kb.rules.evaluate`, i
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -72,6 +72,8 @@ class RuleCircuit:
     ones: Index  # scenario-layout leaf cells a scenario sets present
     zeros: Index  # and those it sets absent
     columns: Index  # per flag, 1 + its scenarios
+    nodes: tuple[_Node, ...] = ()  # every node, children first (to build other layouts)
+    rule_roots: tuple[int, ...] = ()  # per flag, its root node
 
     def probabilities(self, present: FloatArray) -> FloatArray:
         """Every cell of the scenario layout: P(node holds), ``present`` giving P(present) of
@@ -149,7 +151,73 @@ def rule_circuit(
         ones=np.array(ones, dtype=np.intp),
         zeros=np.array(zeros, dtype=np.intp),
         columns=columns,
+        nodes=tuple(nodes),
+        rule_roots=tuple(roots),
     )
+
+
+@dataclass(frozen=True)
+class Unasked:
+    """A layout of the circuit for the triage value of a question: per flag, "now" and one
+    column per question its rule mentions, in which that question is never asked (its findings
+    neither present nor absent: 0 and 0)."""
+
+    layout: _Layout
+    zeros: Index  # leaf cells a column leaves unasked
+    absent_zeros: tuple[Index, ...]  # per gate: positions among its outputs a column leaves 0
+
+
+def unasked_layout(circuit: RuleCircuit, questions: Sequence[Sequence[tuple[str, ...]]]) -> Unasked:
+    """The `Unasked` layout; ``questions``: per flag, the findings of each question it
+    mentions, in order."""
+    nodes, position = list(circuit.nodes), circuit.position
+    columns = np.array([1 + len(q) for q in questions], dtype=np.intp)
+    layout = _layout(nodes, list(circuit.rule_roots), columns, position)
+    unasked = [
+        {f: [n for n, findings in enumerate(flag) if f in findings] for f in position}
+        for flag in questions
+    ]
+
+    def cells(node: int, finding: str) -> list[int]:
+        start = int(layout.offsets[node]) + 1  # column 0 is "now"
+        return [start + n for n in unasked[nodes[node].flag][finding]]
+
+    zeros = [c for i, n in enumerate(nodes) if n.kind == "leaf" for c in cells(i, n.finding)]
+    absent_zeros = []
+    for gate in layout.gates:
+        if gate.kind != "absent":
+            absent_zeros.append(np.zeros(0, dtype=np.intp))
+            continue
+        wanted = set(_absent_cells(nodes, layout, cells))
+        absent_zeros.append(np.flatnonzero(np.isin(gate.outputs, list(wanted))))
+    return Unasked(layout, np.array(zeros, dtype=np.intp), tuple(absent_zeros))
+
+
+def _absent_cells(
+    nodes: list[_Node], layout: _Layout, cells: Callable[[int, str], list[int]]
+) -> list[int]:
+    """The cells of the "absent" nodes that a column leaves unasked."""
+    return [
+        c
+        for i, n in enumerate(nodes)
+        if n.kind == "absent"
+        for c in cells(i, nodes[n.children[0]].finding)
+    ]
+
+
+def unasked_probabilities(unasked: Unasked, present: FloatArray, absent: FloatArray) -> FloatArray:
+    """Every cell of the `Unasked` layout: P(node holds) as `rule_probability` computes it
+    with ``absent`` given; ``present`` and ``absent`` are per finding, and may have a further
+    axis (one value per condition, say), computed element by element."""
+    layout = unasked.layout
+    cells = np.empty((layout.size, *present.shape[1:]))
+    cells[layout.leaves] = present[layout.leaf_findings]
+    cells[unasked.zeros] = 0.0
+    for gate, zeros in zip(layout.gates, unasked.absent_zeros, strict=True):
+        values = _probability_gate(gate, cells, absent)
+        values[zeros] = 0.0
+        cells[gate.outputs] = values
+    return cells
 
 
 #: Per finding of a rule: the scenarios that set it present, and those that set it absent.

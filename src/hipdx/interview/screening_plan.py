@@ -18,7 +18,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from hipdx.inference.answers import Answers
-from hipdx.interview.circuit import Index, RuleCircuit, concatenated, rule_circuit
+from hipdx.interview.circuit import (
+    Index,
+    RuleCircuit,
+    Unasked,
+    concatenated,
+    rule_circuit,
+    unasked_layout,
+)
 from hipdx.interview.screening import FlagScreen
 from hipdx.kb.compiled import BoolArray, FloatArray
 from hipdx.kb.schema import RedFlag
@@ -40,6 +47,7 @@ class ScreeningPlan:
     pair_question: Index  # (pairs,)
     pair_scenarios: Index  # (pairs, answers): positions in ``roots``, len(roots) for padding
     asks: tuple[Index, Index, Index]  # every (circuit finding, question, answer setting it)
+    unasked: Unasked  # per flag, each question it mentions left unasked (triage values)
 
     def askable(self, open_questions: BoolArray) -> BoolArray:
         """Per finding of the circuit: whether an open question asks it."""
@@ -99,6 +107,9 @@ def screening_plan(
         pair_question=np.array(pair_question, dtype=np.intp),
         pair_scenarios=np.array(pair_scenarios, dtype=np.intp).reshape(-1, width),
         asks=_asks(circuit.position, question_findings),
+        unasked=unasked_layout(
+            circuit, [[question_findings[q] for q in screen.questions] for screen in plans]
+        ),
     )
 
 

@@ -28,11 +28,11 @@ import numpy as np
 from hipdx._types import TriageLevel
 from hipdx.inference.answers import Answers
 from hipdx.interview.bank import QuestionBank
+from hipdx.interview.circuit import unasked_probabilities
 from hipdx.interview.gains import (
     Gains,
     Suggestion,
 )
-from hipdx.interview.screening import rule_probability
 from hipdx.interview.screening_plan import known_findings
 from hipdx.interview.situation import Situation
 from hipdx.kb.compiled import BoolArray, CompiledKB, FloatArray
@@ -59,23 +59,43 @@ def red_flag_values(
 ) -> FloatArray:
     """Per question: Σ over undecided flags above ``floor`` of the levels the flag adds times
     P(fires, every open question asked) − P(fires, this question never asked)."""
-    present, absent = predicted_findings(bank, answers, answer_probability, open_)
+    cells = _unasked_cells(bank, answers, answer_probability, open_)
     undecided = _undecided(bank, answers)
     values = np.zeros(len(bank.questions))
     for flag in flags:
         gain = flag.level.rank - floor
         if gain <= 0 or not undecided[bank.screening.flags[flag.id]]:
             continue
-        screen = bank.screens[flag.id]
-        here, there = _local(screen.mentioned, present), _local(screen.mentioned, absent)
-        fires = rule_probability(flag.when, here, there)
+        root, screen = _root(bank, flag), bank.screens[flag.id]
+        fires = float(cells[root])
         if fires <= 0:
             continue
-        for index in _open_mentioning(screen.questions, open_):
-            unasked = dict.fromkeys(bank.questions[index].findings, 0.0)
-            without = rule_probability(flag.when, here | unasked, there | unasked)
+        for n, index in _open_mentioning(screen.questions, open_):
+            without = float(cells[root + 1 + n])  # the rule, question ``index`` never asked
             values[index] += gain * max(fires - without, 0.0)
     return values
+
+
+def _unasked_cells(
+    bank: QuestionBank, answers: Answers, answer_probability: FloatArray, open_: BoolArray
+) -> FloatArray:
+    """The red-flag rules evaluated now and with each question they mention left unasked
+    (`hipdx.interview.circuit.Unasked`), from the findings predicted if every open question
+    were asked (`predicted_findings`), as `rule_probability` reads them."""
+    present, absent = predicted_findings(bank, answers, answer_probability, open_)
+    plan = bank.screening
+    shape = answer_probability.shape[2:]
+    now = np.zeros((len(plan.circuit.findings), *shape))
+    not_there = np.zeros_like(now)
+    for i, finding in enumerate(plan.circuit.findings):
+        now[i] = present.get(finding, 0.0)
+        not_there[i] = absent[finding] if finding in absent else 1.0 - now[i]
+    return unasked_probabilities(plan.unasked, now, not_there)
+
+
+def _root(bank: QuestionBank, flag: RedFlag) -> int:
+    """The first cell of the flag's rule in the `Unasked` layout ("now")."""
+    return int(bank.screening.unasked.layout.roots[bank.screening.flags[flag.id]])
 
 
 def _undecided(bank: QuestionBank, answers: Answers) -> BoolArray:
@@ -84,14 +104,10 @@ def _undecided(bank: QuestionBank, answers: Answers) -> BoolArray:
     return ~circuit.decided(*known_findings(circuit, answers))
 
 
-def _local(mentioned: tuple[str, ...], values: dict[str, Any]) -> dict[str, Any]:
-    """The entries a rule reads (the findings it mentions)."""
-    return {f: values[f] for f in mentioned if f in values}
-
-
-def _open_mentioning(questions: tuple[int, ...], open_: BoolArray) -> list[int]:
-    """The open ones of a rule's questions (those whose findings it mentions), ascending."""
-    return [index for index in questions if open_[index]]
+def _open_mentioning(questions: tuple[int, ...], open_: BoolArray) -> list[tuple[int, int]]:
+    """The open ones of a rule's questions (those whose findings it mentions), ascending, each
+    with its position among them."""
+    return [(n, index) for n, index in enumerate(questions) if open_[index]]
 
 
 def predicted_findings(
@@ -181,19 +197,17 @@ def needed_values(situation: Situation, gains: Gains, flags: tuple[RedFlag, ...]
     weight = probabilities[dangerous]
     need = kb.urgency_rank[dangerous]
     per_condition = np.moveaxis(bank.answer_probability[:, dangerous, :], 1, 2)  # (q, a, d)
-    present, absent = predicted_findings(bank, answers, per_condition, open_)
+    cells = _unasked_cells(bank, answers, per_condition, open_)
     undecided = _undecided(bank, answers)
     values = np.zeros(len(bank.questions))
     for flag in flags:
         gain = np.clip(np.minimum(flag.level.rank, need) - floor, 0, None) * weight
         if not gain.any() or not undecided[bank.screening.flags[flag.id]]:
             continue
-        screen = bank.screens[flag.id]
-        here, there = _local(screen.mentioned, present), _local(screen.mentioned, absent)
-        fires = rule_probability(flag.when, here, there)
-        for index in _open_mentioning(screen.questions, open_):
-            unasked = dict.fromkeys(bank.questions[index].findings, np.zeros(dangerous.size))
-            without = rule_probability(flag.when, here | unasked, there | unasked)
+        root, screen = _root(bank, flag), bank.screens[flag.id]
+        fires = cells[root]
+        for n, index in _open_mentioning(screen.questions, open_):
+            without = cells[root + 1 + n]  # the rule, question ``index`` never asked
             values[index] += float(gain @ np.clip(fires - without, 0.0, None))
     by_mass = mass_values(kb, bank, gains, floor, needed=True)
     return np.asarray(np.where(open_, values + by_mass, 0.0), dtype=np.float64)

@@ -21,7 +21,7 @@ from hipdx.inference.answers import Answers
 from hipdx.inference.assess import answers_of
 from hipdx.inference.case import case_from
 from hipdx.inference.snapshot import Patient, take_snapshot
-from hipdx.interview.circuit import rule_circuit
+from hipdx.interview.circuit import rule_circuit, unasked_layout, unasked_probabilities
 from hipdx.interview.gains import rank_questions
 from hipdx.interview.relevance import denied_region_findings
 from hipdx.interview.safety import can_fire
@@ -90,6 +90,34 @@ def test_the_circuit_computes_each_rule_as_rule_probability_and_evaluate_do(
         not_there = {f: absent[i] for f, i in circuit.position.items()}
         assert predicted[flag] == rule_probability(rule, now, not_there)
         assert fireable[flag] == can_fire(rule, state.get, asked)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rules=st.lists(_rules(), min_size=1, max_size=3), seed=st.integers(0, 2**32 - 1))
+def test_the_unasked_layout_computes_each_rule_with_a_question_never_asked(
+    rules: list[Rule], seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    circuit = rule_circuit(rules, [0] * len(rules), [{} for _ in rules])
+    groups = [FINDINGS[:2], FINDINGS[2:3], FINDINGS[3:]]  # the questions' findings
+    questions = [[g for g in groups if rng.random() < 0.7] for _ in rules]
+    unasked = unasked_layout(circuit, questions)
+    shape = (len(circuit.findings), 3)  # one value per condition
+    present = rng.choice([0.0, 1.0, 0.25, 0.9], size=shape)
+    absent = np.where(rng.random(shape) < 0.5, 1.0 - present, 0.0)
+    cells = unasked_probabilities(unasked, present, absent)
+    now = {f: present[i] for f, i in circuit.position.items()}
+    not_there = {f: absent[i] for f, i in circuit.position.items()}
+    for flag, rule in enumerate(rules):
+        root = unasked.layout.roots[flag]
+        assert (
+            cells[root].tobytes()
+            == np.broadcast_to(rule_probability(rule, now, not_there), (3,)).tobytes()
+        )
+        for n, findings in enumerate(questions[flag]):
+            left = dict.fromkeys(findings, np.zeros(3))
+            expected = rule_probability(rule, now | left, not_there | left)
+            assert cells[root + 1 + n].tobytes() == np.broadcast_to(expected, (3,)).tobytes()
 
 
 def test_the_vectorised_screening_is_the_plain_one_bit_for_bit() -> None:

@@ -1,7 +1,9 @@
 """The adaptive interview: the question bank as arrays (`bank`), expected information gain
-(`gains`), red-flag screening (`screening`), the safety hold (`safety`) and the triage value
-of a question (`triage_value`), one step with its stop rule (`step`), and the UI-free session
-the CLI, the service and the web page drive (`session`).
+(`gains`), red-flag screening (`screening`; every question at once, `screening_plan`, over the
+red-flag rules as one circuit, `circuit`), the safety hold (`safety`) and the triage value
+of a question (`triage_value`), one step with its stop rule (`step`) reading one `Situation`
+that computes what the step needs once, and the UI-free session the CLI, the service and the
+web page drive (`session`).
 """
 
 from __future__ import annotations

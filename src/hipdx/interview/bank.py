@@ -21,6 +21,7 @@ How the questions are scored is `hipdx.interview.gains`. See docs/interview.md.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -29,7 +30,9 @@ import numpy.typing as npt
 
 from hipdx._types import Asker, TriageLevel
 from hipdx.exceptions import KnowledgeBaseError
+from hipdx.interview.relevance import NotAsked, not_asked
 from hipdx.interview.screening import FlagScreen, flag_screen
+from hipdx.interview.screening_plan import ScreeningPlan, screening_plan
 from hipdx.kb.compiled import BoolArray, CompiledKB, FloatArray
 from hipdx.kb.rules import rule_findings
 from hipdx.kb.schema import InterviewPolicy, RedFlag
@@ -55,6 +58,55 @@ class Question:
 
 
 @dataclass(frozen=True)
+class AnswerBlock:
+    """Questions as arrays without most of the padding answers: the yes / no questions (most
+    of them: a third of the padded width), and the others at the padded width."""
+
+    questions: npt.NDArray[np.intp]  # (questions,): their indices in the bank, ascending
+    likelihood: FloatArray  # (conditions + 1, questions, answers): the likelihood ratios
+    answer_probability: FloatArray  # (conditions + 1, questions, answers): P(answer | class)
+
+
+def answer_blocks(
+    questions: tuple[Question, ...], log_lr: FloatArray, answer_probability: FloatArray
+) -> tuple[AnswerBlock, ...]:
+    """The bank's yes / no questions, then the others (none of either: no block)."""
+    padded = log_lr.shape[2]
+    widths = np.array([2 if len(q.answers) == 2 else padded for q in questions], dtype=np.intp)
+    ratios = np.exp(log_lr)
+    blocks = []
+    for width in sorted(set(widths.tolist())):
+        indices = np.flatnonzero(widths == width)
+        likelihood = ratios[indices, :, :width].transpose(1, 0, 2)
+        chances = answer_probability[indices, :, :width].transpose(1, 0, 2)
+        blocks.append(
+            AnswerBlock(indices, np.ascontiguousarray(likelihood), np.ascontiguousarray(chances))
+        )
+    return tuple(blocks)
+
+
+@dataclass(frozen=True)
+class FlagArrays:
+    """The red flags as arrays: per flag, its level's rank, and the conditions it suggests
+    (``checked``: it suggests some, all of them conditions of the bank)."""
+
+    rank: npt.NDArray[np.int64]  # (flags,)
+    suggests: BoolArray  # (flags, conditions)
+    checked: BoolArray  # (flags,)
+
+
+def flag_arrays(red_flags: tuple[RedFlag, ...], condition_ids: tuple[str, ...]) -> FlagArrays:
+    position = {c: i for i, c in enumerate(condition_ids)}
+    suggests = np.zeros((len(red_flags), len(condition_ids)), dtype=bool)
+    checked = np.zeros(len(red_flags), dtype=bool)
+    for index, flag in enumerate(red_flags):
+        suggests[index, [position[c] for c in flag.suggests if c in position]] = True
+        checked[index] = bool(flag.suggests) and all(c in position for c in flag.suggests)
+    rank = np.array([flag.level.rank for flag in red_flags], dtype=np.int64)
+    return FlagArrays(rank, suggests, checked)
+
+
+@dataclass(frozen=True)
 class QuestionBank:
     """Every question of a knowledge base as arrays, built once per knowledge base."""
 
@@ -67,20 +119,58 @@ class QuestionBank:
     condition_ids: tuple[str, ...]
     policy: InterviewPolicy
     red_flags: tuple[RedFlag, ...] = ()
-    #: exp(log_lr), the likelihood ratios themselves, as (conditions + 1, questions, answers)
-    likelihood_by_condition: FloatArray = field(init=False, repr=False, compare=False)
+    #: the findings not to ask whatever their scores (`hipdx.interview.relevance.NotAsked`)
+    not_asked: NotAsked = field(default_factory=NotAsked)
+    #: exp(log_lr), the likelihood ratios themselves, by number of answers (`AnswerBlock`)
+    blocks: tuple[AnswerBlock, ...] = field(init=False, repr=False, compare=False)
     #: per red flag id: what screening it needs (`hipdx.interview.screening.FlagScreen`)
     screens: dict[str, FlagScreen] = field(init=False, repr=False, compare=False)
+    #: every red flag's screening at once (`hipdx.interview.screening.ScreeningPlan`)
+    screening: ScreeningPlan = field(init=False, repr=False, compare=False)
+    #: the red flags' levels and suggested conditions as arrays
+    flag_arrays: FlagArrays = field(init=False, repr=False, compare=False)
+    #: (questions, answers): which answers are real, not padding; every finding a question sets
+    real_answers: BoolArray = field(init=False, repr=False, compare=False)
+    findings: frozenset[str] = field(init=False, repr=False, compare=False)
+    #: per question id, its index; per finding, the questions whose answers set it
+    positions: dict[str, int] = field(init=False, repr=False, compare=False)
+    asking: dict[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        by_condition = np.ascontiguousarray(np.exp(self.log_lr).transpose(1, 0, 2))
-        object.__setattr__(self, "likelihood_by_condition", by_condition)
+        blocks = answer_blocks(self.questions, self.log_lr, self.answer_probability)
+        object.__setattr__(self, "blocks", blocks)
         findings = [q.findings for q in self.questions]
         screens = {flag.id: flag_screen(flag.when, findings) for flag in self.red_flags}
         object.__setattr__(self, "screens", screens)
+        width = self.answer_probability.shape[2]
+        plan = screening_plan(self.red_flags, screens, findings, width)
+        object.__setattr__(self, "screening", plan)
+        object.__setattr__(self, "flag_arrays", flag_arrays(self.red_flags, self.condition_ids))
+        object.__setattr__(self, "real_answers", self.answer_probability.max(axis=1) > 0)
+        object.__setattr__(
+            self, "findings", frozenset(f for q in self.questions for f in q.findings)
+        )
+        object.__setattr__(self, "positions", {q.id: i for i, q in enumerate(self.questions)})
+        asking: dict[str, list[int]] = {}
+        for index, question in enumerate(self.questions):
+            for finding in question.findings:
+                asking.setdefault(finding, []).append(index)
+        object.__setattr__(self, "asking", {f: tuple(i) for f, i in asking.items()})
 
     def index(self, question_id: str) -> int:
         return next(i for i, q in enumerate(self.questions) if q.id == question_id)
+
+    def mask(self, question_ids: Iterable[str]) -> BoolArray:
+        """Per question: whether its id is one of ``question_ids`` (unknown ids are ignored)."""
+        chosen = np.zeros(len(self.questions), dtype=bool)
+        chosen[[self.positions[q] for q in question_ids if q in self.positions]] = True
+        return chosen
+
+    def asking_about(self, findings: Iterable[str]) -> BoolArray:
+        """Per question: whether an answer to it sets one of ``findings``."""
+        chosen = np.zeros(len(self.questions), dtype=bool)
+        chosen[[i for f in findings for i in self.asking.get(f, ())]] = True
+        return chosen
 
 
 def interview_policy(kb: CompiledKB) -> InterviewPolicy:
@@ -111,6 +201,7 @@ def build_question_bank(kb: CompiledKB, policy: InterviewPolicy | None = None) -
         condition_ids=kb.condition_ids,
         policy=policy,
         red_flags=kb.knowledge.red_flags,
+        not_asked=not_asked(kb),
     )
 
 

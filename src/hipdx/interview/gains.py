@@ -20,8 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hipdx._types import Asker, TriageLevel
 from hipdx.inference.answers import Answers
-from hipdx.interview.bank import QuestionBank, QuestionKind
-from hipdx.interview.screening import screening_gains
+from hipdx.interview.bank import AnswerBlock, QuestionBank, QuestionKind
+from hipdx.interview.screening_plan import all_screening_gains
 from hipdx.kb.compiled import BoolArray, FloatArray
 from hipdx.kb.schema import RedFlag
 
@@ -78,47 +78,130 @@ class Gains:
     dangerous: FloatArray  # (questions,): weighted sum over dangerous conditions, each alone
     red_flag: FloatArray  # (questions,): zero unless `with_screening` added it
     answer_probability: FloatArray  # (questions, answers)
-    posterior_after: FloatArray  # (questions, conditions + 1, answers)
+    blocks: tuple[AnswerBlock, ...]  # the bank's questions by number of answers
+    after: tuple[FloatArray, ...]  # per block: the posterior after each answer (c + 1, q, a)
+
+    def posterior_after(self, index: int) -> FloatArray:
+        """The posterior after each answer of question ``index``, (conditions + 1, answers)."""
+        for block, after in zip(self.blocks, self.after, strict=True):
+            position = int(np.searchsorted(block.questions, index))
+            if position < len(block.questions) and block.questions[position] == index:
+                return after[:, position, :]
+        raise IndexError(index)
+
+    def mass_after(self, selected: BoolArray) -> FloatArray:
+        """The probability of the ``selected`` classes after each answer, (questions, answers);
+        0 for the padding answers."""
+        return mass_after(self.blocks, self.after, selected, self.answer_probability.shape)
 
 
-def expected_gains(bank: QuestionBank, probabilities: FloatArray) -> Gains:
-    """Expected gains of every question of ``bank`` from the current posterior (conditions + 1).
-
-    The arrays over questions, conditions and answers are laid out conditions first
-    (`QuestionBank.likelihood_by_condition`), so that every sum over the conditions adds whole
-    slabs in order, as the (questions, conditions, answers) layout adds them one by one."""
-    weights = probabilities[:, None, None] * bank.likelihood_by_condition
-    after = weights / weights.sum(axis=0)  # (conditions + 1, questions, answers)
-    p_answer = np.einsum("c,qca->qa", probabilities, bank.answer_probability)
-    differential = _entropy(probabilities, axis=0) - (p_answer * _entropy(after, axis=0)).sum(1)
-    danger_now = float(probabilities[bank.must_not_miss].sum())
-    danger_after = after[bank.must_not_miss].sum(axis=0)
-    danger = _binary_entropy(np.array(danger_now)) - (p_answer * _binary_entropy(danger_after)).sum(
-        axis=1
-    )
-    dangerous = _dangerous_gains(bank, probabilities, after, p_answer)
-    score = differential + bank.policy.must_not_miss_weight.value * danger + dangerous
-    posterior_after = np.ascontiguousarray(after.transpose(1, 0, 2))
-    return Gains(
-        score, differential, danger, dangerous, np.zeros_like(score), p_answer, posterior_after
-    )
-
-
-def _dangerous_gains(
-    bank: QuestionBank, probabilities: FloatArray, after: FloatArray, p_answer: FloatArray
+def mass_after(
+    blocks: tuple[AnswerBlock, ...],
+    after: tuple[FloatArray, ...],
+    selected: BoolArray,
+    shape: tuple[int, ...],
 ) -> FloatArray:
+    """The probability of the ``selected`` classes after each answer, (questions, answers),
+    from the posteriors after each answer of each block (`posteriors_after`); 0 for padding."""
+    mass = np.zeros(shape)
+    for block, posterior in zip(blocks, after, strict=True):
+        mass[block.questions, : posterior.shape[2]] = posterior[selected].sum(axis=0)
+    return mass
+
+
+def posteriors_after(bank: QuestionBank, probabilities: FloatArray) -> tuple[FloatArray, ...]:
+    """Per block of the bank, the posterior after each answer (conditions + 1, q, a)."""
+    return tuple(_posterior_after(block, probabilities) for block in bank.blocks)
+
+
+def expected_gains(
+    bank: QuestionBank,
+    probabilities: FloatArray,
+    *,
+    after: tuple[FloatArray, ...] | None = None,
+    p_answer: FloatArray | None = None,
+) -> Gains:
+    """Expected gains of every question of ``bank`` from the current posterior (conditions + 1);
+    ``after`` (`posteriors_after`) and ``p_answer`` (`predicted_answers`) when already known.
+
+    The posteriors after each answer are computed per `AnswerBlock`, laid out conditions first,
+    so that every sum over the conditions adds whole slabs in order; what is summed over the
+    answers is then put back in the padded (questions, answers) layout, zero for the padding
+    (which has no probability), and summed there."""
+    p_answer = predicted_answers(bank, probabilities) if p_answer is None else p_answer
+    after = posteriors_after(bank, probabilities) if after is None else after
+    selected = bank.danger_weight > 0
+    entropy_after, danger_after = np.zeros(p_answer.shape), np.zeros(p_answer.shape)
+    # (questions, dangerous), dangerous conditions outermost in memory as `einsum` lays out the
+    # expectation over the padded answers: the product in `_dangerous_gains` then adds in the
+    # same order
+    expected = np.zeros((len(bank.questions), int(selected.sum())), order="F")
+    with np.errstate(divide="ignore", invalid="ignore"):  # 0·log 0, set to 0 below
+        for block, posterior in zip(bank.blocks, after, strict=True):
+            questions, width = block.questions, posterior.shape[2]
+            entropy_after[questions, :width] = _entropy(posterior, axis=0)
+            danger_after[questions, :width] = posterior[bank.must_not_miss].sum(axis=0)
+            dangerous = _binary_entropy(posterior[selected])  # (dangerous, q, a)
+            expected[questions] = _expected(p_answer[questions], dangerous)
+        danger_now = _binary_entropy(np.array(float(probabilities[bank.must_not_miss].sum())))
+        danger_later = _binary_entropy(danger_after)
+        before = _binary_entropy(probabilities[selected])  # (dangerous,)
+    differential = _entropy(probabilities, axis=0) - (p_answer * entropy_after).sum(1)
+    danger = danger_now - (p_answer * danger_later).sum(axis=1)
+    dangerous_gain = _dangerous_gains(bank, before, expected)
+    score = differential + bank.policy.must_not_miss_weight.value * danger + dangerous_gain
+    return Gains(
+        score,
+        differential,
+        danger,
+        dangerous_gain,
+        np.zeros_like(score),
+        p_answer,
+        bank.blocks,
+        after,
+    )
+
+
+def _expected(p_answer: FloatArray, entropy: FloatArray) -> FloatArray:
+    """Σ_a P(a)·H(d | a) per question and dangerous condition, (questions, dangerous), as
+    ``einsum("qa,qda->qd")`` over the padded answers adds it: ``p_answer`` (questions, padded
+    answers), ``entropy`` (dangerous, questions, answers)."""
+    if entropy.shape[2] == 2:  # yes / no: the two terms, the padding adds nothing
+        both = p_answer[None, :, 0] * entropy[:, :, 0] + p_answer[None, :, 1] * entropy[:, :, 1]
+        return np.asarray(both.T, dtype=np.float64)
+    padded = np.zeros((entropy.shape[0], *p_answer.shape))
+    padded[:, :, : entropy.shape[2]] = entropy
+    return np.asarray(np.einsum("qa,qda->qd", p_answer, padded.transpose(1, 0, 2)), np.float64)
+
+
+def predicted_answers(bank: QuestionBank, probabilities: FloatArray) -> FloatArray:
+    """P(answer) = Σ_c P(c)·P(answer | c) of every question, (questions, answers), 0 for the
+    padding: per block, conditions outermost, the sum over them in order (as
+    ``einsum("c,qca->qa", probabilities, bank.answer_probability)`` adds them)."""
+    p_answer = np.zeros(bank.answer_probability.shape[::2])
+    for block in bank.blocks:
+        width = block.answer_probability.shape[2]
+        p_answer[block.questions, :width] = np.einsum(
+            "c,cqa->qa", probabilities, block.answer_probability
+        )
+    return p_answer
+
+
+def _posterior_after(block: AnswerBlock, probabilities: FloatArray) -> FloatArray:
+    """P(c | answer) ∝ P(c)·LR(c, answer) for every question and answer of ``block``."""
+    after = probabilities[:, None, None] * block.likelihood
+    after /= after.sum(axis=0)
+    return after
+
+
+def _dangerous_gains(bank: QuestionBank, before: FloatArray, expected: FloatArray) -> FloatArray:
     """Per question, Σ over urgent and emergency must-not-miss conditions of the condition's
-    weight times the expected fall in entropy of "this condition is present" (bits).
-    ``after`` is (conditions + 1, questions, answers)."""
+    weight times the expected fall in entropy of "this condition is present" (bits), from the
+    entropy of each ``before`` (dangerous,) and its expectation after each question's answer
+    (questions, dangerous)."""
     selected = bank.danger_weight > 0
     if not selected.any():
         return np.zeros(len(bank.questions))
-    before = _binary_entropy(probabilities[selected])  # (dangerous,)
-    # (questions, dangerous, answers), dangerous conditions outermost in memory as indexing the
-    # middle axis of (questions, conditions + 1, answers) lays them out: the sums below then
-    # run in the same order
-    entropy = _binary_entropy(after[selected]).transpose(1, 0, 2)
-    expected = np.einsum("qa,qda->qd", p_answer, entropy)
     return np.asarray((before[None, :] - expected) @ bank.danger_weight[selected], np.float64)
 
 
@@ -128,13 +211,11 @@ def triage_raising_flags(
     """The red flags whose firing would change what is done: above ``level`` (all when None),
     and not suggesting only conditions this patient cannot have (an ectopic pregnancy in a man:
     probability 0 for the sex or age)."""
-    impossible = {c for c, p in zip(bank.condition_ids, probabilities, strict=False) if p <= 0}
-    return tuple(
-        flag
-        for flag in bank.red_flags
-        if (level is None or flag.level.rank > level.rank)
-        and not (flag.suggests and impossible.issuperset(flag.suggests))
-    )
+    flags = bank.flag_arrays
+    possible = ~(probabilities[: len(bank.condition_ids)] <= 0)
+    raising = flags.rank > (-1 if level is None else level.rank)
+    raising &= ~flags.checked | (flags.suggests & possible).any(axis=1)
+    return tuple(bank.red_flags[i] for i in np.flatnonzero(raising))
 
 
 def with_screening(
@@ -143,38 +224,62 @@ def with_screening(
     answers: Answers,
     open_: BoolArray,
     flags: tuple[RedFlag, ...] | None = None,
+    *,
+    undecided: BoolArray | None = None,
 ) -> Gains:
     """``gains`` with the weighted red-flag screening gain (`hipdx.inference.screening`) added,
-    over ``flags`` (by default every red flag; see `triage_raising_flags`)."""
-    findings = [q.findings for q in bank.questions]
+    over ``flags`` (by default every red flag; see `triage_raising_flags`); ``undecided``, per
+    red flag of the bank, whether the answers leave it undecided, when already known."""
     flags = bank.red_flags if flags is None else flags
-    red_flag = screening_gains(
-        flags, answers, findings, gains.answer_probability, open_, bank.screens
+    red_flag = all_screening_gains(
+        bank.screening, flags, answers, gains.answer_probability, open_, undecided=undecided
     )
     score = gains.score + bank.policy.red_flag_weight.value * red_flag
     return replace(gains, score=score, red_flag=red_flag)
 
 
 def _entropy(p: FloatArray, axis: int) -> FloatArray:
-    logs = np.log2(p, out=np.zeros_like(p), where=p > 0)
-    return np.asarray(-(p * logs).sum(axis=axis), dtype=np.float64)
+    logs = np.log2(np.where(p > 0, p, 1.0))  # log 1 = 0: 0·log 0 counts 0
+    logs *= p
+    return np.asarray(-logs.sum(axis=axis), dtype=np.float64)
 
 
 def _binary_entropy(p: FloatArray) -> FloatArray:
+    """Elementwise, in bits; 0 at 0 and 1. Call it where NumPy's divide and invalid warnings
+    are off (``np.errstate``): 0·log 0 is computed as NaN, then set to 0."""
     p = np.clip(p, 0.0, 1.0)
     q = 1.0 - p
-    with np.errstate(divide="ignore", invalid="ignore"):
-        h = -(p * np.log2(p) + q * np.log2(q))
-    return np.asarray(np.nan_to_num(h, nan=0.0), dtype=np.float64)  # 0·log 0 = 0
+    h = -(p * np.log2(p) + q * np.log2(q))
+    # p·log p is finite for p > 0, so NaN is the only value to mend
+    return np.asarray(np.where(np.isnan(h), 0.0, h), dtype=np.float64)
 
 
 def candidates(bank: QuestionBank, answers: Answers, asker: Asker) -> BoolArray:
     """The questions this asker can answer that are not answered yet (in any member)."""
     allowed = bank.asker_rank <= list(Asker).index(asker)
-    open_ = np.array(
-        [all(answers.known(f) is None for f in q.findings) for q in bank.questions], dtype=bool
-    )
-    return np.asarray(allowed & open_, dtype=np.bool_)
+    answered = bank.asking_about(answers.present) | bank.asking_about(answers.absent)
+    return np.asarray(allowed & ~answered, dtype=np.bool_)
+
+
+def question_gains(
+    bank: QuestionBank,
+    answers: Answers,
+    probabilities: FloatArray,
+    open_: BoolArray,
+    level: TriageLevel | None,
+) -> Gains:
+    """Every question's gains, with the screening of the red flags that could raise ``level``
+    (`triage_raising_flags`). A question's gains do not depend on which others are open: one
+    computation serves every choice among the ``open_`` questions (`best_questions`)."""
+    flags = triage_raising_flags(bank, probabilities, level)
+    return with_screening(bank, expected_gains(bank, probabilities), answers, open_, flags)
+
+
+def best_questions(score: FloatArray, allowed: BoolArray, k: int) -> list[int]:
+    """The ``k`` ``allowed`` questions with the largest score, best first (the first of equal
+    scores first)."""
+    order = np.argsort(-score, kind="stable")
+    return [int(i) for i in order[allowed[order]][:k]]
 
 
 def rank_questions(
@@ -189,20 +294,19 @@ def rank_questions(
 ) -> tuple[Suggestion, ...]:
     """The ``k`` open questions with the largest score, best first, each with its reasons.
     ``level`` is the current triage level: only red flags that could raise it are screened."""
-    mask = candidates(bank, answers, asker)
-    mask &= np.array([q.id not in exclude for q in bank.questions], dtype=bool)
-    flags = triage_raising_flags(bank, probabilities, level)
-    gains = with_screening(bank, expected_gains(bank, probabilities), answers, mask, flags)
-    order = [i for i in np.argsort(-gains.score, kind="stable") if mask[i]][:k]
-    return tuple(suggestion(bank, gains, probabilities, int(i)) for i in order)
+    mask = candidates(bank, answers, asker) & ~bank.mask(exclude)
+    gains = question_gains(bank, answers, probabilities, mask, level)
+    return tuple(
+        suggestion(bank, gains, probabilities, i) for i in best_questions(gains.score, mask, k)
+    )
 
 
 def suggestion(
     bank: QuestionBank, gains: Gains, probabilities: FloatArray, index: int
 ) -> Suggestion:
     question = bank.questions[index]
-    after = gains.posterior_after[index]  # (conditions + 1, answers)
-    p_answer = gains.answer_probability[index]
+    after = gains.posterior_after(index)  # (conditions + 1, answers)
+    p_answer = gains.answer_probability[index, : after.shape[1]]
     outcomes = tuple(
         _outcome(bank, answer, float(p_answer[a]), probabilities, after[:, a])
         for a, answer in enumerate(question.answers)
@@ -230,24 +334,21 @@ def _outcome(
     bank: QuestionBank, answer: str, probability: float, before: FloatArray, after: FloatArray
 ) -> AnswerOutcome:
     shift = after[:-1] - before[:-1]
-    order = np.argsort(-shift, kind="stable")
+    order = np.argsort(-shift, kind="stable").tolist()
+    shifts, was, now = shift.tolist(), before.tolist(), after.tolist()
 
-    def shifts(indices: list[int]) -> tuple[ConditionShift, ...]:
+    def moved(indices: list[int]) -> tuple[ConditionShift, ...]:
         return tuple(
-            ConditionShift(
-                condition=bank.condition_ids[i],
-                before=float(before[i]),
-                after=float(min(after[i], 1.0)),
-            )
+            ConditionShift(condition=bank.condition_ids[i], before=was[i], after=min(now[i], 1.0))
             for i in indices
         )
 
-    raised = [int(i) for i in order[:_NAMED] if shift[i] > _FLAT]
-    lowered = [int(i) for i in order[::-1][:_NAMED] if shift[i] < -_FLAT]
+    raised = [i for i in order[:_NAMED] if shifts[i] > _FLAT]
+    lowered = [i for i in order[::-1][:_NAMED] if shifts[i] < -_FLAT]
     return AnswerOutcome(
         answer=answer,
         probability=min(probability, 1.0),
-        raises=shifts(raised),
-        lowers=shifts(lowered),
+        raises=moved(raised),
+        lowers=moved(lowered),
         must_not_miss_after=float(min(after[bank.must_not_miss].sum(), 1.0)),
     )

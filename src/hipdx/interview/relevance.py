@@ -13,10 +13,54 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from hipdx.inference.answers import Answers
 from hipdx.kb.compiled import CompiledKB
 from hipdx.kb.rules import evaluate, rule_findings
-from hipdx.kb.schema import Caution, InterviewPolicy
+from hipdx.kb.schema import AllOf, AnyOf, Caution, InterviewPolicy
+
+
+@dataclass(frozen=True)
+class NotAsked:
+    """What decides the findings not to ask, worked out once per knowledge base: the parts of
+    each "any of" finding (settled when it is answered no) and of each "all of" one (settled
+    when yes), and the findings whose question presupposes regions, with those regions, that
+    no red-flag rule needs whatever the region."""
+
+    any_of: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    all_of: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    regional: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def findings(self, answers: Answers) -> frozenset[str]:
+        """`hipdx.interview.step.settled_by_derived` and `denied_region_findings` together."""
+        absent, present = answers.absent, answers.present
+        settled = {part for f, parts in self.any_of if f in absent for part in parts}
+        settled.update(part for f, parts in self.all_of if f in present for part in parts)
+        settled.update(f for f, regions in self.regional if absent.issuperset(regions))
+        return frozenset(settled)
+
+
+def not_asked(kb: CompiledKB) -> NotAsked:
+    """The `NotAsked` of ``kb``."""
+    findings = kb.knowledge.findings
+    return NotAsked(
+        any_of=tuple(
+            (f.id, tuple(p for p in f.derived.any if isinstance(p, str)))
+            for f in findings
+            if isinstance(f.derived, AnyOf)
+        ),
+        all_of=tuple(
+            (f.id, tuple(p for p in f.derived.all if isinstance(p, str)))
+            for f in findings
+            if isinstance(f.derived, AllOf)
+        ),
+        regional=tuple(
+            (f.id, tuple(f.regions))
+            for f in findings
+            if f.regions and not needed_by_red_flag(kb, f.id)
+        ),
+    )
 
 
 def red_flag_findings(kb: CompiledKB) -> frozenset[str]:

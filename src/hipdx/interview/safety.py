@@ -21,17 +21,16 @@ as in `expected_gains`); the hold runs only when the interview would otherwise s
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from hipdx._types import TriageLevel
-from hipdx.inference.answers import Answers
 from hipdx.interview.bank import QuestionBank
-from hipdx.interview.gains import triage_raising_flags
-from hipdx.interview.screening import rule_probability
 from hipdx.interview.situation import Situation
 from hipdx.kb.compiled import BoolArray, CompiledKB, FloatArray
-from hipdx.kb.rules import Lookup, evaluate, rule_findings
+from hipdx.kb.rules import Lookup
 from hipdx.kb.schema import Absent, AllOf, AnyOf, RedFlag, Rule
 
 
@@ -49,19 +48,16 @@ class SafetyHold(BaseModel):
 
 def safety_hold(situation: Situation) -> SafetyHold | None:
     """The hold on stopping at this point of the interview, or None when stopping is safe."""
-    kb, bank, answers = situation.kb, situation.bank, situation.answers
+    kb, bank = situation.kb, situation.bank
     probabilities, level = situation.probabilities, situation.level
     open_ = situation.open_questions
     probable = _probable_dangerous(kb, bank, probabilities)
-    flags = _holding_red_flags(kb, bank, answers, probabilities, level, open_, probable)
-    needed = {f for flag in flags for f in rule_findings(flag.when)}
-    raising = open_.copy()
-    raising &= _threshold_raisers(kb, bank, probabilities, level) if probable.any() else False
-    questions = tuple(
-        q.id
-        for index, q in enumerate(bank.questions)
-        if open_[index] and (raising[index] or needed.intersection(q.findings))
-    )
+    flags = _holding_red_flags(situation, probable)
+    needed = {f for flag in flags for f in bank.screens[flag.id].mentioned}
+    raising = open_ & bank.asking_about(needed)
+    if probable.any():
+        raising |= open_ & _threshold_raisers(kb, bank, situation.mass_after, level)
+    questions = tuple(bank.questions[i].id for i in np.flatnonzero(raising))
     if not questions:
         return None
     conditions = probabilities[:-1]
@@ -83,54 +79,38 @@ def _probable_dangerous(kb: CompiledKB, bank: QuestionBank, probabilities: Float
     return np.asarray(dangerous & (probabilities[:-1] >= threshold), dtype=np.bool_)
 
 
-def _holding_red_flags(
-    kb: CompiledKB,
-    bank: QuestionBank,
-    answers: Answers,
-    probabilities: FloatArray,
-    level: TriageLevel,
-    open_: BoolArray,
-    probable: BoolArray,
-) -> list[RedFlag]:
-    """Red flags above ``level`` that are undecided and can still fire through open questions,
+def _holding_red_flags(situation: Situation, probable: BoolArray) -> list[RedFlag]:
+    """Red flags above the level that are undecided and can still fire through open questions,
     and either suggest a probable dangerous condition or would fire (predicted from the answers
     so far, every open question asked) with ``triage_rise_probability`` or more."""
-    askable = {f for q, o in zip(bank.questions, open_, strict=True) if o for f in q.findings}
-    probable_ids = {kb.condition_ids[i] for i in np.flatnonzero(probable)}
-    present, absent = _predicted(bank, answers, probabilities, open_)
+    bank, plan = situation.bank, situation.bank.screening
+    askable = plan.askable(situation.open_questions)
+    fireable = situation.undecided & plan.circuit.can_fire(*situation.known, askable)
+    flags = [flag for flag in situation.flags if fireable[plan.flags[flag.id]]]
+    probable_ids = {situation.kb.condition_ids[i] for i in np.flatnonzero(probable)}
     floor = bank.policy.triage_rise_probability.value
+    unsure = [flag for flag in flags if not probable_ids.intersection(flag.suggests)]
+    fires = plan.circuit.rule_probabilities(*_predicted(situation)) if unsure else None
     return [
         flag
-        for flag in triage_raising_flags(bank, probabilities, level)
-        if evaluate(flag.when, answers.known) is None
-        and can_fire(flag.when, answers.known, askable)
-        and (
-            bool(probable_ids.intersection(flag.suggests))
-            or rule_probability(flag.when, present, absent) >= floor
-        )
+        for flag in flags
+        if probable_ids.intersection(flag.suggests)
+        or (fires is not None and fires[plan.flags[flag.id]] >= floor)
     ]
 
 
-def _predicted(
-    bank: QuestionBank, answers: Answers, probabilities: FloatArray, open_: BoolArray
-) -> tuple[dict[str, float], dict[str, float]]:
-    """P(present) and P(established absent) of every finding if every open question were asked:
-    1 / 0 for what is answered, the predicted answer for an open question, 0 / 0 otherwise."""
-    p_answer = np.einsum("c,qca->qa", probabilities, bank.answer_probability)
-    present = dict.fromkeys(answers.present, 1.0) | dict.fromkeys(answers.absent, 0.0)
-    absent = {f: 1.0 - p for f, p in present.items()}
-    for index in np.flatnonzero(open_):
-        question = bank.questions[index]
-        if len(question.findings) == 1:
-            chance = {question.findings[0]: float(p_answer[index, 0])}
-        else:
-            chance = {f: float(p_answer[index, a]) for a, f in enumerate(question.findings)}
-        for finding, p in chance.items():
-            present.setdefault(finding, p)
-            absent.setdefault(finding, 1.0 - p)
-    known = set(present)
-    unasked = {f for q in bank.questions for f in q.findings} - known
-    return present | dict.fromkeys(unasked, 0.0), absent | dict.fromkeys(unasked, 0.0)
+def _predicted(situation: Situation) -> tuple[FloatArray, FloatArray]:
+    """P(present) and P(established absent) of every finding of the red-flag rules
+    (`RuleCircuit.findings`) if every open question were asked: 1 / 0 for what is answered,
+    the predicted answer for an open question, 0 / 0 for a finding of a question not open;
+    a finding no question asks is present 0 and absent 1 (as a rule reads a missing one)."""
+    plan = situation.bank.screening
+    predicted = plan.predicted(situation.answer_probability, situation.open_questions)
+    yes, no = situation.known
+    asked = ~np.isnan(predicted)
+    present = np.where(yes, 1.0, np.where(no | ~asked, 0.0, predicted))
+    absent = np.where(yes | no | asked, 1.0 - present, np.where(plan.question >= 0, 0.0, 1.0))
+    return present, absent
 
 
 def can_fire(rule: Rule, known: Lookup, askable: set[str]) -> bool:
@@ -150,10 +130,14 @@ def can_fire(rule: Rule, known: Lookup, askable: set[str]) -> bool:
 
 
 def _threshold_raisers(
-    kb: CompiledKB, bank: QuestionBank, probabilities: FloatArray, level: TriageLevel
+    kb: CompiledKB,
+    bank: QuestionBank,
+    mass_after: Callable[[BoolArray], FloatArray],
+    level: TriageLevel,
 ) -> BoolArray:
     """Per question: some possible answer lifts an urgent-or-higher must-not-miss mass above a
-    triage threshold of a level above ``level``."""
+    triage threshold of a level above ``level`` (``mass_after``: the mass of some conditions
+    after each answer, `Situation.mass_after`)."""
     assert kb.knowledge.triage is not None
     raising = np.zeros(len(bank.questions), dtype=bool)
     thresholds = [
@@ -161,13 +145,8 @@ def _threshold_raisers(
         for t in kb.knowledge.triage.must_not_miss_thresholds
         if t.level.rank >= TriageLevel.URGENT.rank and t.level.rank > level.rank
     ]
-    if not thresholds:
-        return raising
-    weights = probabilities[None, :, None] * np.exp(bank.log_lr)
-    after = weights / weights.sum(axis=1, keepdims=True)  # (questions, conditions + 1, answers)
-    possible = bank.answer_probability.max(axis=1) > 0  # (questions, answers): not padding
     for t in thresholds:
         selected = np.append(kb.must_not_miss & (kb.urgency_rank >= t.level.rank), False)
-        mass = after[:, selected, :].sum(axis=1)
-        raising |= ((mass >= t.mass) & possible).any(axis=1)
+        mass = mass_after(selected)
+        raising |= ((mass >= t.mass) & bank.real_answers).any(axis=1)
     return raising

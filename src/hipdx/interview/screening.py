@@ -6,6 +6,10 @@ probability that its rule holds is computed from the predicted answer probabilit
 findings independent; ``all`` is a product, ``any`` a noisy-or, ``at_least`` a Poisson-binomial
 tail), and each question scores the expected fall in the entropy (bits) of "this rule fires",
 summed over the undecided red flags.
+
+`screening_gains` computes it one flag at a time, plainly; the interview uses
+`hipdx.interview.screening_plan.all_screening_gains`, the same numbers bit for bit as array
+operations.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ that stops with a dangerous condition unsettled ends with the triage raised to i
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 import numpy as np
@@ -43,8 +43,8 @@ from hipdx.inference.answers import Answers
 from hipdx.inference.assessment import FiredRedFlag, Triage, TriageReason, TriageReasonKind
 from hipdx.inference.snapshot import Patient, take_snapshot
 from hipdx.interview.bank import QuestionBank
-from hipdx.interview.gains import Suggestion, rank_questions
-from hipdx.interview.relevance import caution_questions, denied_region_findings
+from hipdx.interview.gains import Suggestion
+from hipdx.interview.relevance import caution_questions
 from hipdx.interview.safety import SafetyHold, safety_hold
 from hipdx.interview.situation import Situation
 from hipdx.interview.triage_value import safety_question, unresolved_bars
@@ -107,19 +107,21 @@ def interview_step(
     k: int = 1,
 ) -> InterviewStep:
     """Where the interview stands after ``asked`` questions, and whether it stops here."""
-    skipped = skipped | settled_by_derived(kb, answers) | denied_region_findings(kb, answers)
+    skipped = skipped | bank.not_asked.findings(answers)
     now_known = take_snapshot(kb, answers, patient)
     posterior, flags, triage = now_known.posterior, now_known.red_flags, now_known.triage
     probabilities = posterior.probabilities
-    suggestions = rank_questions(
-        bank, answers, probabilities, asker=asker, k=k, exclude=skipped, level=triage.level
-    )
-    limit = budget if budget is not None else bank.policy.question_budget.value
-    holds: list[SafetyHold] = []
     # the safety machinery sees whichever posterior gives dangerous conditions more probability,
     # as triage does: a finding the KB does not link to a condition never ends its screening
     safety = more_dangerous(kb, probabilities, posterior.cautious_probabilities)
     situation = Situation(kb, bank, answers, safety, triage.level, asker, skipped)
+    # what the questions are ranked by: every question scored once, whatever chooses among them
+    ranking = (
+        situation if safety is probabilities else replace(situation, probabilities=probabilities)
+    )
+    suggestions = ranking.best(k)
+    limit = budget if budget is not None else bank.policy.question_budget.value
+    holds: list[SafetyHold] = []
 
     def hold() -> SafetyHold | None:
         found = safety_hold(situation) or plausible_danger_hold(situation)
@@ -131,7 +133,7 @@ def interview_step(
     )
     first: tuple[Suggestion, ...] = ()
     if stop is None or stop.reason in _CAUTION_DEFERS:
-        first = _caution_question(bank, answers, probabilities, asker, skipped, triage.level)
+        first = _caution_question(ranking, answers, skipped)
         stop = None if first else stop
     reserving = stop is None and not first and not holds and in_reserve(bank, asked, limit)
     if reserving:
@@ -145,16 +147,7 @@ def interview_step(
         chosen = safety_question(situation, held=held)
         first = (chosen,) if chosen is not None else ()
     elif stop is None and holds:  # a deferred stop: the best of the questions that hold it
-        only = frozenset(q.id for q in bank.questions) - frozenset(holds[0].questions)
-        first = rank_questions(
-            bank,
-            answers,
-            probabilities,
-            asker=asker,
-            k=1,
-            exclude=skipped | only,
-            level=triage.level,
-        )
+        first = ranking.best(1, bank.mask(holds[0].questions))
     if first:
         rest = tuple(s for s in suggestions if s.question != first[0].question)
         suggestions = (*first, *rest)[: max(k, 1)]
@@ -177,21 +170,13 @@ _CAUTION_DEFERS = frozenset(
 
 
 def _caution_question(
-    bank: QuestionBank,
-    answers: Answers,
-    probabilities: FloatArray,
-    asker: Asker,
-    skipped: frozenset[str],
-    level: TriageLevel,
+    ranking: Situation, answers: Answers, skipped: frozenset[str]
 ) -> tuple[Suggestion, ...]:
     """The first open question a standing caution wants asked (pregnancy not excluded)."""
-    wanted = frozenset(caution_questions(bank.policy, answers)) - skipped
+    wanted = frozenset(caution_questions(ranking.bank.policy, answers)) - skipped
     if not wanted:
         return ()
-    others = frozenset(q.id for q in bank.questions) - wanted
-    return rank_questions(
-        bank, answers, probabilities, asker=asker, k=1, exclude=skipped | others, level=level
-    )
+    return ranking.best(1, ranking.bank.mask(wanted))
 
 
 def settled_by_derived(kb: CompiledKB, answers: Answers) -> frozenset[str]:

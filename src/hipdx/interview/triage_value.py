@@ -28,18 +28,14 @@ import numpy as np
 from hipdx._types import TriageLevel
 from hipdx.inference.answers import Answers
 from hipdx.interview.bank import QuestionBank
+from hipdx.interview.circuit import unasked_probabilities
 from hipdx.interview.gains import (
     Gains,
     Suggestion,
-    expected_gains,
-    suggestion,
-    triage_raising_flags,
-    with_screening,
 )
-from hipdx.interview.screening import rule_probability
+from hipdx.interview.screening_plan import known_findings
 from hipdx.interview.situation import Situation
 from hipdx.kb.compiled import BoolArray, CompiledKB, FloatArray
-from hipdx.kb.rules import evaluate, rule_findings
 from hipdx.kb.schema import RedFlag
 
 
@@ -63,23 +59,55 @@ def red_flag_values(
 ) -> FloatArray:
     """Per question: Σ over undecided flags above ``floor`` of the levels the flag adds times
     P(fires, every open question asked) − P(fires, this question never asked)."""
-    present, absent = predicted_findings(bank, answers, answer_probability, open_)
+    cells = _unasked_cells(bank, answers, answer_probability, open_)
+    undecided = _undecided(bank, answers)
     values = np.zeros(len(bank.questions))
     for flag in flags:
         gain = flag.level.rank - floor
-        if gain <= 0 or evaluate(flag.when, answers.known) is not None:
+        if gain <= 0 or not undecided[bank.screening.flags[flag.id]]:
             continue
-        mentioned = set(rule_findings(flag.when))
-        fires = rule_probability(flag.when, present, absent)
+        root, screen = _root(bank, flag), bank.screens[flag.id]
+        fires = float(cells[root])
         if fires <= 0:
             continue
-        for index in np.flatnonzero(open_):
-            findings = bank.questions[index].findings
-            if mentioned.intersection(findings):
-                unasked = dict.fromkeys(findings, 0.0)
-                without = rule_probability(flag.when, present | unasked, absent | unasked)
-                values[index] += gain * max(fires - without, 0.0)
+        for n, index in _open_mentioning(screen.questions, open_):
+            without = float(cells[root + 1 + n])  # the rule, question ``index`` never asked
+            values[index] += gain * max(fires - without, 0.0)
     return values
+
+
+def _unasked_cells(
+    bank: QuestionBank, answers: Answers, answer_probability: FloatArray, open_: BoolArray
+) -> FloatArray:
+    """The red-flag rules evaluated now and with each question they mention left unasked
+    (`hipdx.interview.circuit.Unasked`), from the findings predicted if every open question
+    were asked (`predicted_findings`), as `rule_probability` reads them."""
+    present, absent = predicted_findings(bank, answers, answer_probability, open_)
+    plan = bank.screening
+    shape = answer_probability.shape[2:]
+    now = np.zeros((len(plan.circuit.findings), *shape))
+    not_there = np.zeros_like(now)
+    for i, finding in enumerate(plan.circuit.findings):
+        now[i] = present.get(finding, 0.0)
+        not_there[i] = absent[finding] if finding in absent else 1.0 - now[i]
+    return unasked_probabilities(plan.unasked, now, not_there)
+
+
+def _root(bank: QuestionBank, flag: RedFlag) -> int:
+    """The first cell of the flag's rule in the `Unasked` layout ("now")."""
+    return int(bank.screening.unasked.layout.roots[bank.screening.flags[flag.id]])
+
+
+def _undecided(bank: QuestionBank, answers: Answers) -> BoolArray:
+    """Per red flag of the bank: whether the answers leave its rule undecided."""
+    circuit = bank.screening.circuit
+    return ~circuit.decided(*known_findings(circuit, answers))
+
+
+def _open_mentioning(questions: tuple[int, ...], open_: BoolArray) -> list[tuple[int, int]]:
+    """The open ones of a rule's questions (those whose findings it mentions), ascending, each
+    with its position among them."""
+    return [(n, index) for n, index in enumerate(questions) if open_[index]]
 
 
 def predicted_findings(
@@ -116,7 +144,7 @@ def mass_values(
         rank = level.rank
         if rank <= floor:
             continue
-        mass = gains.posterior_after[:, selected, :].sum(axis=1)
+        mass = gains.mass_after(selected)
         levels = np.where(mass >= bar, rank - floor, 0.0) * (mass if needed else 1.0)
         added = np.maximum(added, levels)
     return np.asarray((gains.answer_probability * added).sum(axis=1), dtype=np.float64)
@@ -169,20 +197,18 @@ def needed_values(situation: Situation, gains: Gains, flags: tuple[RedFlag, ...]
     weight = probabilities[dangerous]
     need = kb.urgency_rank[dangerous]
     per_condition = np.moveaxis(bank.answer_probability[:, dangerous, :], 1, 2)  # (q, a, d)
-    present, absent = predicted_findings(bank, answers, per_condition, open_)
+    cells = _unasked_cells(bank, answers, per_condition, open_)
+    undecided = _undecided(bank, answers)
     values = np.zeros(len(bank.questions))
     for flag in flags:
         gain = np.clip(np.minimum(flag.level.rank, need) - floor, 0, None) * weight
-        if not gain.any() or evaluate(flag.when, answers.known) is not None:
+        if not gain.any() or not undecided[bank.screening.flags[flag.id]]:
             continue
-        mentioned = set(rule_findings(flag.when))
-        fires = rule_probability(flag.when, present, absent)
-        for index in np.flatnonzero(open_):
-            findings = bank.questions[index].findings
-            if mentioned.intersection(findings):
-                unasked = dict.fromkeys(findings, np.zeros(dangerous.size))
-                without = rule_probability(flag.when, present | unasked, absent | unasked)
-                values[index] += float(gain @ np.clip(fires - without, 0.0, None))
+        root, screen = _root(bank, flag), bank.screens[flag.id]
+        fires = cells[root]
+        for n, index in _open_mentioning(screen.questions, open_):
+            without = cells[root + 1 + n]  # the rule, question ``index`` never asked
+            values[index] += float(gain @ np.clip(fires - without, 0.0, None))
     by_mass = mass_values(kb, bank, gains, floor, needed=True)
     return np.asarray(np.where(open_, values + by_mass, 0.0), dtype=np.float64)
 
@@ -191,16 +217,17 @@ def safety_question(situation: Situation, *, held: frozenset[str]) -> Suggestion
     """The question the safety reserve or hold asks: of the open questions in ``held`` or worth
     ``triage_rise_probability`` levels or more, the one with the largest triage value (then the
     largest score); None when there is none."""
-    bank, answers, probabilities = situation.bank, situation.answers, situation.probabilities
-    open_ = situation.open_questions
-    flags = triage_raising_flags(bank, probabilities, situation.level)
-    gains = with_screening(bank, expected_gains(bank, probabilities), answers, open_, flags)
+    bank, open_, gains, flags = (
+        situation.bank,
+        situation.open_questions,
+        situation.gains,
+        situation.flags,
+    )
     values = triage_values(situation, gains, flags)
-    in_hold = np.array([q.id in held for q in bank.questions], dtype=bool)
-    allowed = open_ & (in_hold | (values >= bank.policy.triage_rise_probability.value))
+    allowed = open_ & (bank.mask(held) | (values >= bank.policy.triage_rise_probability.value))
     if not allowed.any():
         return None
     needed = needed_values(situation, gains, flags)
     order = np.lexsort((gains.score, values, needed))  # needed, value, score: the best is last
     best = next(int(i) for i in order[::-1] if allowed[i])
-    return suggestion(bank, gains, probabilities, best)
+    return situation.suggestion(best)

@@ -1,4 +1,5 @@
-"""The spaCy pipeline: medspaCy's tokenizer, target matcher and ConText, with spaCy's sentencizer.
+"""The spaCy pipeline: medspaCy's tokenizer, hipdx's prefiltered target matcher (`_matcher`),
+medspaCy's ConText, with spaCy's sentencizer.
 
 Offline, no model: a blank English pipeline plus rules. The finding phrases come from the
 `Lexicon`; the ConText rules (negation, history, hypothetical, family, uncertainty) from
@@ -15,6 +16,8 @@ from typing import Any
 
 from hipdx.intake._context import context_words
 from hipdx.intake._lexicon import GAP, NUMBER, AnalyteRules, Lexicon
+from hipdx.intake._matcher import FACTORY as MATCHER
+from hipdx.intake._matcher import register as register_matcher
 from hipdx.kb.language import CONTEXT_RULES
 from hipdx.kb.loader import packaged_language
 
@@ -49,9 +52,8 @@ def build_pipeline(lexicon: Lexicon, analytes: AnalyteRules | None = None) -> An
     nlp = medspacy.load(medspacy_enable=["medspacy_tokenizer"], load_rules=False)
     nlp.add_pipe("sentencizer")
     group = {"span_group_name": SPAN_GROUP}
-    matcher = nlp.add_pipe(
-        "medspacy_target_matcher", config={"result_type": "group", "prune": False, **group}
-    )
+    register_matcher()
+    matcher = nlp.add_pipe(MATCHER, config=group)
     rules = []
     for term in lexicon.terms:
         pattern = _token_pattern(nlp, term.phrase)

@@ -187,3 +187,43 @@ def test_a_note_that_cannot_be_read_gives_its_error_in_its_place(engine: hipdx.E
 def test_many_notes_need_one_setting_each(engine: hipdx.Engine) -> None:
     with pytest.raises(ValueError, match="zip"):
         list(engine.parse_many(["Groin pain.", "Denies fever."], settings=["sports"]))
+
+
+# --- ConText's modifiers, prefiltered the same way ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def medspacy_modifiers(parser: Parser) -> Any:
+    """medspaCy's own matcher of the ConText rules (phrases, patterns, pruning), on copies of
+    the rules (adding a rule to a matcher names it)."""
+    import copy
+
+    from medspacy.common.medspacy_matcher import MedspacyMatcher
+
+    reference = MedspacyMatcher(parser.context.nlp, name="reference", prune=True)
+    reference.add(copy.deepcopy(parser.context.rules))
+    return reference
+
+
+def _described(rule: Any, start: int, end: int) -> tuple[str, str, str, int, int]:
+    return rule.literal, rule.category, rule.direction, start, end
+
+
+def test_context_reads_the_modifiers_medspacy_reads_in_every_gold_passage_and_sentence(
+    parser: Parser, medspacy_modifiers: Any
+) -> None:
+    strings = parser.context.nlp.vocab.strings
+    for text in [*_gold_passages(), *_sentences()]:
+        doc = parser.matcher.make_doc(text)
+        expected = [
+            _described(medspacy_modifiers.rule_map[strings[key]], start, end)
+            for key, start, end in medspacy_modifiers(doc)
+        ]
+        found = [_described(*match) for match in parser.context.modifier_matches(doc)]
+        assert found == expected, text[:80]
+
+
+def test_a_context_phrase_rule_matches_in_any_case(parser: Parser) -> None:
+    """ "history of" is a phrase rule (no token pattern)."""
+    doc = parser.matcher.make_doc("HISTORY OF hip pain")
+    assert [rule.literal for rule, *_ in parser.context.modifier_matches(doc)] == ["history of"]

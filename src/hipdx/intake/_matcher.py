@@ -70,13 +70,13 @@ def _required(op: object) -> bool:
 
 @dataclass
 class RuleIndex:
-    """Rules (their positions in the order added) filed by their required words."""
+    """Patterns (their positions in the order added) filed by their required words."""
 
     by_key: dict[frozenset[str], list[int]] = field(default_factory=dict)
     keys_by_word: dict[str, list[frozenset[str]]] = field(default_factory=dict)
 
     def file(self, position: int, key: frozenset[str]) -> None:
-        """File the rule at ``position`` under ``key``."""
+        """File the pattern at ``position`` under ``key``."""
         if key not in self.by_key:
             self.by_key[key] = []
             for word in key:
@@ -84,11 +84,72 @@ class RuleIndex:
         self.by_key[key].append(position)
 
     def keys_for(self, words: Iterable[str]) -> list[frozenset[str]]:
-        """The keys of the rules a text with ``words`` may match (`ALWAYS` first when any rule
-        is filed under it), each once, in a fixed order."""
+        """The keys of the patterns a text with ``words`` may match (`ALWAYS` first when any
+        pattern is filed under it), each once, in a fixed order."""
         keys = {key for word in words for key in self.keys_by_word.get(word, ())}
         ordered = sorted(keys, key=lambda key: self.by_key[key][0])
         return [ALWAYS, *ordered] if ALWAYS in self.by_key else ordered
+
+
+class RuleMatcher:
+    """Token patterns, each matched only against the docs that hold its required word: the
+    matches of one spaCy `Matcher` holding them all, as (start, end, position) in that
+    order. ``prefix`` names this matcher's patterns in the shared vocabulary."""
+
+    def __init__(self, vocab: Any, prefix: str) -> None:
+        self._vocab = vocab
+        self._prefix = prefix
+        self.patterns: list[list[dict[str, Any]]] = []
+        self._index = RuleIndex()
+        self._matchers: dict[frozenset[str], Any] = {}
+        self._positions: dict[int, int] = {}  # match id -> pattern position
+        self._lock = threading.Lock()
+
+    def add(self, pattern: list[dict[str, Any]]) -> int:
+        """Add ``pattern``; its position."""
+        position = len(self.patterns)
+        self.patterns.append(pattern)
+        self._positions[self._vocab.strings.add(self._key(position))] = position
+        key = required_words(pattern)
+        self._index.file(position, key)
+        self._matchers.pop(key, None)  # rebuilt with it on next use
+        return position
+
+    def considered(self, doc: Any) -> list[int]:
+        """The positions of the patterns ``doc`` is matched against, in order."""
+        keys = self._index.keys_for({token.lower_ for token in doc})
+        return sorted(p for key in keys for p in self._index.by_key[key])
+
+    def __call__(self, doc: Any) -> list[tuple[int, int, int]]:
+        """(start, end, pattern position) of every match in ``doc``, in that order."""
+        found = {
+            (start, end, self._positions[match_id])
+            for key in self._index.keys_for({token.lower_ for token in doc})
+            for match_id, start, end in self._matcher(key)(doc)
+        }
+        return sorted(found)
+
+    def _matcher(self, key: frozenset[str]) -> Any:
+        """The spaCy matcher of the patterns filed under ``key``, built on first use."""
+        matcher = self._matchers.get(key)
+        if matcher is None:
+            with self._lock:
+                matcher = self._matchers.get(key)
+                if matcher is None:
+                    matcher = self._build(self._index.by_key[key])
+                    self._matchers[key] = matcher
+        return matcher
+
+    def _build(self, positions: list[int]) -> Any:
+        from spacy.matcher import Matcher
+
+        matcher = Matcher(self._vocab, validate=False)
+        for position in positions:
+            matcher.add(self._key(position), [self.patterns[position]])
+        return matcher
+
+    def _key(self, position: int) -> str:
+        return f"{self._prefix}_{position}"
 
 
 class PrefilteredMatcher:
@@ -99,13 +160,9 @@ class PrefilteredMatcher:
     def __init__(self, nlp: Any, name: str = FACTORY, *, span_group_name: str) -> None:
         self.name = name
         self.span_group_name = span_group_name
-        self._vocab = nlp.vocab
         self._nlp = nlp
         self._rules: list[Any] = []
-        self._index = RuleIndex()
-        self._matchers: dict[frozenset[str], Any] = {}
-        self._positions: dict[int, int] = {}  # match id -> rule position
-        self._lock = threading.Lock()
+        self._patterns = RuleMatcher(nlp.vocab, "hipdx_rule")
 
     @property
     def rules(self) -> list[Any]:
@@ -117,11 +174,8 @@ class PrefilteredMatcher:
         for rule in rules:
             if not isinstance(rule.pattern, list):
                 raise TypeError(f"rule {rule.literal!r}: only token patterns are supported")
-            position = len(self._rules)
+            self._patterns.add(rule.pattern)
             self._rules.append(rule)
-            self._positions[self._vocab.strings.add(_rule_key(position))] = position
-            self._index.file(position, required_words(rule.pattern))
-        self._matchers.clear()
 
     def make_doc(self, text: str) -> Any:
         """``text`` tokenized as the pipeline does, not yet matched."""
@@ -129,17 +183,11 @@ class PrefilteredMatcher:
 
     def considered(self, doc: Any) -> list[int]:
         """The positions of the rules ``doc`` is matched against, in order."""
-        keys = self._index.keys_for({token.lower_ for token in doc})
-        return sorted(p for key in keys for p in self._index.by_key[key])
+        return self._patterns.considered(doc)
 
     def matches(self, doc: Any) -> list[tuple[int, int, int]]:
         """(start, end, rule position) of every match in ``doc``, in that order."""
-        found = {
-            (start, end, self._positions[match_id])
-            for key in self._index.keys_for({token.lower_ for token in doc})
-            for match_id, start, end in self._matcher(key)(doc)
-        }
-        return sorted(found)
+        return self._patterns(doc)
 
     def __call__(self, doc: Any) -> Any:
         spans = [self._span(doc, *match) for match in self.matches(doc)]
@@ -163,29 +211,6 @@ class PrefilteredMatcher:
         for attribute, value in (rule.attributes or {}).items():
             setattr(span._, attribute, value)
         return span
-
-    def _matcher(self, key: frozenset[str]) -> Any:
-        """The spaCy matcher of the rules filed under ``key``, built on first use."""
-        matcher = self._matchers.get(key)
-        if matcher is None:
-            with self._lock:
-                matcher = self._matchers.get(key)
-                if matcher is None:
-                    matcher = self._build(self._index.by_key[key])
-                    self._matchers[key] = matcher
-        return matcher
-
-    def _build(self, positions: list[int]) -> Any:
-        from spacy.matcher import Matcher
-
-        matcher = Matcher(self._vocab, validate=False)
-        for position in positions:
-            matcher.add(_rule_key(position), [self._rules[position].pattern])
-        return matcher
-
-
-def _rule_key(position: int) -> str:
-    return f"hipdx_rule_{position}"
 
 
 def register() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hipdx._types import Setting
 from hipdx.exceptions import InvalidCaseError
@@ -49,6 +49,11 @@ from hipdx.issues import error
 from hipdx.kb.compiled import CompiledKB
 from hipdx.kb.schema import FindingKind
 
+if TYPE_CHECKING:  # importing it imports medspaCy, which only building a pipeline needs
+    from hipdx.intake._modifiers import PrefilteredConText
+
+#: The name of the ConText component (`hipdx.intake._modifiers.FACTORY`).
+CONTEXT = "hipdx_context"
 #: The longest text accepted, in characters (the same limit as `Case.text`).
 MAX_TEXT_CHARS = 100_000
 #: How many notes `Parser.parse_many` sends through spaCy together.
@@ -92,6 +97,12 @@ class Parser:
         """The target matcher of the pipeline (to see which rules a note is matched against)."""
         matcher: PrefilteredMatcher = self._nlp.get_pipe(MATCHER)
         return matcher
+
+    @property
+    def context(self) -> PrefilteredConText:
+        """The ConText component of the pipeline (to see the modifiers a note is read with)."""
+        context: PrefilteredConText = self._nlp.get_pipe(CONTEXT)
+        return context
 
     def parse(self, text: str, *, setting: Setting = Setting.PRIMARY_CARE) -> ParsedCase:
         """Everything the text says about the findings of the knowledge base. A long text is

@@ -64,9 +64,10 @@ def build_pipeline(lexicon: Lexicon, analytes: AnalyteRules | None = None) -> An
     if analytes is not None:
         rules.extend(_analyte_rules(nlp, analytes, target_rule))
     matcher.add(rules)
-    context = nlp.add_pipe(
-        "medspacy_context", config={"rules": None, "input_span_type": "group", **group}
-    )
+    from hipdx.intake import _modifiers  # imports medspaCy: only once a pipeline is built
+
+    _modifiers.register()
+    context = nlp.add_pipe(_modifiers.FACTORY, config={"input_span_type": "group", **group})
     rules_file = packaged_language().joinpath(CONTEXT_RULES)
     with resources.as_file(rules_file) as path:
         context_rules = context_rule.from_json(str(path))

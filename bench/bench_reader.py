@@ -2,7 +2,8 @@
 proof that it reads every note exactly as the previous code path did.
 
 Timings (the previous tree, ``--commit``, runs in a subprocess beside this one, in alternating
-rounds: `_previous.previous_and_current`):
+rounds, as `_previous.previous_and_current`), each by the process's CPU time (what an idle
+machine would take; the machine may be shared) and by the wall clock:
 
 1. parser build: `hipdx.intake.Parser` on the packaged knowledge base (spaCy/medspaCy imported
    beforehand), and build plus the first short note (the reader builds its matchers lazily);
@@ -28,13 +29,15 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _previous import output_of, previous_and_current, source_tree
+from _previous import output_of, source_tree
 from _reader_notes import gold_notes, notes
 
 ROOT = Path(__file__).parent.parent
@@ -76,8 +79,71 @@ kb = hipdx.default_engine().knowledge
 Parser(kb).parse("Denies fever.")
 """
 
+#: A worker: runs ``setup``, then times ``statement`` on request, by the wall clock and by the
+#: process's CPU time (the machine is shared: CPU time is what an idle machine would take).
+_WORKER = """
+import json, sys, time
+{setup}
+def _statement():
+{statement}
+for _ in range(3):
+    _statement()
+print("ready", flush=True)
+for line in sys.stdin:
+    samples = []
+    for _ in range(int(line)):
+        wall, cpu = time.perf_counter(), time.process_time()
+        _statement()
+        samples.append((time.perf_counter() - wall, time.process_time() - cpu))
+    print(json.dumps(samples), flush=True)
+"""
+
 _SHORT = "gold/intake_gold/"
 _REPORTS = ("gold/case_reports/", "gold/published_case_reports/")
+
+
+def previous_and_current(
+    setup: str, statement: str, *, repeat: int, rounds: int, commit: str
+) -> dict[str, dict[str, float]]:
+    """Median wall and CPU seconds of ``statement`` on the tree of ``commit`` and on this one,
+    in two processes taking turns ``rounds`` times (as `_previous.previous_and_current`, with
+    CPU time beside wall time)."""
+    trees = {"previous": source_tree(commit), "current": ROOT / "src"}
+    body = "\n".join("    " + line for line in statement.strip().splitlines())
+    code = _WORKER.format(setup=setup.strip(), statement=body)
+    workers = {
+        name: subprocess.Popen(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(src)},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for name, src in trees.items()
+    }
+    samples: dict[str, list[list[float]]] = {name: [] for name in trees}
+    try:
+        for worker in workers.values():
+            assert worker.stdout is not None and worker.stdout.readline().strip() == "ready"
+        for _ in range(rounds):
+            for name, worker in workers.items():
+                assert worker.stdin is not None and worker.stdout is not None
+                worker.stdin.write(f"{repeat}\n")
+                worker.stdin.flush()
+                samples[name] += json.loads(worker.stdout.readline())
+    finally:
+        for worker in workers.values():
+            if worker.stdin is not None:
+                worker.stdin.close()
+            worker.wait(timeout=120)
+    return {
+        name: {
+            "wall": statistics.median(s[0] for s in values),
+            "cpu": statistics.median(s[1] for s in values),
+        }
+        for name, values in samples.items()
+    }
 
 
 def _previous_output(commit: str) -> dict[str, str]:
@@ -127,7 +193,7 @@ def check(commit: str) -> int:
     return 1 if failed else 0
 
 
-def _per_note(group: str, commit: str, rounds: int, count: int) -> dict[str, float]:
+def _per_note(group: str, commit: str, rounds: int, count: int) -> dict[str, dict[str, float]]:
     setup = _ENGINE.replace("{group}", group)
     return previous_and_current(
         setup, "engine.parse(next(notes))", repeat=count, rounds=rounds, commit=commit
@@ -135,7 +201,8 @@ def _per_note(group: str, commit: str, rounds: int, count: int) -> dict[str, flo
 
 
 def _medspacy_per_note(texts: list[str], rounds: int) -> tuple[float, float]:
-    """Median seconds per note, and notes per second with ``nlp.pipe``, of plain medspaCy."""
+    """Median CPU seconds per note, and notes per CPU second with ``nlp.pipe``, of plain
+    medspaCy."""
     from hipdx.intake._pipeline import _import_medspacy
 
     medspacy, _, _ = _import_medspacy()
@@ -147,13 +214,13 @@ def _medspacy_per_note(texts: list[str], rounds: int) -> tuple[float, float]:
     samples = []
     for _ in range(rounds):
         for text in texts:
-            start = time.perf_counter()
+            start = time.process_time()
             nlp(text)
-            samples.append(time.perf_counter() - start)
-    start = time.perf_counter()
+            samples.append(time.process_time() - start)
+    start = time.process_time()
     for _ in range(rounds):
         list(nlp.pipe(texts))
-    rate = rounds * len(texts) / (time.perf_counter() - start)
+    rate = rounds * len(texts) / (time.process_time() - start)
     return statistics.median(samples), rate
 
 
@@ -161,7 +228,7 @@ def _ratio(before: float, after: float) -> str:
     return f"{before / after:.1f}x" if after else "-"
 
 
-def _timings(commit: str, rounds: int) -> dict[str, dict[str, float]]:
+def _timings(commit: str, rounds: int) -> dict[str, dict[str, dict[str, float]]]:
     """Median seconds, previous tree and this one, of each timed step."""
     every = gold_notes()
     short = [t for k, t in every.items() if k.startswith(_SHORT)]
@@ -184,6 +251,28 @@ def _timings(commit: str, rounds: int) -> dict[str, dict[str, float]]:
     }
 
 
+def _print_table(
+    clock: str,
+    timings: dict[str, dict[str, dict[str, float]]],
+    plain: dict[str, float],
+    notes: int,
+    plain_rate: float,
+) -> None:
+    """One table: each step's previous and current medians by ``clock``, the speed-up, and
+    plain medspaCy's figure where there is one."""
+    print(f"\n{clock + ' time':<34}{'previous':>10}{'now':>10}{'speed-up':>10}{'medspaCy':>10}")
+    for label, timing in timings.items():
+        scale = 1e3 if label.endswith("(ms)") else 1.0
+        before, after = timing["previous"][clock] * scale, timing["current"][clock] * scale
+        floor = f"{plain[label] * scale:>10.2f}" if label in plain else ""
+        print(f"{label:<34}{before:>10.2f}{after:>10.2f}{_ratio(before, after):>10}{floor}")
+    batch = timings["all gold passages, batched (s)"]
+    before, after = notes / batch["previous"][clock], notes / batch["current"][clock]
+    line = f"{'notes/s, ' + str(notes) + ' gold passages':<34}{before:>10.1f}{after:>10.1f}"
+    floor = f"{plain_rate:>10.1f}" if plain else ""
+    print(f"{line}{_ratio(after, before):>10}{floor}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", action="store_true", help="compare outputs, no timing")
@@ -201,17 +290,10 @@ def main() -> int:
     plain_reports, _ = _medspacy_per_note(reports, args.rounds)
     _, plain_rate = _medspacy_per_note(list(every.values()), args.rounds)
     plain = {"short note (ms)": plain_short, "case-report passage (ms)": plain_reports}
-    print(f"\n{'':<34}{'previous':>10}{'now':>10}{'speed-up':>10}{'medspaCy':>10}")
-    for label, timing in timings.items():
-        scale = 1e3 if label.endswith("(ms)") else 1.0
-        before, after = timing["previous"] * scale, timing["current"] * scale
-        floor = f"{plain[label] * scale:>10.2f}" if label in plain else ""
-        print(f"{label:<34}{before:>10.2f}{after:>10.2f}{_ratio(before, after):>10}{floor}")
-    batch = timings["all gold passages, batched (s)"]
-    before, after = len(every) / batch["previous"], len(every) / batch["current"]
-    line = f"{'notes/s, ' + str(len(every)) + ' gold passages':<34}{before:>10.1f}{after:>10.1f}"
-    print(f"{line}{_ratio(after, before):>10}{plain_rate:>10.1f}")
+    for clock in ("cpu", "wall"):
+        _print_table(clock, timings, plain if clock == "cpu" else {}, len(every), plain_rate)
     print("previous: a loop of Engine.parse; now: Engine.parse_many; medspaCy: nlp / nlp.pipe")
+    print("cpu: the process's CPU time (what an idle machine takes); wall: on this machine now")
     return 0
 
 

@@ -10,9 +10,10 @@ immutable, and the note reader is built once, on first use, under a lock.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
+from itertools import islice, repeat
 from typing import TYPE_CHECKING, Any
 
 from hipdx._types import Asker, Setting
@@ -28,7 +29,7 @@ from hipdx.kb.build import load_knowledge
 from hipdx.kb.compiled import CompiledKB
 
 if TYPE_CHECKING:  # the reader and the interview are imported when first used
-    from hipdx.intake import ParsedCase, Parser
+    from hipdx.intake import CleanText, ParsedCase, Parser
     from hipdx.interview.bank import QuestionBank
     from hipdx.interview.gains import Suggestion
     from hipdx.interview.session import InterviewSession
@@ -97,10 +98,45 @@ class Engine:
         from hipdx.intake import clean_text
 
         cleaned = clean_text(text)
-        parsed = self.parser.parse(cleaned.text, setting=_setting(setting))
-        if not cleaned.issues:
-            return parsed
-        return parsed.model_copy(update={"issues": (*parsed.issues, *cleaned.issues)})
+        return _with_issues(self.parser.parse(cleaned.text, setting=_setting(setting)), cleaned)
+
+    def parse_many(
+        self,
+        texts: Iterable[str],
+        *,
+        settings: Iterable[Setting | str] | None = None,
+        batch_size: int = 64,
+    ) -> Iterator[ParsedCase | InvalidCaseError]:
+        """`parse` of many notes, in order, read ``batch_size`` at a time through spaCy's
+        ``nlp.pipe`` (for batch scoring: the same results as `parse`, and the reader's
+        matchers shared by all). ``settings``: one per note (primary care for all by
+        default). A note that cannot be read (not text, empty, too long, an unknown setting)
+        gives its `InvalidCaseError` as a value instead of raising, so one bad note does not
+        stop the others."""
+        chosen = settings if settings is not None else repeat(Setting.PRIMARY_CARE)
+        notes = zip(texts, chosen, strict=settings is not None)
+        while chunk := list(islice(notes, max(1, batch_size))):
+            yield from self._parse_chunk(chunk, batch_size)
+
+    def _parse_chunk(
+        self, chunk: list[tuple[str, Setting | str]], batch_size: int
+    ) -> Iterator[ParsedCase | InvalidCaseError]:
+        from hipdx.intake import clean_text
+
+        cleaned: list[tuple[CleanText, Setting] | InvalidCaseError] = []
+        for text, setting in chunk:
+            try:
+                cleaned.append((clean_text(text), _setting(setting)))
+            except InvalidCaseError as problem:
+                cleaned.append(problem)
+        readable = [(c.text, s) for c, s in (n for n in cleaned if isinstance(n, tuple))]
+        parsed = self.parser.parse_many(readable, batch_size=batch_size)
+        for note in cleaned:
+            if isinstance(note, InvalidCaseError):
+                yield note
+            else:
+                read = next(parsed)
+                yield read if isinstance(read, InvalidCaseError) else _with_issues(read, note[0])
 
     def assess_note(
         self,
@@ -192,6 +228,13 @@ class Engine:
         from hipdx.interview.session import InterviewSession
 
         return InterviewSession.from_json(self._knowledge, self.question_bank, state)
+
+
+def _with_issues(parsed: ParsedCase, cleaned: CleanText) -> ParsedCase:
+    """``parsed`` with what cleaning its text removed among its issues."""
+    if not cleaned.issues:
+        return parsed
+    return parsed.model_copy(update={"issues": (*parsed.issues, *cleaned.issues)})
 
 
 def _asker(asker: Asker | str) -> Asker:

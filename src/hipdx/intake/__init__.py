@@ -1,8 +1,9 @@
 """Intake: clinical free text -> findings, with negation, history, laterality and numbers.
 
-Built on medspaCy (target matcher + ConText) over a blank English pipeline; the finding lexicon
-comes from the knowledge base, the context and measurement words from ``knowledge/language/``.
-A `Parser` is built for one knowledge base (it takes seconds); `hipdx.Engine.parser` holds one.
+Built on medspaCy (target matcher + ConText, both prefiltered by the note's words) over a blank
+English pipeline; the finding lexicon comes from the knowledge base, the context and measurement
+words from ``knowledge/language/``. A `Parser` is built for one knowledge base (about a second);
+`hipdx.Engine.parser` holds one.
 """
 
 from __future__ import annotations

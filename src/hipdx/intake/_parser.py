@@ -9,7 +9,9 @@ read in context into mentions (`_mention`), mentions that their surroundings rul
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
+from typing import TYPE_CHECKING, Any
 
 from hipdx._types import Setting
 from hipdx.exceptions import InvalidCaseError
@@ -34,6 +36,8 @@ from hipdx.intake._filters import (
     workup_diagnoses,
 )
 from hipdx.intake._lexicon import DENIAL, build_lexicon, lexicon_rules
+from hipdx.intake._matcher import FACTORY as MATCHER
+from hipdx.intake._matcher import PrefilteredMatcher
 from hipdx.intake._measurements import MeasurementReader, measurement_rules
 from hipdx.intake._mention import MentionReader
 from hipdx.intake._models import Measurement, Mention, ParsedCase, Span
@@ -45,8 +49,18 @@ from hipdx.issues import error
 from hipdx.kb.compiled import CompiledKB
 from hipdx.kb.schema import FindingKind
 
+if TYPE_CHECKING:  # importing it imports medspaCy, which only building a pipeline needs
+    from hipdx.intake._modifiers import PrefilteredConText
+
+#: The name of the ConText component (`hipdx.intake._modifiers.FACTORY`).
+CONTEXT = "hipdx_context"
 #: The longest text accepted, in characters (the same limit as `Case.text`).
 MAX_TEXT_CHARS = 100_000
+#: How many notes `Parser.parse_many` sends through spaCy together.
+BATCH_NOTES = 64
+
+#: What one block gives: mentions, measurements, unmapped sentences, clauses not understood.
+_BlockRead = tuple[list[Mention], list[Measurement], list[Span], list[Span]]
 
 
 class Parser:
@@ -80,17 +94,63 @@ class Parser:
         self._blanket = BlanketReader(kb, lexicon.blanket_normals)
         self.vocabulary = ClinicalVocabulary(self.lexicon, lexicon)
 
+    @property
+    def matcher(self) -> PrefilteredMatcher:
+        """The target matcher of the pipeline (to see which rules a note is matched against)."""
+        matcher: PrefilteredMatcher = self._nlp.get_pipe(MATCHER)
+        return matcher
+
+    @property
+    def context(self) -> PrefilteredConText:
+        """The ConText component of the pipeline (to see the modifiers a note is read with)."""
+        context: PrefilteredConText = self._nlp.get_pipe(CONTEXT)
+        return context
+
     def parse(self, text: str, *, setting: Setting = Setting.PRIMARY_CARE) -> ParsedCase:
         """Everything the text says about the findings of the knowledge base. A long text is
         read in blocks that end at a paragraph or sentence (ConText pairs every trigger with
         every match of a document, so one huge document would take quadratic time)."""
         _check(text)
+        pieces = blocks(text, BLOCK_CHARS)
+        reads = [(offset, self._read(block, self._nlp(block))) for offset, block in pieces]
+        return self._case(text, setting, reads)
+
+    def parse_many(
+        self, notes: Iterable[tuple[str, Setting]], *, batch_size: int = BATCH_NOTES
+    ) -> Iterator[ParsedCase | InvalidCaseError]:
+        """`parse` of each (text, setting), in order, the blocks of ``batch_size`` notes at a
+        time through spaCy's ``nlp.pipe``. A note that cannot be read gives its error as a
+        value, so that one bad note does not stop the others."""
+        stream = iter(notes)
+        while chunk := list(islice(stream, max(1, batch_size))):
+            yield from self._parse_chunk(chunk)
+
+    def _parse_chunk(
+        self, chunk: Sequence[tuple[str, Setting]]
+    ) -> Iterator[ParsedCase | InvalidCaseError]:
+        pieces: list[list[tuple[int, str]] | InvalidCaseError] = []
+        for text, _ in chunk:
+            try:
+                _check(text)
+                pieces.append(blocks(text, BLOCK_CHARS))
+            except InvalidCaseError as problem:
+                pieces.append(problem)
+        texts = (b for p in pieces if not isinstance(p, InvalidCaseError) for _, b in p)
+        docs = iter(self._nlp.pipe(texts, batch_size=len(chunk)))
+        for (text, setting), piece in zip(chunk, pieces, strict=True):
+            if isinstance(piece, InvalidCaseError):
+                yield piece
+                continue
+            reads = [(offset, self._read(block, next(docs))) for offset, block in piece]
+            yield self._case(text, setting, reads)
+
+    def _case(self, text: str, setting: Setting, reads: list[tuple[int, _BlockRead]]) -> ParsedCase:
+        """The case of ``text`` from what was read in each of its blocks (at their offsets)."""
         mentions: list[Mention] = []
         measurements: list[Measurement] = []
         unmapped: list[Span] = []
         unread: list[Span] = []
-        for offset, block in blocks(text, BLOCK_CHARS):
-            found, measured, ignored, missed = self._read(block)
+        for offset, (found, measured, ignored, missed) in reads:
             mentions.extend(shifted(m, offset) for m in found)
             measurements.extend(shifted(m, offset) for m in measured)
             unmapped.extend(shifted(s, offset) for s in ignored)
@@ -111,10 +171,9 @@ class Parser:
             not_understood=tuple(unread),
         )
 
-    def _read(self, text: str) -> tuple[list[Mention], list[Measurement], list[Span], list[Span]]:
+    def _read(self, text: str, doc: Any) -> _BlockRead:
         """The mentions, measurements, unmapped sentences and clauses not understood of one
-        block of text."""
-        doc = self._nlp(text)
+        block of text, ``doc`` being the pipeline's reading of it."""
         spans = named_findings(text, list(doc.spans[SPAN_GROUP]), self._not_findings)
         tests = frozenset(
             index

@@ -1,4 +1,5 @@
-"""The spaCy pipeline: medspaCy's tokenizer, target matcher and ConText, with spaCy's sentencizer.
+"""The spaCy pipeline: medspaCy's tokenizer, hipdx's prefiltered target matcher (`_matcher`),
+medspaCy's ConText, with spaCy's sentencizer.
 
 Offline, no model: a blank English pipeline plus rules. The finding phrases come from the
 `Lexicon`; the ConText rules (negation, history, hypothetical, family, uncertainty) from
@@ -16,6 +17,8 @@ from typing import Any
 from hipdx.intake._context import context_words
 from hipdx.intake._imaging import imaging_site_rules
 from hipdx.intake._lexicon import GAP, NUMBER, AnalyteRules, Lexicon
+from hipdx.intake._matcher import FACTORY as MATCHER
+from hipdx.intake._matcher import register as register_matcher
 from hipdx.kb.compiled import CompiledKB
 from hipdx.kb.language import CONTEXT_RULES, ImagingSites
 from hipdx.kb.loader import packaged_language
@@ -55,9 +58,8 @@ def build_pipeline(
     nlp = medspacy.load(medspacy_enable=["medspacy_tokenizer"], load_rules=False)
     nlp.add_pipe("sentencizer")
     group = {"span_group_name": SPAN_GROUP}
-    matcher = nlp.add_pipe(
-        "medspacy_target_matcher", config={"result_type": "group", "prune": False, **group}
-    )
+    register_matcher()
+    matcher = nlp.add_pipe(MATCHER, config=group)
     rules = []
     for term in lexicon.terms:
         pattern = _token_pattern(nlp, term.phrase)
@@ -70,9 +72,10 @@ def build_pipeline(
     if imaging is not None:
         rules.extend(imaging_site_rules(nlp, *imaging, target_rule))
     matcher.add(rules)
-    context = nlp.add_pipe(
-        "medspacy_context", config={"rules": None, "input_span_type": "group", **group}
-    )
+    from hipdx.intake import _modifiers  # imports medspaCy: only once a pipeline is built
+
+    _modifiers.register()
+    context = nlp.add_pipe(_modifiers.FACTORY, config={"input_span_type": "group", **group})
     rules_file = packaged_language().joinpath(CONTEXT_RULES)
     with resources.as_file(rules_file) as path:
         context_rules = context_rule.from_json(str(path))

@@ -1,0 +1,225 @@
+"""The target matcher, prefiltered by the note's words: matching work grows with the note, not
+with the lexicon.
+
+medspaCy's target matcher holds every rule (about 4,200 rules, several thousand token patterns)
+in one spaCy `Matcher`, which tries each pattern's first token at every token of the note: a
+short note cost ~30 ms, almost all of it on rules whose words it does not contain. Here each rule
+is filed under a word it *requires* (`required_words`: a token every match must have), and a note
+is matched only against the rules filed under its own words, plus the few with no required word.
+A rule filed elsewhere cannot match the note (its required token is not there), so the matches
+are exactly the full matcher's; they are put in one fixed order (start, end, rule), which the
+identity check (``bench/bench_reader.py --check``) shows changes no output.
+
+One spaCy `Matcher` per word is built on first use and kept, so repeated words cost nothing.
+Patterns are added unvalidated (validation was most of the parser's build time); their shapes
+are made by `hipdx.intake._pipeline`, and a test validates every pattern of the packaged
+knowledge base against spaCy's schema.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+#: The name the component is registered under with spaCy.
+FACTORY = "hipdx_target_matcher"
+#: The filing key of the rules without a required word: matched against every note.
+ALWAYS = frozenset[str]()
+#: Token attributes whose literal values pin a token's lower-case form.
+_LITERAL_ATTRS = ("LOWER", "ORTH", "TEXT")
+_AT_LEAST = re.compile(r"^\{\s*(\d+)\s*(?:,\s*\d*\s*)?\}$")
+
+
+def required_words(pattern: Sequence[Mapping[str, Any]]) -> frozenset[str]:
+    """Lower-case words one of which every match of ``pattern`` contains, or `ALWAYS` when no
+    token of it is both required and literal. Of several, the one whose shortest word is
+    longest (long words are rarer in notes: "trochanter" before "the"), so that fewer notes
+    reach the rule."""
+    candidates = [words for spec in pattern if (words := _literal(spec)) is not None]
+    if not candidates:
+        return ALWAYS
+    return max(candidates, key=lambda words: min((len(w) for w in words), default=0))
+
+
+def _literal(spec: Mapping[str, Any]) -> frozenset[str] | None:
+    """The lower-case forms a token matching ``spec`` must have, if it is required (matched at
+    least once) and names its text literally; else None."""
+    if not _required(spec.get("OP")):
+        return None
+    for attr in _LITERAL_ATTRS:
+        value = spec.get(attr)
+        lower = attr == "LOWER"  # a LOWER value is compared as written; others lower-cased
+        if isinstance(value, str):
+            return frozenset({value if lower else value.lower()})
+        if isinstance(value, Mapping) and isinstance(value.get("IN"), list):
+            return frozenset(str(v) if lower else str(v).lower() for v in value["IN"])
+    return None
+
+
+def _required(op: object) -> bool:
+    """Whether a token with operator ``op`` must occur in every match ("+", none, "{2}",
+    "{1,3}"; not "?", "*", "!", "{0,5}", "{,3}")."""
+    if op is None or op == "+":
+        return True
+    found = _AT_LEAST.match(op) if isinstance(op, str) else None
+    return found is not None and int(found.group(1)) > 0
+
+
+@dataclass
+class RuleIndex:
+    """Patterns (their positions in the order added) filed by their required words."""
+
+    by_key: dict[frozenset[str], list[int]] = field(default_factory=dict)
+    keys_by_word: dict[str, list[frozenset[str]]] = field(default_factory=dict)
+
+    def file(self, position: int, key: frozenset[str]) -> None:
+        """File the pattern at ``position`` under ``key``."""
+        if key not in self.by_key:
+            self.by_key[key] = []
+            for word in key:
+                self.keys_by_word.setdefault(word, []).append(key)
+        self.by_key[key].append(position)
+
+    def keys_for(self, words: Iterable[str]) -> list[frozenset[str]]:
+        """The keys of the patterns a text with ``words`` may match (`ALWAYS` first when any
+        pattern is filed under it), each once, in a fixed order."""
+        keys = {key for word in words for key in self.keys_by_word.get(word, ())}
+        ordered = sorted(keys, key=lambda key: self.by_key[key][0])
+        return [ALWAYS, *ordered] if ALWAYS in self.by_key else ordered
+
+
+class RuleMatcher:
+    """Token patterns, each matched only against the docs that hold its required word: the
+    matches of one spaCy `Matcher` holding them all, as (start, end, position) in that
+    order. ``prefix`` names this matcher's patterns in the shared vocabulary."""
+
+    def __init__(self, vocab: Any, prefix: str) -> None:
+        self._vocab = vocab
+        self._prefix = prefix
+        self.patterns: list[list[dict[str, Any]]] = []
+        self._index = RuleIndex()
+        self._matchers: dict[frozenset[str], Any] = {}
+        self._positions: dict[int, int] = {}  # match id -> pattern position
+        self._lock = threading.Lock()
+
+    def add(self, pattern: list[dict[str, Any]]) -> int:
+        """Add ``pattern``; its position."""
+        position = len(self.patterns)
+        self.patterns.append(pattern)
+        self._positions[self._vocab.strings.add(self._key(position))] = position
+        key = required_words(pattern)
+        self._index.file(position, key)
+        self._matchers.pop(key, None)  # rebuilt with it on next use
+        return position
+
+    def considered(self, doc: Any) -> list[int]:
+        """The positions of the patterns ``doc`` is matched against, in order."""
+        keys = self._index.keys_for({token.lower_ for token in doc})
+        return sorted(p for key in keys for p in self._index.by_key[key])
+
+    def __call__(self, doc: Any) -> list[tuple[int, int, int]]:
+        """(start, end, pattern position) of every match in ``doc``, in that order."""
+        found = {
+            (start, end, self._positions[match_id])
+            for key in self._index.keys_for({token.lower_ for token in doc})
+            for match_id, start, end in self._matcher(key)(doc)
+        }
+        return sorted(found)
+
+    def _matcher(self, key: frozenset[str]) -> Any:
+        """The spaCy matcher of the patterns filed under ``key``, built on first use."""
+        matcher = self._matchers.get(key)
+        if matcher is None:
+            with self._lock:
+                matcher = self._matchers.get(key)
+                if matcher is None:
+                    matcher = self._build(self._index.by_key[key])
+                    self._matchers[key] = matcher
+        return matcher
+
+    def _build(self, positions: list[int]) -> Any:
+        from spacy.matcher import Matcher
+
+        matcher = Matcher(self._vocab, validate=False)
+        for position in positions:
+            matcher.add(self._key(position), [self.patterns[position]])
+        return matcher
+
+    def _key(self, position: int) -> str:
+        return f"{self._prefix}_{position}"
+
+
+class PrefilteredMatcher:
+    """A spaCy pipeline component with medspaCy's `TargetMatcher` results ("group" result
+    type, no pruning): one span per match, labelled with its rule's category and carrying the
+    rule in ``span._.target_rule``, in the span group ``span_group_name``."""
+
+    def __init__(self, nlp: Any, name: str = FACTORY, *, span_group_name: str) -> None:
+        self.name = name
+        self.span_group_name = span_group_name
+        self._nlp = nlp
+        self._rules: list[Any] = []
+        self._patterns = RuleMatcher(nlp.vocab, "hipdx_rule")
+
+    @property
+    def rules(self) -> list[Any]:
+        """The rules, in the order added."""
+        return list(self._rules)
+
+    def add(self, rules: Iterable[Any]) -> None:
+        """Add medspaCy `TargetRule`s with token patterns (a list of token specs)."""
+        for rule in rules:
+            if not isinstance(rule.pattern, list):
+                raise TypeError(f"rule {rule.literal!r}: only token patterns are supported")
+            self._patterns.add(rule.pattern)
+            self._rules.append(rule)
+
+    def make_doc(self, text: str) -> Any:
+        """``text`` tokenized as the pipeline does, not yet matched."""
+        return self._nlp.make_doc(text)
+
+    def considered(self, doc: Any) -> list[int]:
+        """The positions of the rules ``doc`` is matched against, in order."""
+        return self._patterns.considered(doc)
+
+    def matches(self, doc: Any) -> list[tuple[int, int, int]]:
+        """(start, end, rule position) of every match in ``doc``, in that order."""
+        return self._patterns(doc)
+
+    def __call__(self, doc: Any) -> Any:
+        spans = [self._span(doc, *match) for match in self.matches(doc)]
+        if self.span_group_name in doc.spans:
+            doc.spans[self.span_group_name] += spans
+        else:
+            doc.spans[self.span_group_name] = spans
+        return doc
+
+    def pipe(self, docs: Iterable[Any], batch_size: int = 128) -> Iterator[Any]:
+        """Each doc through `__call__` (the matchers are shared across the batch)."""
+        for doc in docs:
+            yield self(doc)
+
+    def _span(self, doc: Any, start: int, end: int, position: int) -> Any:
+        from spacy.tokens import Span
+
+        rule = self._rules[position]
+        span = Span(doc, start=start, end=end, label=rule.category)
+        span._.target_rule = rule
+        for attribute, value in (rule.attributes or {}).items():
+            setattr(span._, attribute, value)
+        return span
+
+
+def register() -> None:
+    """Register the component with spaCy (once per process)."""
+    from spacy.language import Language
+
+    if not Language.has_factory(FACTORY):
+        Language.factory(FACTORY, default_config={"span_group_name": "hipdx_findings"}, func=_make)
+
+
+def _make(nlp: Any, name: str, span_group_name: str) -> PrefilteredMatcher:
+    return PrefilteredMatcher(nlp, name, span_group_name=span_group_name)

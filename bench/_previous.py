@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).parent.parent
 #: main when the speed work (issue 17) last merged it (kb-layout included): the default baseline.
@@ -93,6 +94,16 @@ def previous_and_current(
     trees = {"previous": source_tree(commit), "current": ROOT / "src"}
     body = "\n".join("    " + line for line in statement.strip().splitlines())
     code = _SERVER.format(setup=setup.strip(), statement=body)
+    samples = alternating_samples(code, trees, repeat=repeat, rounds=rounds, timeout=60)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def alternating_samples(
+    code: str, trees: dict[str, Path], *, repeat: int, rounds: int, timeout: float
+) -> dict[str, list[Any]]:
+    """Every sample of a worker ``code`` per tree: one process per tree (its ``src`` first on
+    the path) that prints "ready", then for each line it reads (a count) a JSON list of that
+    many samples; the processes take turns ``rounds`` times, so all see the same machine load."""
     workers = {
         name: subprocess.Popen(
             [sys.executable, "-c", code],
@@ -104,7 +115,7 @@ def previous_and_current(
         )
         for name, src in trees.items()
     }
-    samples: dict[str, list[float]] = {name: [] for name in trees}
+    samples: dict[str, list[Any]] = {name: [] for name in trees}
     try:
         for worker in workers.values():
             assert worker.stdout is not None and worker.stdout.readline().strip() == "ready"
@@ -118,5 +129,5 @@ def previous_and_current(
         for worker in workers.values():
             if worker.stdin is not None:
                 worker.stdin.close()
-            worker.wait(timeout=60)
-    return {name: statistics.median(values) for name, values in samples.items()}
+            worker.wait(timeout=timeout)
+    return samples

@@ -29,15 +29,13 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _previous import output_of, source_tree
+from _previous import alternating_samples, output_of, source_tree
 from _reader_notes import gold_notes, notes
 
 ROOT = Path(__file__).parent.parent
@@ -111,32 +109,7 @@ def previous_and_current(
     trees = {"previous": source_tree(commit), "current": ROOT / "src"}
     body = "\n".join("    " + line for line in statement.strip().splitlines())
     code = _WORKER.format(setup=setup.strip(), statement=body)
-    workers = {
-        name: subprocess.Popen(
-            [sys.executable, "-c", code],
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(src)},
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        for name, src in trees.items()
-    }
-    samples: dict[str, list[list[float]]] = {name: [] for name in trees}
-    try:
-        for worker in workers.values():
-            assert worker.stdout is not None and worker.stdout.readline().strip() == "ready"
-        for _ in range(rounds):
-            for name, worker in workers.items():
-                assert worker.stdin is not None and worker.stdout is not None
-                worker.stdin.write(f"{repeat}\n")
-                worker.stdin.flush()
-                samples[name] += json.loads(worker.stdout.readline())
-    finally:
-        for worker in workers.values():
-            if worker.stdin is not None:
-                worker.stdin.close()
-            worker.wait(timeout=120)
+    samples = alternating_samples(code, trees, repeat=repeat, rounds=rounds, timeout=120)
     return {
         name: {
             "wall": statistics.median(s[0] for s in values),

@@ -303,3 +303,13 @@ def test_a_febrile_man_with_pelvic_pain_frequency_and_a_tender_prostate_is_seen_
     assert "fever_with_pelvic_pain_and_urinary_signs" not in {
         f.red_flag for f in afebrile.results.red_flags
     }
+
+
+def test_new_groin_pain_in_a_man_treated_for_melanoma_is_seen_the_same_day() -> None:
+    """After the spine, the pelvis and proximal femur are the commonest sites of bone metastasis;
+    a history of cancer named by its kind ("melanoma", "lymphoma") is a history of cancer."""
+    parsed = hipdx.parse("68-year-old man with melanoma. Left groin pain for three weeks.")
+    assert parsed.case.findings.get("cancer_history") is True
+    result = hipdx.assess({"age": 68, "sex": "male", "findings": dict(parsed.case.findings)})
+    assert result.triage.level == "urgent"
+    assert "cancer_history_with_back_or_hip_pain" in {f.red_flag for f in result.results.red_flags}

@@ -3,8 +3,9 @@
 Radiology words a finding's synonyms cannot list one by one: a lesion ("high signal", "a
 collection", "fracture") and the site it is at ("the left sacral ala", "the right psoas"), in
 either order and a few words apart within one clause. Each site names the finding its lesions
-give there; the matcher gets one rule per order and per multi-word alternative, the one-word
-alternatives of a list sharing a rule.
+give there; the matcher gets one rule per order and per group of alternatives that differ only
+in their last word (all one-word alternatives of a list share a rule). Words of a sequence or a
+measurement between lesion and site (``fillers``) do not count towards their distance.
 """
 
 from __future__ import annotations
@@ -35,16 +36,15 @@ def imaging_site_rules(
         for lesion_name, finding in site.findings.items():
             if not kb.has_finding(finding) or kb.finding(finding).numeric is not None:
                 continue
+            reach = {
+                "ends": _words(nlp, [*site.words, *sites.lesions[lesion_name]]),
+                "max_between": sites.max_between,
+                "fillers": fillers,
+            }
             for lesion in _alternatives(nlp, sites.lesions[lesion_name]):
                 for place in places:
                     literal = f"{lesion_name} at {site_name}"
                     for first, second in ((lesion, place), (place, lesion)):
-                        reach = {
-                            "head": len(first),
-                            "tail": len(second),
-                            "max_between": sites.max_between,
-                            "fillers": fillers,
-                        }
                         rules.append(
                             target_rule(
                                 literal,
@@ -77,26 +77,38 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 
 def within_reach(span: Any) -> bool:
     """False for a lesion-at-a-site match with more than ``max_between`` words between its
-    lesion and its site, fillers and numbers not counted; True for any other match."""
+    lesion and its site, fillers and numbers not counted; True for any other match. The
+    lesion and the site are the longest of their words that open and close the match (matches
+    with the same bounds share one rule in spaCy's span extensions, whichever matched)."""
     rule = span._.target_rule
     reach = None if rule is None else (rule.metadata or {}).get(IMAGING_SITE)
     if not isinstance(reach, dict):
         return True
+    words = tuple(token.lower_ for token in span)
+    head = max((len(e) for e in reach["ends"] if words[: len(e)] == e), default=0)
+    tail = max((len(e) for e in reach["ends"] if len(e) and words[-len(e) :] == e), default=0)
     fillers = _compiled(reach["fillers"])
-    between = span[reach["head"] : len(span) - reach["tail"]]
-    counted = sum(1 for token in between if not fillers.match(token.lower_))
+    between = words[head : max(head, len(words) - tail)]
+    counted = sum(1 for word in between if not fillers.match(word))
     return bool(counted <= reach["max_between"])
 
 
+def _words(nlp: Any, phrases: list[str]) -> frozenset[tuple[str, ...]]:
+    """Each phrase as its lower-case tokens."""
+    return frozenset(tuple(t.lower_ for t in nlp.tokenizer(" ".join(p.split()))) for p in phrases)
+
+
 def _alternatives(nlp: Any, phrases: list[str]) -> list[Pattern]:
-    """One pattern for all one-word phrases (a set of words), one per longer phrase."""
-    single: set[str] = set()
-    longer: list[Pattern] = []
+    """One pattern per run of words the phrases share before their last word, its last word any
+    of theirs: all one-word phrases are one pattern (a set of words), "marrow oedema" and "marrow
+    edema" another."""
+    endings: dict[tuple[str, ...], set[str]] = {}
     for phrase in phrases:
         words = [t.lower_ for t in nlp.tokenizer(" ".join(phrase.split()))]
-        if len(words) == 1:
-            single.add(words[0])
-        elif words:
-            longer.append([{"LOWER": w} for w in words])
-    patterns: list[Pattern] = [[{"LOWER": {"IN": sorted(single)}}]] if single else []
-    return patterns + longer
+        if words:
+            endings.setdefault(tuple(words[:-1]), set()).add(words[-1])
+    patterns: list[Pattern] = []
+    for start, last in sorted(endings.items(), key=lambda item: (len(item[0]), item[0])):
+        tail = {"LOWER": {"IN": sorted(last)}} if len(last) > 1 else {"LOWER": next(iter(last))}
+        patterns.append([*({"LOWER": w} for w in start), tail])
+    return patterns

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from hipdx.intake._models import Mention, Span, Status
 from hipdx.kb.compiled import CompiledKB
 from hipdx.kb.language import BlanketNormals
+from hipdx.kb.schema import FindingKind
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
 
@@ -34,6 +35,7 @@ class _Subject:
     pattern: re.Pattern[str]
     findings: tuple[str, ...]
     normal: re.Pattern[str]
+    kinds: frozenset[FindingKind]
 
 
 class BlanketReader:
@@ -50,16 +52,16 @@ class BlanketReader:
             words = _pattern(subject.words)
             normal = shared if subject.normal_words is None else _pattern(subject.normal_words)
             if findings and words is not None and normal is not None:
-                self._subjects.append(_Subject(words, findings, normal))
+                kinds = frozenset(kb.finding(f).kind for f in findings)
+                self._subjects.append(_Subject(words, findings, normal, kinds))
         self._any_subject = _pattern([w for s in rules.subjects for w in s.words])
 
     def read(self, text: str, start: int, end: int, mentions: list[Mention]) -> list[Mention]:
         """The absent findings that blanket normals in ``text[start:end]`` (one sentence) say."""
         found: list[Mention] = []
-        named = [(m.span.start, m.span.end) for m in mentions]
         for subject in self._subjects:
             for match in subject.pattern.finditer(text, start, end):
-                normal = self._nearest_normal(text, start, end, match, subject.normal, named)
+                normal = self._nearest_normal(text, start, end, match, subject, mentions)
                 if normal is None:
                     continue
                 low, high = min(match.start(), normal[0]), max(match.end(), normal[1])
@@ -83,11 +85,24 @@ class BlanketReader:
         start: int,
         end: int,
         subject: re.Match[str],
-        normal: re.Pattern[str],
-        named: list[tuple[int, int]],
+        rules: _Subject,
+        mentions: list[Mention],
     ) -> tuple[int, int] | None:
         best: tuple[int, tuple[int, int]] | None = None
-        for match in normal.finditer(text, start, end):
+        for match in rules.normal.finditer(text, start, end):
+            # a finding of the subject's kind called normal by the same word is coordinated
+            # with it ("complete blood count, ... and erythrocyte sedimentation rate were
+            # normal"), not between it and its normal word
+            named = [
+                (m.span.start, m.span.end)
+                for m in mentions
+                if not (
+                    m.kind in rules.kinds
+                    and m.status is Status.ABSENT
+                    and m.trigger is not None
+                    and m.trigger.start == match.start()
+                )
+            ]
             if match.start() < subject.end() and subject.start() < match.end():
                 continue
             low, high = (

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from hipdx.intake._imaging import within_reach
 from hipdx.intake._models import Mention, Status
 from hipdx.kb.language import ContextWords, WorkupDiagnoses
 from hipdx.kb.schema import FindingKind
@@ -17,7 +18,9 @@ from hipdx.kb.schema import FindingKind
 
 def named_findings(text: str, spans: list[Any], not_findings: re.Pattern[str] | None) -> list[Any]:
     """The matches, less those inside a phrase that names no finding ("trauma" in "trauma
-    unit", "accident" in "accident and emergency": ``not_findings`` in lexicon.yaml)."""
+    unit", "accident" in "accident and emergency": ``not_findings`` in lexicon.yaml) and the
+    lesion-at-a-site matches whose lesion and site are too many words apart (`within_reach`)."""
+    spans = [span for span in spans if within_reach(span)]
     if not_findings is None:
         return spans
     blocked = [m.span() for m in not_findings.finditer(text)]

@@ -3,18 +3,21 @@
 Radiology words a finding's synonyms cannot list one by one: a lesion ("high signal", "a
 collection", "fracture") and the site it is at ("the left sacral ala", "the right psoas"), in
 either order and a few words apart within one clause. Each site names the finding its lesions
-give there; the matcher gets one rule per order and per multi-word alternative, the one-word
-alternatives of a list sharing a rule.
+give there; the matcher gets one rule per order and per group of alternatives that differ only
+in their last word (all one-word alternatives of a list share a rule). Words of a sequence or a
+measurement between lesion and site (``fillers``) do not count towards their distance.
 """
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import Any
 
 from hipdx.kb.compiled import CompiledKB
 from hipdx.kb.language import ImagingSites
 
-__all__ = ["IMAGING_SITE", "imaging_site_rules"]
+__all__ = ["IMAGING_SITE", "imaging_site_rules", "within_reach"]
 
 Pattern = list[dict[str, Any]]
 #: The metadata key that marks a lesion-at-a-site rule.
@@ -25,35 +28,87 @@ def imaging_site_rules(
     nlp: Any, kb: CompiledKB, sites: ImagingSites, target_rule: Any
 ) -> list[Any]:
     """Target rules for every (lesion, site) pair whose finding the knowledge base has."""
-    between = {"LOWER": {"NOT_IN": sorted({s.lower() for s in sites.stops})}}
-    gap = {**between, "OP": f"{{0,{sites.max_between}}}"}
+    gap = _gap(sites)
+    fillers = _filler_pattern(sites)
     rules = []
     for site_name, site in sites.sites.items():
         places = _alternatives(nlp, site.words)
         for lesion_name, finding in site.findings.items():
             if not kb.has_finding(finding) or kb.finding(finding).numeric is not None:
                 continue
+            reach = {
+                "ends": _words(nlp, [*site.words, *sites.lesions[lesion_name]]),
+                "max_between": sites.max_between,
+                "fillers": fillers,
+            }
             for lesion in _alternatives(nlp, sites.lesions[lesion_name]):
                 for place in places:
                     literal = f"{lesion_name} at {site_name}"
-                    for pattern in ([*lesion, gap, *place], [*place, gap, *lesion]):
+                    for first, second in ((lesion, place), (place, lesion)):
                         rules.append(
                             target_rule(
-                                literal, finding, pattern=pattern, metadata={IMAGING_SITE: True}
+                                literal,
+                                finding,
+                                pattern=[*first, *gap, *second],
+                                metadata={IMAGING_SITE: reach},
                             )
                         )
     return rules
 
 
+def _gap(sites: ImagingSites) -> Pattern:
+    """Up to ``max_between`` words of one clause, and up to ``max_fillers`` more when fillers
+    (``fillers``, numbers) are among them: `within_reach` then drops a match that has more than
+    ``max_between`` other words between its lesion and its site."""
+    stops = sorted({s.lower() for s in sites.stops})
+    reach = sites.max_between + (sites.max_fillers if sites.fillers else 0)
+    return [{"LOWER": {"NOT_IN": stops}, "OP": f"{{0,{reach}}}"}]
+
+
+def _filler_pattern(sites: ImagingSites) -> str:
+    words = "|".join(re.escape(f.lower()) for f in sorted(set(sites.fillers)))
+    return rf"^(?:{words}|[\d.,]*\d[\d.,x×]*)$" if words else r"^[\d.,]*\d[\d.,x×]*$"
+
+
+@lru_cache(maxsize=8)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def within_reach(span: Any) -> bool:
+    """False for a lesion-at-a-site match with more than ``max_between`` words between its
+    lesion and its site, fillers and numbers not counted; True for any other match. The
+    lesion and the site are the longest of their words that open and close the match (matches
+    with the same bounds share one rule in spaCy's span extensions, whichever matched)."""
+    rule = span._.target_rule
+    reach = None if rule is None else (rule.metadata or {}).get(IMAGING_SITE)
+    if not isinstance(reach, dict):
+        return True
+    words = tuple(token.lower_ for token in span)
+    head = max((len(e) for e in reach["ends"] if words[: len(e)] == e), default=0)
+    tail = max((len(e) for e in reach["ends"] if len(e) and words[-len(e) :] == e), default=0)
+    fillers = _compiled(reach["fillers"])
+    between = words[head : max(head, len(words) - tail)]
+    counted = sum(1 for word in between if not fillers.match(word))
+    return bool(counted <= reach["max_between"])
+
+
+def _words(nlp: Any, phrases: list[str]) -> frozenset[tuple[str, ...]]:
+    """Each phrase as its lower-case tokens."""
+    return frozenset(tuple(t.lower_ for t in nlp.tokenizer(" ".join(p.split()))) for p in phrases)
+
+
 def _alternatives(nlp: Any, phrases: list[str]) -> list[Pattern]:
-    """One pattern for all one-word phrases (a set of words), one per longer phrase."""
-    single: set[str] = set()
-    longer: list[Pattern] = []
+    """One pattern per run of words the phrases share before their last word, its last word any
+    of theirs: all one-word phrases are one pattern (a set of words), "marrow oedema" and "marrow
+    edema" another."""
+    endings: dict[tuple[str, ...], set[str]] = {}
     for phrase in phrases:
         words = [t.lower_ for t in nlp.tokenizer(" ".join(phrase.split()))]
-        if len(words) == 1:
-            single.add(words[0])
-        elif words:
-            longer.append([{"LOWER": w} for w in words])
-    patterns: list[Pattern] = [[{"LOWER": {"IN": sorted(single)}}]] if single else []
-    return patterns + longer
+        if words:
+            endings.setdefault(tuple(words[:-1]), set()).add(words[-1])
+    patterns: list[Pattern] = []
+    for start, last in sorted(endings.items(), key=lambda item: (len(item[0]), item[0])):
+        tail = {"LOWER": {"IN": sorted(last)}} if len(last) > 1 else {"LOWER": next(iter(last))}
+        patterns.append([*({"LOWER": w} for w in start), tail])
+    return patterns

@@ -95,6 +95,11 @@ class ImagingSites(BaseModel):
 
     max_between: int = Field(default=5, ge=0, le=10)
     stops: list[str] = Field(default_factory=list)
+    # words that do not count towards `max_between` (a sequence, a view, a measurement: "high
+    # signal on the T2-STIR image at L4", "enhancement measuring 7 x 4 cm in the psoas"); a
+    # number ("7.0", "6.8x3.3") is always one
+    fillers: list[str] = Field(default_factory=list)
+    max_fillers: int = Field(default=10, ge=0, le=20)
     lesions: dict[str, list[str]] = Field(default_factory=dict)
     sites: dict[str, ImagingSite] = Field(default_factory=dict)
 
@@ -141,6 +146,38 @@ class BlanketNormals(BaseModel):
     subjects: list[BlanketSubject] = Field(default_factory=list)
 
 
+class LabLevels(BaseModel):
+    """``lab_levels`` in ``language/lexicon.yaml``: a laboratory value called raised or normal
+    ("increased leukocytes", "C-reactive protein and ESR were elevated", "normal leucocyte
+    count"). Each analyte word of a finding, with each raised word before it or after a copula,
+    is a phrase for that finding; with a normal word, a phrase for its absence (a normal word
+    is an ``absent_words`` word of context_words.yaml)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    raised: list[str] = Field(default_factory=list)
+    normal: list[str] = Field(default_factory=list)
+    findings: dict[str, list[str]] = Field(default_factory=dict)
+
+    def phrases(self) -> dict[str, list[str]]:
+        """Every phrase and the findings it names: "<raised> <analyte>", "<analyte> <raised>",
+        "<analyte> was <raised>" (the copula stands for any, with words between: "... and ESR
+        were elevated"), and the same with the normal words."""
+        found: dict[str, list[str]] = {}
+        for finding, analytes in self.findings.items():
+            for analyte in analytes:
+                for level in (*self.raised, *self.normal):
+                    for phrase in (
+                        f"{level} {analyte}",
+                        f"{analyte} {level}",
+                        f"{analyte} was {level}",
+                    ):
+                        named = found.setdefault(" ".join(phrase.split()), [])
+                        if finding not in named:
+                            named.append(finding)
+        return found
+
+
 class LexiconRules(BaseModel):
     """``language/lexicon.yaml``: phrases that name more than one finding, phrases that name a
     finding only when negated, and phrases that name no finding although a finding's phrase is
@@ -157,6 +194,7 @@ class LexiconRules(BaseModel):
     overrides: dict[str, list[str]] = Field(default_factory=dict)
     result_required: list[str] = Field(default_factory=list)
     test_analytes: AnalyteRules = Field(default_factory=AnalyteRules)
+    lab_levels: LabLevels = Field(default_factory=LabLevels)
     workup_diagnoses: WorkupDiagnoses = Field(default_factory=WorkupDiagnoses)
     imaging_sites: ImagingSites = Field(default_factory=ImagingSites)
     blanket_normals: BlanketNormals = Field(default_factory=BlanketNormals)
@@ -164,6 +202,15 @@ class LexiconRules(BaseModel):
     clinical_stems: list[str] = Field(default_factory=list)
     # everyday words that a clinical word list may contain but that alone say nothing clinical
     not_clinical: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _lab_levels_are_shared_phrases(self) -> LexiconRules:
+        """The phrases of ``lab_levels`` join ``shared_phrases`` (a phrase listed there keeps
+        its own findings)."""
+        extra = {p: f for p, f in self.lab_levels.phrases().items() if p not in self.shared_phrases}
+        if extra:
+            object.__setattr__(self, "shared_phrases", {**self.shared_phrases, **extra})
+        return self
 
     def not_findings_pattern(self) -> re.Pattern[str] | None:
         """One case-insensitive pattern for the ``not_findings`` phrases (``<n>``: a number)."""
@@ -184,6 +231,7 @@ class LexiconRules(BaseModel):
             yield f"overrides[{finding}]", finding
             yield from ((f"overrides[{finding}]", f) for f in overridden)
         yield from (("test_analytes.findings", f) for f in self.test_analytes.findings)
+        yield from (("lab_levels.findings", f) for f in self.lab_levels.findings)
         yield from (("workup_diagnoses.findings", f) for f in self.workup_diagnoses.findings)
         for name, site in self.imaging_sites.sites.items():
             yield from ((f"imaging_sites.sites[{name}]", f) for f in site.findings.values())

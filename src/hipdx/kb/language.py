@@ -153,7 +153,7 @@ class LabLevels(BaseModel):
     is a phrase for that finding; with a normal word, a phrase for its absence (a normal word
     is an ``absent_words`` word of context_words.yaml)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     raised: list[str] = Field(default_factory=list)
     normal: list[str] = Field(default_factory=list)

@@ -313,3 +313,17 @@ def test_new_groin_pain_in_a_man_treated_for_melanoma_is_seen_the_same_day() -> 
     result = hipdx.assess({"age": 68, "sex": "male", "findings": dict(parsed.case.findings)})
     assert result.triage.level == "urgent"
     assert "cancer_history_with_back_or_hip_pain" in {f.red_flag for f in result.results.red_flags}
+
+
+def test_an_abscess_on_imaging_is_seen_the_same_day_whatever_leads() -> None:
+    """Hip pain with radiographic arthritis leads the differential, but a CT that shows an
+    abscess in the pelvis must not leave triage below urgent. It had been 'routine'."""
+    case = {
+        "age": 64,
+        "sex": "female",
+        "findings": {"fever": False, "xray_hip_oa": True, "abscess_on_imaging": True},
+    }
+    result = hipdx.assess(case)
+    assert result.differential[0].condition == "hip_osteoarthritis"
+    assert result.triage.level == "urgent"
+    assert "abscess_on_imaging" in {f.red_flag for f in result.results.red_flags}

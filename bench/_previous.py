@@ -131,3 +131,12 @@ def alternating_samples(
                 worker.stdin.close()
             worker.wait(timeout=timeout)
     return samples
+
+
+_KB_VERSION = "import hipdx; print(hipdx.default_engine().version)"
+
+
+def same_knowledge(commit: str) -> bool:
+    """Whether ``commit``'s tree holds the knowledge base this tree holds: outputs can only be
+    compared with a previous code path that reasons on the same knowledge."""
+    return output_of(source_tree(commit), _KB_VERSION) == output_of(ROOT / "src", _KB_VERSION)

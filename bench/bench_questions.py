@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from _previous import ROOT, output_of, previous_and_current, source_tree
+from _previous import ROOT, output_of, previous_and_current, same_knowledge, source_tree
 
 #: main before the interview's own speed work (issue 17, item 4): the default baseline.
 BASELINE_COMMIT = "d37ac6b"
@@ -86,7 +86,10 @@ def processor_times(commit: str) -> dict[str, list[float]]:
 
 
 def same_questions(commit: str) -> int:
-    """The number of (vignette, asker) cases compared; raises when any differs."""
+    """The number of (vignette, asker) cases compared (0 when the baseline's knowledge base
+    differs, so its questions may rightly differ); raises when any differs."""
+    if not same_knowledge(commit):
+        return 0
     now = json.loads(output_of(ROOT / "src", _SUGGESTIONS))
     before = json.loads(output_of(source_tree(commit), _SUGGESTIONS))
     differing = [key for key in before if before[key] != now.get(key)]
@@ -138,7 +141,10 @@ def main() -> None:
     if args.json:
         print(json.dumps(figures, indent=2))
         return
-    print(f"identical suggestions on {compared} vignette cases (k=5, every asker)")
+    if compared:
+        print(f"identical suggestions on {compared} vignette cases (k=5, every asker)")
+    else:
+        print("suggestions not compared: the baseline commit holds another knowledge base")
     print(f"next_questions (k=3), ms per call: previous code ({args.commit}) / this code")
     print(f"  {'':20s} {'wall, median':>22s} {'processor, best':>22s}")
     for name, case in figures["cases"].items():

@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _previous import ROOT, source_tree
+from _previous import ROOT, same_knowledge, source_tree
 
 COMMAND = ["-m", "hipdx", "assess", "--case", "examples/seed_case.json", "--json"]
 #: main before this round of issue 17 (the previous code path of the start-up figure).
@@ -76,7 +76,8 @@ def main() -> None:
     if args.json:
         print(json.dumps(figures, indent=2))
         return
-    print(f"same output: {same}")
+    knowledge = "same" if same_knowledge(args.commit) else "another (outputs may rightly differ)"
+    print(f"same output: {same}; the baseline's knowledge base: {knowledge}")
     for name in trees:
         print(
             f"{name:<9} {figures[name + '_s']:.2f} s wall (median), "

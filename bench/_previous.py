@@ -67,7 +67,10 @@ def timed_in(src: Path, setup: str, statement: str, repeat: int) -> list[float]:
     return samples
 
 
-_SERVER = """
+#: A worker: runs ``setup``, then times ``statement`` on request, by the wall clock and by the
+#: process's CPU time (a (wall, cpu) pair per run; on a shared machine CPU time is what an idle
+#: machine would take).
+SERVER = """
 import json, sys, time
 {setup}
 def _statement():
@@ -78,9 +81,9 @@ print("ready", flush=True)
 for line in sys.stdin:
     samples = []
     for _ in range(int(line)):
-        start = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         _statement()
-        samples.append(time.perf_counter() - start)
+        samples.append((time.perf_counter() - wall, time.process_time() - cpu))
     print(json.dumps(samples), flush=True)
 """
 
@@ -93,9 +96,9 @@ def previous_and_current(
     both see the same machine load."""
     trees = {"previous": source_tree(commit), "current": ROOT / "src"}
     body = "\n".join("    " + line for line in statement.strip().splitlines())
-    code = _SERVER.format(setup=setup.strip(), statement=body)
+    code = SERVER.format(setup=setup.strip(), statement=body)
     samples = alternating_samples(code, trees, repeat=repeat, rounds=rounds, timeout=60)
-    return {name: statistics.median(values) for name, values in samples.items()}
+    return {name: statistics.median(wall for wall, _ in values) for name, values in samples.items()}
 
 
 def alternating_samples(

@@ -35,7 +35,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _previous import alternating_samples, output_of, source_tree
+from _previous import SERVER, alternating_samples, output_of, source_tree
 from _reader_notes import gold_notes, notes
 
 ROOT = Path(__file__).parent.parent
@@ -77,25 +77,6 @@ kb = hipdx.default_engine().knowledge
 Parser(kb).parse("Denies fever.")
 """
 
-#: A worker: runs ``setup``, then times ``statement`` on request, by the wall clock and by the
-#: process's CPU time (the machine is shared: CPU time is what an idle machine would take).
-_WORKER = """
-import json, sys, time
-{setup}
-def _statement():
-{statement}
-for _ in range(3):
-    _statement()
-print("ready", flush=True)
-for line in sys.stdin:
-    samples = []
-    for _ in range(int(line)):
-        wall, cpu = time.perf_counter(), time.process_time()
-        _statement()
-        samples.append((time.perf_counter() - wall, time.process_time() - cpu))
-    print(json.dumps(samples), flush=True)
-"""
-
 _SHORT = "gold/intake_gold/"
 _REPORTS = ("gold/case_reports/", "gold/published_case_reports/")
 
@@ -108,7 +89,7 @@ def previous_and_current(
     CPU time beside wall time)."""
     trees = {"previous": source_tree(commit), "current": ROOT / "src"}
     body = "\n".join("    " + line for line in statement.strip().splitlines())
-    code = _WORKER.format(setup=setup.strip(), statement=body)
+    code = SERVER.format(setup=setup.strip(), statement=body)
     samples = alternating_samples(code, trees, repeat=repeat, rounds=rounds, timeout=120)
     return {
         name: {

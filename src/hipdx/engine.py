@@ -12,9 +12,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
+from enum import StrEnum
 from importlib.metadata import PackageNotFoundError, version
 from itertools import islice, repeat
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from hipdx._types import Asker, Setting
 from hipdx.exceptions import InvalidCaseError
@@ -237,24 +238,25 @@ def _with_issues(parsed: ParsedCase, cleaned: CleanText) -> ParsedCase:
     return parsed.model_copy(update={"issues": (*parsed.issues, *cleaned.issues)})
 
 
+_Choice = TypeVar("_Choice", bound=StrEnum)
+
+
 def _asker(asker: Asker | str) -> Asker:
-    try:
-        return Asker(asker)
-    except ValueError:
-        choices = ", ".join(a.value for a in Asker)
-        raise InvalidCaseError(
-            "unknown asker", [error("asker", shorten(repr(asker), 40), f"use one of: {choices}")]
-        ) from None
+    return _member(Asker, asker, "asker", "unknown asker")
 
 
 def _setting(setting: Setting | str) -> Setting:
+    return _member(Setting, setting, "setting", "unknown care setting")
+
+
+def _member(kind: type[_Choice], value: _Choice | str, field: str, problem: str) -> _Choice:
+    """``value`` as a member of ``kind``, or an error that names the choices."""
     try:
-        return Setting(setting)
+        return kind(value)
     except ValueError:
-        choices = ", ".join(s.value for s in Setting)
+        choices = ", ".join(member.value for member in kind)
         raise InvalidCaseError(
-            "unknown care setting",
-            [error("setting", shorten(repr(setting), 40), f"use one of: {choices}")],
+            problem, [error(field, shorten(repr(value), 40), f"use one of: {choices}")]
         ) from None
 
 

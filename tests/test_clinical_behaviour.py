@@ -324,4 +324,4 @@ def test_an_abscess_on_imaging_is_seen_the_same_day_whatever_leads() -> None:
     result = hipdx.assess(case)
     assert result.differential[0].condition == "hip_osteoarthritis"
     assert result.triage.level == "urgent"
-    assert "abscess_on_imaging" in fired(result)
+    assert "infected_collection_on_imaging" in fired(result)

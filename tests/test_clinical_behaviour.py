@@ -325,3 +325,22 @@ def test_an_abscess_on_imaging_is_seen_the_same_day_whatever_leads() -> None:
     assert result.differential[0].condition == "hip_osteoarthritis"
     assert result.triage.level == "urgent"
     assert "infected_collection_on_imaging" in fired(result)
+
+
+def test_hip_pain_after_a_fall_in_an_old_woman_puts_hip_fracture_ahead_of_the_spine() -> None:
+    """An 87-year-old who fell and has hip pain, able to bear weight: the hip, not the spine,
+    is what hurts, so a hip fracture leads a vertebral fracture."""
+    note = (
+        "An 87-year-old woman presented with left hip pain after a fall. "
+        "She was able to bear weight."
+    )
+    result = hipdx.assess(hipdx.parse(note).case)
+    assert result.rank_of("hip_fracture") < result.rank_of("vertebral_fracture")  # type: ignore[operator]
+
+
+def test_hip_pain_is_counted_once_when_the_note_also_says_where() -> None:
+    """ "Left hip pain ... now in the groin" is groin pain: the vaguer word is not counted again."""
+    parsed = hipdx.parse("Left hip pain for a year. The pain is now in the groin.")
+    assert parsed.case.findings.get("pain_groin") is True
+    assert "pain_hip" not in parsed.case.findings
+    assert any(c.rule == "part_named" and c.finding == "pain_hip" for c in parsed.conflicts)

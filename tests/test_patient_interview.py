@@ -196,3 +196,17 @@ def test_the_clinician_assessment_says_pregnancy_has_not_been_excluded() -> None
     result = CliRunner().invoke(app, ["assess", "--text", note])
     assert result.exit_code == 0, result.output
     assert "Pregnancy has not been excluded" in result.output
+
+
+def test_a_patient_who_showed_where_it_hurts_is_not_asked_whether_it_is_hip_pain(
+    engine: hipdx.Engine,
+) -> None:
+    """ "Hip pain" names no part of the hip: the body map asks for the parts, so the vaguer
+    question is neither offered on it nor asked after it."""
+    from hipdx.interview.session import region_choices
+
+    assert "pain_hip" not in {f.id for f in region_choices(engine.knowledge)}
+    session = _woman_with_buttock_pain_on_sitting(engine)
+    asked = _run(session)
+    assert "pain_hip" not in {q["id"] for q in asked}
+    assert "pain_hip" not in session.case().findings

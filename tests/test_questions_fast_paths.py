@@ -23,7 +23,7 @@ from hipdx.inference.case import case_from
 from hipdx.inference.snapshot import Patient, take_snapshot
 from hipdx.interview.circuit import rule_circuit, unasked_layout, unasked_probabilities
 from hipdx.interview.gains import rank_questions
-from hipdx.interview.relevance import denied_region_findings
+from hipdx.interview.relevance import denied_region_findings, parts_answered
 from hipdx.interview.safety import can_fire
 from hipdx.interview.screening import rule_probability, screening_gains
 from hipdx.interview.screening_plan import all_screening_gains
@@ -184,5 +184,9 @@ def test_the_findings_not_asked_are_those_settled_by_a_derived_answer_or_a_denie
             {},
             frozenset(),
         )
-        expected = settled_by_derived(kb, answers) | denied_region_findings(kb, answers)
+        expected = (
+            settled_by_derived(kb, answers)
+            | denied_region_findings(kb, answers)
+            | parts_answered(kb, answers)
+        )
         assert engine.question_bank.not_asked.findings(answers) == expected

@@ -32,14 +32,16 @@ def named_findings(text: str, spans: list[Any], not_findings: re.Pattern[str] | 
 
 
 def anatomy_is_not_pain(doc: Any, mentions: list[Mention], words: ContextWords) -> list[Mention]:
-    """Drop a region named without a pain word in a sentence that reports an imaging finding:
-    "MRI of the sacroiliac joints showed oedema", "avulsion from the ischial tuberosity" name
-    anatomy, not pain; and a word alone that names anatomy or a sign in a sentence reporting
-    imaging (an imaging finding or an imaging word in it; ``anatomy_in_imaging``: "collapse" of
-    a vertebra is not a faint, "epidural" extension is not an epidural, a "thin-rimmed" cyst is
-    not a thin patient)."""
+    """Drop a region named without a pain word in a sentence that reports an imaging finding, or
+    that has an imaging word and no pain word at all: "MRI of the sacroiliac joints showed
+    oedema", "avulsion from the ischial tuberosity", "MR images showed a fracture of the right
+    ischium" name anatomy, not pain; and a word alone that names anatomy or a sign in a sentence
+    reporting imaging (an imaging finding or an imaging word in it; ``anatomy_in_imaging``:
+    "collapse" of a vertebra is not a faint, "epidural" extension is not an epidural, a
+    "thin-rimmed" cyst is not a thin patient)."""
     findings: list[tuple[int, int]] = []
     words_only: list[tuple[int, int]] = []
+    painless: list[tuple[int, int]] = []
     for sentence in doc.sents:
         bounds = (sentence.start_char, sentence.end_char)
         if any(
@@ -47,8 +49,12 @@ def anatomy_is_not_pain(doc: Any, mentions: list[Mention], words: ContextWords) 
             for m in mentions
         ):
             findings.append(bounds)
-        elif any(token.lower_ in words.imaging_words for token in sentence):
+        elif any(token.lower_ in words.imaging_words for token in sentence) or (
+            _words_of(sentence.text) & words.imaging_words
+        ):
             words_only.append(bounds)
+            if not any(token.lower_ in words.pain_words for token in sentence):
+                painless.append(bounds)
 
     def inside(mention: Mention, sentences: list[tuple[int, int]]) -> bool:
         return any(start <= mention.span.start < end for start, end in sentences)
@@ -56,12 +62,18 @@ def anatomy_is_not_pain(doc: Any, mentions: list[Mention], words: ContextWords) 
     def names_anatomy(mention: Mention) -> bool:
         if mention.kind is FindingKind.REGION:
             said_pain = any(w in words.pain_words for w in mention.span.text.lower().split())
-            return not said_pain and inside(mention, findings)
+            return not said_pain and inside(mention, findings + painless)
         return mention.span.text.lower() in words.anatomy_in_imaging and inside(
             mention, findings + words_only
         )
 
     return [m for m in mentions if not names_anatomy(m)]
+
+
+def _words_of(text: str) -> set[str]:
+    """The words of a text, lower case, hyphenated words whole ("x-ray", which the tokenizer
+    splits)."""
+    return set(re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", text.lower()))
 
 
 def examined_anatomy(doc: Any, mentions: list[Mention], words: ContextWords) -> list[Mention]:

@@ -85,6 +85,7 @@ class Parser:
         self._mentions = MentionReader(kb, self.lexicon, lexicon, self._words)
         self._not_findings = lexicon.not_findings_pattern()
         self._overrides = lexicon.overrides
+        self._parts = {f.id: list(f.parts) for f in kb.knowledge.findings if f.parts}
         self._workup = lexicon.workup_diagnoses
         self._measure = MeasurementReader(kb, self.lexicon.cues, rules)
         self._nlp: Any = build_pipeline(
@@ -158,7 +159,7 @@ class Parser:
         mentions.sort(key=lambda m: (m.span.start, m.span.end))
         base = Case(setting=setting, text=text)
         case, conflicts = resolve(
-            self.kb, mentions, measurements, base, self._words.current_only_findings
+            self.kb, mentions, measurements, base, self._words.current_only_findings, self._parts
         )
         return ParsedCase(
             text=text,

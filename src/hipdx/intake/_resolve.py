@@ -12,8 +12,10 @@ When a finding is said both ways (``decide``):
 2. ``affirmed_wins``: otherwise any affirmed mention wins.
 A measured number beats words about the findings it sets (``measurement_wins``); of several
 answers to one exclusive question the first mentioned is kept (``first_answer_wins``); of two
-numbers for one finding the first is kept (``first_number_wins``). Whatever the case still cannot
-use is dropped (``dropped_invalid``). Each decision is reported as a `Conflict`.
+numbers for one finding the first is kept (``first_number_wins``); a vaguer finding is dropped
+where the note names one of its parts (``part_named``, the finding's ``parts`` in the knowledge
+base: "hip pain ... radiating to the groin" is groin pain, counted once). Whatever the case
+still cannot use is dropped (``dropped_invalid``). Each decision is reported as a `Conflict`.
 """
 
 from __future__ import annotations
@@ -64,13 +66,16 @@ def resolve(
     measurements: list[Measurement],
     base: Case,
     current_only: frozenset[str] = frozenset(),
+    parts: dict[str, list[str]] | None = None,
 ) -> tuple[Case, list[Conflict]]:
-    """The case the text describes, and how disagreements were settled."""
+    """The case the text describes, and how disagreements were settled (``parts``: a vaguer
+    finding and the findings that name a part of it, each finding's ``parts``)."""
     conflicts: list[Conflict] = []
     answers = _word_answers([m for m in mentions if counts(m, current_only)], conflicts)
     numbers = _numbers(measurements, conflicts)
     _numbers_beat_words(kb, numbers, answers, mentions, conflicts)
     _first_answer_of_a_question(kb, answers, mentions, conflicts)
+    _parts_named(answers, mentions, conflicts, parts or {})
     age = numbers.pop(AGE_FINDING, None)
     sex = next((s for s, f in SEX_FINDINGS.items() if answers.pop(f, None)), None)
     for finding in SEX_FINDINGS.values():
@@ -143,6 +148,20 @@ def _first_answer_of_a_question(
         for extra in present[1:]:
             del answers[extra]
             conflicts.append(_conflict(extra, None, "first_answer_wins", mentions))
+
+
+def _parts_named(
+    answers: dict[str, bool],
+    mentions: list[Mention],
+    conflicts: list[Conflict],
+    parts: dict[str, list[str]],
+) -> None:
+    """Drop a vaguer finding affirmed where one of its parts is affirmed too: its evidence is
+    the part's, and counting both would count one pain twice."""
+    for vaguer, named in parts.items():
+        if answers.get(vaguer) and any(answers.get(part) for part in named):
+            del answers[vaguer]
+            conflicts.append(_conflict(vaguer, None, "part_named", mentions))
 
 
 def _drop_invalid(kb: CompiledKB, case: Case, conflicts: list[Conflict]) -> Case:

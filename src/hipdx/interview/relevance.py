@@ -5,6 +5,8 @@
   denied (`denied_region_findings`), unless a red-flag rule needs its finding whatever the
   region (the rule does not itself name the region): that red flag is screened wherever the
   pain is, and the question then says why (`hipdx.interview.reasons`).
+* A vaguer finding (its ``parts``: "hip pain" and the groin, front, side and back of the hip) is
+  not asked once any of its parts has an answer: the part says where the pain is.
 * A caution of the interview policy (``cautions``: a woman of childbearing age with pelvic,
   groin or low-back pain and no pregnancy information) stands while its ``when`` rule holds
   and none of its ``unless_answered`` findings has an answer (`standing_cautions`); its open
@@ -25,19 +27,23 @@ from hipdx.kb.schema import AllOf, AnyOf, Caution, InterviewPolicy
 class NotAsked:
     """What decides the findings not to ask, worked out once per knowledge base: the parts of
     each "any of" finding (settled when it is answered no) and of each "all of" one (settled
-    when yes), and the findings whose question presupposes regions, with those regions, that
-    no red-flag rule needs whatever the region."""
+    when yes), the findings whose question presupposes regions, with those regions, that no
+    red-flag rule needs whatever the region, and each vaguer finding with its parts (settled
+    when any part is answered)."""
 
     any_of: tuple[tuple[str, tuple[str, ...]], ...] = ()
     all_of: tuple[tuple[str, tuple[str, ...]], ...] = ()
     regional: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    vaguer: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def findings(self, answers: Answers) -> frozenset[str]:
-        """`hipdx.interview.step.settled_by_derived` and `denied_region_findings` together."""
+        """`hipdx.interview.step.settled_by_derived`, `denied_region_findings` and
+        `parts_answered` together."""
         absent, present = answers.absent, answers.present
         settled = {part for f, parts in self.any_of if f in absent for part in parts}
         settled.update(part for f, parts in self.all_of if f in present for part in parts)
         settled.update(f for f, regions in self.regional if absent.issuperset(regions))
+        settled.update(f for f, parts in self.vaguer if not (absent | present).isdisjoint(parts))
         return frozenset(settled)
 
 
@@ -60,6 +66,7 @@ def not_asked(kb: CompiledKB) -> NotAsked:
             for f in findings
             if f.regions and not needed_by_red_flag(kb, f.id)
         ),
+        vaguer=tuple((f.id, tuple(f.parts)) for f in findings if f.parts),
     )
 
 
@@ -88,6 +95,16 @@ def denied_region_findings(kb: CompiledKB, answers: Answers) -> frozenset[str]:
         if finding.regions
         and all(answers.known(region) is False for region in finding.regions)
         and not needed_by_red_flag(kb, finding.id)
+    )
+
+
+def parts_answered(kb: CompiledKB, answers: Answers) -> frozenset[str]:
+    """Vaguer findings not to ask: one of their ``parts`` has an answer ("hip pain", once the
+    groin or the side of the hip has been answered)."""
+    return frozenset(
+        finding.id
+        for finding in kb.knowledge.findings
+        if any(answers.known(part) is not None for part in finding.parts)
     )
 
 

@@ -66,11 +66,14 @@ class SessionState(BaseModel):
 def region_choices(kb: CompiledKB) -> list[Finding]:
     """The pain regions offered at the start: in the order of the interview policy's
     ``region_labels`` (from the back round to the front), then the others in knowledge-base
-    order."""
+    order. A vaguer region ("hip pain") is not offered: its parts are."""
     regions = [
         f
         for f in kb.knowledge.findings
-        if f.kind is FindingKind.REGION and f.id != SIDE_FINDING and f.numeric is None
+        if f.kind is FindingKind.REGION
+        and f.id != SIDE_FINDING
+        and f.numeric is None
+        and not f.parts
     ]
     order = {f: i for i, f in enumerate(region_labels(kb))}
     return sorted(regions, key=lambda f: order.get(f.id, len(order)))

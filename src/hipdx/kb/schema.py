@@ -155,6 +155,11 @@ class Finding(_Model):
     #: The pain regions its question presupposes ("Is the back pain so bad that..."): not asked
     #: when every one of them has been denied, unless a red flag needs it.
     regions: list[Identifier] = []
+    #: Findings that each name a part of what this vaguer one names ("hip pain": groin, front,
+    #: side or back of the hip). Where a part is known this one adds nothing: the reader drops it
+    #: when a part is affirmed, the interview does not ask it once a part is answered, and the
+    #: region picker offers the parts instead.
+    parts: list[Identifier] = []
     note: str = ""
 
 

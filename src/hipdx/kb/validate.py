@@ -398,6 +398,8 @@ def _interview_links(kb: KnowledgeBase) -> Iterator[Issue]:
     for finding in kb.findings:
         where = f"{kb.where('findings', finding.id)}: findings[{finding.id}].regions"
         yield from _unknown(where, finding.regions, regions, "region finding")
+        where = f"{kb.where('findings', finding.id)}: findings[{finding.id}].parts"
+        yield from _unknown(where, finding.parts, set(findings), "finding")
     policy = kb.interview
     if policy is None:
         return

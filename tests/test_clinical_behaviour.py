@@ -348,3 +348,17 @@ def test_hip_pain_is_counted_once_when_the_note_also_says_where() -> None:
     assert parsed.case.findings.get("pain_groin") is True
     assert "pain_hip" not in parsed.case.findings
     assert any(c.rule == "part_named" and c.finding == "pain_hip" for c in parsed.conflicts)
+
+
+def test_pain_that_first_line_treatment_did_not_help_raises_the_causes_often_missed() -> None:
+    """Buttock pain on sitting that painkillers and physiotherapy did not help: a deep gluteal
+    entrapment gains on non-specific back pain, which usually settles with first-line care."""
+    findings: dict[str, bool] = {"pain_buttock": True, "worse_sitting": True}
+    base = {"age": 45, "sex": "female", "findings": findings}
+    failed = {**base, "findings": {**findings, "failed_first_line_treatment": True}}
+
+    def ratio(case: dict[str, Any]) -> float:
+        p = {r.condition: r.probability for r in hipdx.assess(case).differential}
+        return p["piriformis_syndrome"] / p["nonspecific_low_back_pain"]
+
+    assert ratio(failed) > 1.5 * ratio(base)

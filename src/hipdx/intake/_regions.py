@@ -125,11 +125,15 @@ class RegionReader:
     def _conjuncts(self, doc: Any, head: int, pain: str) -> Iterator[tuple[int, int, str]]:
         """(start, end, region) of each conjunct before token ``head`` in its sentence, nearest
         first, while each, with the ``pain`` word, is a region phrase."""
+        sides = {w for spelled in self._words.sides.values() for w in spelled}
         while not doc[head].is_sent_start:
             end = head
+            while not doc[end].is_sent_start and doc[end - 1].lower_ in sides:
+                end -= 1  # "low back and left hip pain"
+            side_words = head - end
             while not doc[end].is_sent_start and doc[end - 1].lower_ in _CONJUNCTIONS:
                 end -= 1
-            if end == head or doc[end].is_sent_start:
+            if end == head - side_words or doc[end].is_sent_start:
                 return
             match = next(
                 (

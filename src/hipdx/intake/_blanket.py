@@ -6,7 +6,9 @@ The subjects, the findings each covers and the normal words are data
 (``blanket_normals`` in ``knowledge/language/lexicon.yaml``). A subject and a normal word pair
 when they are in the same clause (no stop word between), at most ``max_between`` words apart, with
 no other subject and no named finding between them: in "the abdomen was tender, vitals normal" the
-"normal" is the vital signs', not the abdomen's.
+"normal" is the vital signs', not the abdomen's. A normal word before its subject opens no new
+claim on the way ("normal vital signs", "a benign musculoskeletal and abdominal exam", not "the
+skin was normal and the urine dipstick ...").
 """
 
 from __future__ import annotations
@@ -20,6 +22,11 @@ from hipdx.kb.language import BlanketNormals
 from hipdx.kb.schema import FindingKind
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
+#: Between a normal word and the subject after it, a new claim ("normal and the urine dipstick was
+#: negative for blood"), not coordinated subjects ("a benign musculoskeletal and abdominal exam").
+_JOINED = re.compile(
+    r"\b(?:and|or|with|but)\s+(?:the|a|an|her|his|their|she|he|they)\b", re.IGNORECASE
+)
 
 
 def _pattern(phrases: list[str]) -> re.Pattern[str] | None:
@@ -113,6 +120,8 @@ class BlanketReader:
             words = len(_WORD.findall(text, low, high))
             if words > self._max_between or not self._same_clause(text, low, high, named):
                 continue
+            if match.end() <= subject.start() and _JOINED.search(text, low, high):
+                continue  # "the skin was normal and the urine dipstick ...": another clause's
             if best is None or words < best[0]:
                 best = (words, (match.start(), match.end()))
         return None if best is None else best[1]

@@ -22,6 +22,8 @@ __all__ = [
 
 #: How many tokens away an examiner's result word may be ("FADIR was negative").
 _RESULT_REACH = 3
+#: Marks that list tests ("negative SLR, FABER/FADIR"): not a clause break before another test.
+_LIST_MARKS = frozenset({",", "/"})
 #: How many tokens away a side word may be ("left hip pain", "pain in the right groin").
 _SIDE_REACH = 4
 #: ConText category -> status, in order of precedence.
@@ -116,6 +118,16 @@ def examiner_result(
     ("FABER: negative", "urine pregnancy test: negative")."""
     sentence = span.sent
     best: tuple[int, bool, Any] | None = None
+    results = words.positive | words.negative
+
+    def listed(index: int, step: int) -> bool:
+        """A test next, or one word and then a result word (a test the knowledge base does not
+        name, listed first: "negative Stinchfield, SLR, FABER")."""
+        after = index + 2 * step
+        return index + step in tests or (
+            sentence.start <= after < sentence.end and span.doc[after].lower_ in results
+        )
+
     for step in (-1, 1):
         index = span.start - 1 if step < 0 else span.end
         passes = words.result_passes if step > 0 else frozenset()
@@ -123,11 +135,8 @@ def examiner_result(
         while sentence.start <= index < sentence.end and distance <= _RESULT_REACH:
             token = span.doc[index]
             lower = token.lower_
-            if (
-                lower in words.clause_breaks
-                and lower not in passes
-                and not (lower == "," and index + step in tests)
-            ):
+            in_list = lower in _LIST_MARKS and listed(index, step)
+            if lower in words.clause_breaks and lower not in passes and not in_list:
                 break
             if lower in words.positive or lower in words.negative:
                 if best is None or distance < best[0]:
@@ -136,8 +145,12 @@ def examiner_result(
             if index in tests and distance > 1:
                 break  # another test, not coordinated with this one: its result is its own
             index += step
-            if lower not in words.result_fillers | passes and index - step not in tests:
-                distance += 1
+            if (
+                lower not in words.result_fillers | passes
+                and index - step not in tests
+                and not in_list
+            ):
+                distance += 1  # a comma or slash before another test lists it ("SLR, FABER/FADIR")
     if best is None:
         return None
     return best[1], Span.of_tokens(best[2])

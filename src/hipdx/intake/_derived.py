@@ -125,7 +125,9 @@ def presenting(
 def with_analytes(kept: list[Mention], found: list[Mention], spans: list[Any]) -> list[Mention]:
     """``kept`` plus the test-and-analyte mentions pruned only because another analyte's longer
     match contains them: in "urine dipstick negative for blood and leukocytes" the blood result
-    stands beside the leukocyte result (each analyte names its own finding)."""
+    stands beside the leukocyte result (each analyte names its own finding). A match inside a
+    longer one that begins before it stays pruned: the longer names the specimen ("urine culture
+    grew E. coli" is no culture of an unnamed specimen)."""
     analyte = {
         (s.label_, s.start_char, s.end_char)
         for s in spans
@@ -142,6 +144,7 @@ def with_analytes(kept: list[Mention], found: list[Mention], spans: list[Any]) -
         if not any(
             (k.finding == m.finding and k.span.start < m.span.end and m.span.start < k.span.end)
             or (not is_analyte(k) and k.span.start <= m.span.start and m.span.end <= k.span.end)
+            or (k.span.start < m.span.start and m.span.end <= k.span.end)
             for k in (*kept, *extra)
         ):
             extra.append(m)

@@ -76,12 +76,21 @@ def _words_of(text: str) -> set[str]:
     return set(re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", text.lower()))
 
 
+#: Words between an examination word and the part examined.
+_OF = frozenset({"of", "in"})
+#: Examination words that "in" joins to the part examined ("range of motion in both hips",
+#: "power in both legs"; not "a pulling sensation in her groin", which is where it is felt).
+_MEASURED_IN = frozenset(
+    {"motion", "movement", "movements", "mobility", "rom", "power", "strength"}
+)
+
+
 def examined_anatomy(doc: Any, mentions: list[Mention], words: ContextWords) -> list[Mention]:
     """Drop a region named without a pain word as the part examined (``examined_anatomy``):
     right before an examination word ("low back range of motion was normal", "groin
-    examination revealed no hernia", "the buttock skin was normal") or after one and "of"
-    ("examination of the lower back was unremarkable", "range of motion of the lumbar
-    spine")."""
+    examination revealed no hernia", "the buttock skin was normal") or after one and "of" or
+    "in" ("examination of the lower back was unremarkable", "range of motion in both hips",
+    "reduced power in both legs")."""
     skip = words.pain_modifiers | frozenset().union(*words.sides.values())
     kept = []
     for mention in mentions:
@@ -95,12 +104,13 @@ def examined_anatomy(doc: Any, mentions: list[Mention], words: ContextWords) -> 
             continue
         after = doc[span.end].lower_ if span.end < len(doc) else ""
         before = span.start - 1
-        while before > span.sent.start and doc[before].lower_ in skip - {"of"}:
+        while before > span.sent.start and doc[before].lower_ in skip - _OF:
             before -= 1
         examined = after in words.examined_anatomy or (
             before > span.sent.start
-            and doc[before].lower_ == "of"
+            and doc[before].lower_ in _OF
             and doc[before - 1].lower_ in words.examined_anatomy
+            and (doc[before].lower_ == "of" or doc[before - 1].lower_ in _MEASURED_IN)
         )
         if not examined:
             kept.append(mention)

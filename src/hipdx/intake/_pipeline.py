@@ -95,7 +95,7 @@ def _analyte_rules(nlp: Any, analytes: AnalyteRules, target_rule: Any) -> list[A
     words = context_words()
     every = {a for test in analytes.findings.values() for a in test.analytes}
     gap = sorted(
-        {*analytes.between, *analytes.absent_words, *analytes.shows}
+        {w.lower() for w in (*analytes.between, *analytes.absent_words, *analytes.shows)}
         | words.positive
         | words.negative
         | {t.lower_ for phrase in every for t in nlp.tokenizer(phrase)}

@@ -45,7 +45,8 @@ class RegionReader:
         Regions are not exclusive, so a region inside a longer region stays ("flank" and "groin"
         inside "flank pain radiating to the groin"), unless the longer one only puts a word
         before it ("posterior thigh pain" is not "thigh pain"). A region affirmed inside a
-        patient-reported pain finding stays too (`_region_in_phrase`)."""
+        patient-reported pain finding stays too (`_region_in_phrase`), and so does an
+        examination finding coordinated at the head of another (`_coordinated_head`)."""
         kept = []
         by_start = sorted(mentions, key=lambda m: m.span.start)
         starts = [m.span.start for m in by_start]
@@ -58,6 +59,7 @@ class RegionReader:
                 other is not mention
                 and not _both_regions(other, mention)
                 and not _region_in_phrase(other, mention, self._painful)
+                and not _coordinated_head(other, mention)
                 and mention.span.end <= other.span.end
                 and (other.span.end - other.span.start) > (mention.span.end - mention.span.start)
                 for other in by_start[low:high]
@@ -125,11 +127,15 @@ class RegionReader:
     def _conjuncts(self, doc: Any, head: int, pain: str) -> Iterator[tuple[int, int, str]]:
         """(start, end, region) of each conjunct before token ``head`` in its sentence, nearest
         first, while each, with the ``pain`` word, is a region phrase."""
+        sides = {w for spelled in self._words.sides.values() for w in spelled}
         while not doc[head].is_sent_start:
             end = head
+            while not doc[end].is_sent_start and doc[end - 1].lower_ in sides:
+                end -= 1  # "low back and left hip pain"
+            side_words = head - end
             while not doc[end].is_sent_start and doc[end - 1].lower_ in _CONJUNCTIONS:
                 end -= 1
-            if end == head or doc[end].is_sent_start:
+            if end == head - side_words or doc[end].is_sent_start:
                 return
             match = next(
                 (
@@ -156,6 +162,20 @@ def _both_regions(outer: Mention, inner: Mention) -> bool:
     if outer.span.end != inner.span.end or len(head) != 1:
         return True
     return any(head[0].lower() in words for words in context_words().sides.values())
+
+
+def _coordinated_head(outer: Mention, inner: Mention) -> bool:
+    """An examination finding that opens a longer one of another examination finding and is
+    coordinated with the rest ("decreased abduction and internal rotation": restricted abduction
+    as well as restricted internal rotation)."""
+    rest = outer.span.text[len(inner.span.text) :].lower()
+    return (
+        outer.kind is FindingKind.EXAM
+        and inner.kind is FindingKind.EXAM
+        and outer.span.start == inner.span.start
+        and outer.finding != inner.finding
+        and rest.startswith((" and ", ", "))
+    )
 
 
 def _region_in_phrase(outer: Mention, inner: Mention, painful: frozenset[str]) -> bool:

@@ -91,8 +91,12 @@ class MentionReader:
             if status is not Status.PRESENT:
                 return None  # "not postmenopausal" says nothing
             status, trigger = Status.ABSENT, Span.of_tokens(span)  # "postmenopausal"
-        elif only not in (None, status.value):
-            return None  # "a rash" says nothing about a dermatomal rash; "no rash" does
+        elif only not in (None, status.value) and not (
+            only == Status.PRESENT.value and status is Status.HISTORICAL
+        ):
+            # "a rash" says nothing about a dermatomal rash, "no rash" does; a phrase named only
+            # when affirmed is affirmed in the past too ("a history of diabetes")
+            return None
         return Mention(
             finding=finding.id,
             kind=finding.kind,

@@ -119,6 +119,14 @@ def _question_presupposing_an_unknown_region(d: dict) -> None:  # type: ignore[t
     d["findings"][0]["regions"] = ["f_nowhere"]
 
 
+def _parts_naming_an_unknown_finding(d: dict) -> None:  # type: ignore[type-arg]
+    d["findings"][0]["parts"] = ["f_nowhere"]
+
+
+def _a_finding_its_own_part(d: dict) -> None:  # type: ignore[type-arg]
+    d["findings"][0]["parts"] = [d["findings"][0]["id"]]
+
+
 def _number_sources(sensitivity: dict, specificity: dict, grade: str) -> Edit:  # type: ignore[type-arg]
     def edit(d: dict) -> None:  # type: ignore[type-arg]
         row = d["conditions"][0]["evidence"][0]
@@ -152,6 +160,8 @@ _ESTIMATED = {"grade": "expert-estimate", "note": "the presenting-population con
             "number sources go with sensitivity/specificity rows only",
         ),
         (_question_presupposing_an_unknown_region, "unknown region finding id 'f_nowhere'"),
+        (_parts_naming_an_unknown_finding, "parts: unknown finding id 'f_nowhere'"),
+        (_a_finding_its_own_part, "a finding cannot be a part of itself"),
         (_duplicate_condition, "conditions[cond_a]: id 'cond_a' is defined more than once"),
         (
             _unknown_finding_in_evidence,

@@ -70,10 +70,13 @@ def anatomy_is_not_pain(doc: Any, mentions: list[Mention], words: ContextWords) 
     return [m for m in mentions if not names_anatomy(m)]
 
 
+#: A word, hyphenated words whole ("x-ray", which the tokenizer splits).
+_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
 def _words_of(text: str) -> set[str]:
-    """The words of a text, lower case, hyphenated words whole ("x-ray", which the tokenizer
-    splits)."""
-    return set(re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", text.lower()))
+    """The words of a text, lower case, hyphenated words whole."""
+    return set(_WORD.findall(text.lower()))
 
 
 #: Words between an examination word and the part examined.

@@ -43,7 +43,8 @@ class NotAsked:
         settled = {part for f, parts in self.any_of if f in absent for part in parts}
         settled.update(part for f, parts in self.all_of if f in present for part in parts)
         settled.update(f for f, regions in self.regional if absent.issuperset(regions))
-        settled.update(f for f, parts in self.vaguer if not (absent | present).isdisjoint(parts))
+        answered = absent | present
+        settled.update(f for f, parts in self.vaguer if not answered.isdisjoint(parts))
         return frozenset(settled)
 
 

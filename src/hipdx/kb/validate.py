@@ -94,6 +94,9 @@ def _unknown_ids(kb: KnowledgeBase) -> Iterator[Issue]:
             )
             if finding.id in rule_findings(finding.derived):
                 yield error(f"{where}.derived", "a derived finding refers to itself")
+        yield from _unknown(f"{where}.parts", finding.parts, findings, "finding")
+        if finding.id in finding.parts:
+            yield error(f"{where}.parts", "a finding cannot be a part of itself")
     for condition in kb.conditions:
         where = f"{kb.where('conditions', condition.id)}: conditions[{condition.id}]"
         yield from _unknown(f"{where}.references", condition.references, references, "reference")
@@ -398,8 +401,6 @@ def _interview_links(kb: KnowledgeBase) -> Iterator[Issue]:
     for finding in kb.findings:
         where = f"{kb.where('findings', finding.id)}: findings[{finding.id}].regions"
         yield from _unknown(where, finding.regions, regions, "region finding")
-        where = f"{kb.where('findings', finding.id)}: findings[{finding.id}].parts"
-        yield from _unknown(where, finding.parts, set(findings), "finding")
     policy = kb.interview
     if policy is None:
         return

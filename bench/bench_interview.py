@@ -127,9 +127,14 @@ def synthetic_knowledge(directory: Path, conditions: int = 65, findings: int = 2
             }
         )
     (directory / "synthetic.yaml").write_text(yaml.safe_dump(knowledge))
-    for policy in ("triage.yaml", "interview.yaml"):
-        source = ROOT / "src" / "hipdx" / "knowledge" / "policy" / policy
-        (directory / policy).write_text(source.read_text())
+    policies = ROOT / "src" / "hipdx" / "knowledge" / "policy"
+    (directory / "triage.yaml").write_text((policies / "triage.yaml").read_text())
+    # the opening choice, the region labels and the cautions name the packaged KB's findings and
+    # references, which the synthetic one does not have; the numbers that steer questions stay
+    interview = yaml.safe_load((policies / "interview.yaml").read_text())
+    for packaged_only in ("opening", "region_labels", "cautions"):
+        interview["interview"].pop(packaged_only, None)
+    (directory / "interview.yaml").write_text(yaml.safe_dump(interview))
     return hipdx.load_knowledge(directory)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 import subprocess
@@ -177,6 +178,23 @@ def test_a_tiny_simulation_asks_better_questions_than_random_order(tmp_path: Pat
         adaptive = simulated["adaptive"]["top1_curve"][budget]
         assert adaptive >= simulated["random"]["top1_curve"][budget]
         assert adaptive >= simulated["fixed"]["top1_curve"][budget]
+
+
+def test_the_speed_benchmark_builds_its_synthetic_knowledge_base(tmp_path: Path) -> None:
+    """The speed part of bench_interview.py times questions on a synthetic 65-condition KB with the
+    packaged interview policy; the policy's parts that name packaged findings must not break it."""
+    source = ROOT / "bench" / "bench_interview.py"
+    spec = importlib.util.spec_from_file_location("bench_interview", source)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(source.parent))
+    try:
+        spec.loader.exec_module(bench)
+    finally:
+        sys.path.remove(str(source.parent))
+    kb = bench.synthetic_knowledge(tmp_path)
+    assert len(kb.condition_ids) == 65
+    assert len(kb.finding_ids) + sum(len(g.members) for g in kb.groups) == 250
 
 
 # ----------------------------------------------------------------------------------------------

@@ -259,6 +259,22 @@ def test_a_note_with_a_finding_is_understood_and_assessed(engine: hipdx.Engine) 
 # -- the terminal interview ------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(("typed", "sex"), [("f", "female"), ("Female", "female"), ("m", "male")])
+def test_a_choice_can_be_typed_by_its_name(typed: str, sex: str, tmp_path: Path) -> None:
+    saved = tmp_path / "case.json"
+    answers = f"45\n{typed}\n?\n?\n"
+    result = runner.invoke(app, ["interview", "--budget", "1", "--save", str(saved)], input=answers)
+    assert result.exit_code == 0, result.output
+    assert json.loads(saved.read_text())["sex"] == sex
+
+
+def test_a_name_that_fits_no_option_or_several_is_asked_again() -> None:
+    answers = "45\nx\n1\n10\nboth sides\n?\n"  # "x": no sex; then a side by its name
+    result = runner.invoke(app, ["interview", "--budget", "1"], input=answers)
+    assert result.exit_code == 0, result.output
+    assert "the start of an option's name" in result.output
+
+
 @pytest.mark.parametrize("typed", ["²", "①", "9" * 5000, "١"])
 def test_a_numbered_prompt_re_asks_for_what_is_not_a_plain_number(typed: str) -> None:
     answers = f"45\n{typed}\n1\n?\n?\n"

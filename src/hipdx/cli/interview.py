@@ -155,16 +155,30 @@ def _print_menu(interview: Interview, title: str, options: list[str]) -> None:
 
 
 def _read_choice(interview: Interview, title: str, options: list[str]) -> int | None:
-    """One of ``options`` by number (0-based), or None for don't know."""
+    """One of ``options`` by number or by name (0-based), or None for don't know."""
     _print_menu(interview, title, options)
     while True:
         text = interview.read(f"Choose 1-{len(options)} (? don't know): ")
         if text in _UNKNOWN:
             return None
         number = _number(text, len(options))
+        if number is None:
+            number = _named(text, options)
         if number is not None:
             return number
-        interview.console.print(f"Please type a number from 1 to {len(options)}, or ?.")
+        interview.console.print(
+            f"Please type a number from 1 to {len(options)}, the start of an option's name, or ?."
+        )
+
+
+def _named(text: str, options: list[str]) -> int | None:
+    """The 0-based option ``text`` names: the option itself, or the start of exactly one
+    option's name ("f" or "fem" for female, "l" for left); None if it names none or several."""
+    names = [option.casefold() for option in options]
+    if text in names:
+        return names.index(text)
+    starting = [i for i, name in enumerate(names) if text and name.startswith(text)]
+    return starting[0] if len(starting) == 1 else None
 
 
 def _number(text: str, count: int) -> int | None:

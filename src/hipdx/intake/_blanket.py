@@ -2,6 +2,10 @@
 normal", "abdomen soft and non-tender", "X-rays of the hips were unremarkable", "labs within
 normal limits", "a neurological exam without focal deficits") is each finding it covers, absent.
 
+A test of one part of the body is a subject only with its site ("MRI of the hip was normal",
+"CT of the abdomen and pelvis was unremarkable", "lumbar spine MRI unremarkable"): an MRI called
+normal says nothing of a part it did not show.
+
 The subjects, the findings each covers and the normal words are data
 (``blanket_normals`` in ``knowledge/language/lexicon.yaml``). A subject and a normal word pair
 when they are in the same clause (no stop word between), at most ``max_between`` words apart, with
@@ -29,12 +33,32 @@ _JOINED = re.compile(
 )
 
 
+def _alternatives(phrases: list[str]) -> str:
+    ordered = sorted({" ".join(p.split()) for p in phrases}, key=len, reverse=True)
+    return "|".join(r"\s*".join(re.escape(w) for w in p.split(" ")) for p in ordered)
+
+
 def _pattern(phrases: list[str]) -> re.Pattern[str] | None:
     if not phrases:
         return None
-    ordered = sorted({" ".join(p.split()) for p in phrases}, key=len, reverse=True)
-    alternatives = "|".join(r"\s*".join(re.escape(w) for w in p.split(" ")) for p in ordered)
-    return re.compile(r"(?<![A-Za-z])(?:" + alternatives + r")(?![A-Za-z])", re.IGNORECASE)
+    return re.compile(
+        r"(?<![A-Za-z])(?:" + _alternatives(phrases) + r")(?![A-Za-z])", re.IGNORECASE
+    )
+
+
+def _at_site(
+    tests: list[str], sites: list[str], between: int, other_tests: list[str]
+) -> re.Pattern[str]:
+    """A test and a site named together, either first, at most ``between`` words apart with no
+    clause break (";", a full stop) and no other test between: "MRI of the right hip", "lumbar
+    spine MRI", not the ultrasound of "pelvic X-ray, hip ultrasound" for the pelvis."""
+    test, site = _alternatives(tests), _alternatives(sites)
+    other = _alternatives(other_tests)
+    gap = rf"(?:[^\w;.]+(?!(?:{other})(?![A-Za-z]))\w+){{0,{between}}}?[^\w;.]+"
+    return re.compile(
+        rf"(?<![A-Za-z])(?:(?:{test}){gap}(?:{site})|(?:{site}){gap}(?:{test}))(?![A-Za-z])",
+        re.IGNORECASE,
+    )
 
 
 @dataclass(frozen=True)
@@ -43,6 +67,20 @@ class _Subject:
     findings: tuple[str, ...]
     normal: re.Pattern[str]
     kinds: frozenset[FindingKind]
+    at_site: bool = False
+
+
+#: After the normal word of a test at a site, what keeps it about the whole study ("the MRI of
+#: the hip was normal.", "normal findings", "unremarkable apart from ..."): the end of the
+#: clause, a conjunction or preposition, or a word for the study itself. Any other word makes it
+#: one structure's ("MRI of the hip showed a normal femoral head and ..."), which rules out
+#: nothing else.
+_STUDY_NORMAL_NEXT = re.compile(
+    r"\s*(?:$|[.,;:)!?]|(?:and|or|but|except|apart|other|otherwise|with|without|in|on|at|for|"
+    r"bilaterally|throughout|findings?|stud(?:y|ies)|results?|appearances?|appearing|scans?|"
+    r"imaging|exam|examination)\b)",
+    re.IGNORECASE,
+)
 
 
 class BlanketReader:
@@ -54,20 +92,41 @@ class BlanketReader:
         shared = _pattern(rules.normal_words)
         self._stops = _pattern(rules.stops)
         self._subjects: list[_Subject] = []
+        tests_at_sites: list[re.Pattern[str]] = []
+        every_subject = [w for subject in rules.subjects for w in subject.words]
         for subject in rules.subjects:
             findings = tuple(f for f in subject.findings if kb.has_finding(f))
-            words = _pattern(subject.words)
+            words = (
+                _pattern(subject.words)
+                if subject.sites is None
+                else _at_site(subject.words, subject.sites, subject.site_between, every_subject)
+            )
             normal = shared if subject.normal_words is None else _pattern(subject.normal_words)
+            if subject.sites is not None and words is not None:
+                tests_at_sites.append(words)
             if findings and words is not None and normal is not None:
                 kinds = frozenset(kb.finding(f).kind for f in findings)
-                self._subjects.append(_Subject(words, findings, normal, kinds))
-        self._any_subject = _pattern([w for s in rules.subjects for w in s.words])
+                at_site = subject.sites is not None
+                self._subjects.append(_Subject(words, findings, normal, kinds, at_site))
+        # what ends a subject's reach: another subject (a test only with its site: "X-rays and
+        # an MRI of the lumbar spine were normal" still clears the radiographs)
+        self._any_subject = _pattern(
+            [w for s in rules.subjects if s.sites is None for w in s.words]
+        )
+        self._any_test_at_site = tests_at_sites
 
     def read(self, text: str, start: int, end: int, mentions: list[Mention]) -> list[Mention]:
         """The absent findings that blanket normals in ``text[start:end]`` (one sentence) say."""
         found: list[Mention] = []
+        # a site a test is of is no subject of its own ("CT of the abdomen": not the abdominal
+        # examination)
+        tested = [m.span() for p in self._any_test_at_site for m in p.finditer(text, start, end)]
         for subject in self._subjects:
             for match in subject.pattern.finditer(text, start, end):
+                if not subject.at_site and any(
+                    low <= match.start() and match.end() <= high for low, high in tested
+                ):
+                    continue
                 normal = self._nearest_normal(text, start, end, match, subject, mentions)
                 if normal is None:
                     continue
@@ -112,6 +171,8 @@ class BlanketReader:
             ]
             if match.start() < subject.end() and subject.start() < match.end():
                 continue
+            if rules.at_site and not _STUDY_NORMAL_NEXT.match(text, match.end(), end):
+                continue  # "a normal femoral head": one structure, not the study
             low, high = (
                 (subject.end(), match.start())
                 if match.start() >= subject.end()
@@ -130,5 +191,7 @@ class BlanketReader:
         if self._stops is not None and self._stops.search(text, low, high):
             return False
         if self._any_subject is not None and self._any_subject.search(text, low, high):
+            return False
+        if any(p.search(text, low, high) for p in self._any_test_at_site):
             return False
         return not any(low < m_end and m_start < high for m_start, m_end in named)

@@ -131,6 +131,11 @@ class BlanketSubject(BaseModel):
     words: list[str] = Field(min_length=1)
     findings: list[str] = Field(min_length=1)
     normal_words: list[str] | None = None  # instead of the shared normal words
+    # A test of one part of the body: ``words`` name the test ("MRI", "computed tomography") and
+    # one of ``sites`` must be named with it, at most ``site_between`` words before or after in
+    # the same clause ("MRI of the right hip", "lumbar spine MRI", "CT of the abdomen and pelvis")
+    sites: list[str] | None = Field(default=None, min_length=1)
+    site_between: int = Field(default=4, ge=0, le=8)
 
 
 class BlanketNormals(BaseModel):

@@ -38,6 +38,12 @@ _NUMBER = (
 _LEADING_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 #: How near (in characters) a cue must come before a number that has no unit.
 _UNITLESS_REACH = 16
+#: How far (in characters) after "ago" / "earlier" an onset word still dates the pain's onset.
+_ONSET_AFTER_REACH = 40
+#: Points in time counted back from now ("four days earlier he had the sudden onset"), which an
+#: onset word after them makes the pain's age; "three weeks later he developed" counts from
+#: another event.
+_BACKWARD_POINTS = frozenset({"ago", "earlier", "before", "prior", "previously"})
 
 
 @lru_cache(maxsize=1)
@@ -86,8 +92,9 @@ class MeasurementReader:
         )
         self._alias_unit = {alias.lower(): unit for alias, unit in aliases}
         alternatives = "|".join(re.escape(alias) for alias, _ in aliases)
+        # (a unit on the next line is no unit: "ESR: 36" and then "C-reactive protein: ...")
         self._quantity = re.compile(
-            _NUMBER + r"(?:\s?-?\s?(" + alternatives + r")(?![A-Za-z]))?", re.IGNORECASE
+            _NUMBER + r"(?:[ \t]?-?[ \t]?(" + alternatives + r")(?![A-Za-z]))?", re.IGNORECASE
         )
         self._shorthand_ages = [re.compile(pattern) for pattern in rules.shorthand_ages]
         points = "|".join(re.escape(word) for word in rules.time_points)
@@ -246,18 +253,31 @@ class MeasurementReader:
             return True
         if self._activity_after is not None and self._activity_after.match(sentence, end):
             return True
-        if self._point_before is not None and self._point_before.search(sentence, 0, start):
-            return True
+        if (
+            self._point_before is not None
+            and self._point_before.search(sentence, 0, start)
+            and not any(f.match(sentence, end) for f in self._followers.values())
+        ):
+            return True  # "at 30 weeks", "after 2 weeks" (not "after 2 weeks of groin pain")
         return raw.lower() in ("a", "an") and any(
             rate.search(sentence, 0, start) for rate in self._rate_before
         )
 
     def _is_time_point(self, sentence: str, start: int, end: int) -> bool:
         """A number followed by "ago", "later", ... is a point in time, unless the pain's onset
-        is what happened then ("the pain started two days ago" is a duration)."""
-        if self._time_point is None or not self._time_point.match(sentence, end):
+        is what happened then ("the pain started two days ago", "four days earlier he had the
+        sudden onset of hamstring pain" are durations)."""
+        point = None if self._time_point is None else self._time_point.match(sentence, end)
+        if point is None:
             return False
-        return self._onset is None or not self._onset.search(sentence, 0, start)
+        if self._onset is None:
+            return True
+        if self._onset.search(sentence, 0, start):
+            return False
+        backward = point.group().strip().lower() in _BACKWARD_POINTS
+        return not (
+            backward and self._onset.search(sentence, point.end(), point.end() + _ONSET_AFTER_REACH)
+        )
 
     def _assign(
         self,
@@ -286,9 +306,11 @@ class MeasurementReader:
         if finding is None:
             return None
         factor, offset_value = candidates[finding]
-        value = round(quantity.value * factor + offset_value, 4)
+        value: float | None = round(quantity.value * factor + offset_value, 4)
         low, high = self._ranges[finding]
-        if not low <= value <= high:
+        if value is not None and not low <= value <= high and quantity.unit is None:
+            value = self._in_another_unit(quantity.value, finding)
+        if value is None or not low <= value <= high:
             return None
         span = Span(
             start=offset + quantity.start,
@@ -298,6 +320,19 @@ class MeasurementReader:
         return Measurement(
             finding=finding, value=value, unit=self._targets[finding], span=span, cue=cue
         )
+
+    def _in_another_unit(self, number: float, finding: str) -> float | None:
+        """A number written without its unit and implausible in the finding's own, read in the
+        one other unit that converts it into the plausible range ("WBC 17,500" is 17,500 per
+        cubic millimetre, 17.5 x10^9/L); None if no unit, or more than one, does."""
+        low, high = self._ranges[finding]
+        values = {
+            round(number * c.factor + c.offset, 4)
+            for c in self._rules.conversions
+            if c.target == self._targets[finding]
+        }
+        plausible = [v for v in values if low <= v <= high]
+        return plausible[0] if len(plausible) == 1 else None
 
     def _factor(self, source: str | None, target: str) -> tuple[float, float] | None:
         """The factor and offset from ``source`` to ``target`` units, if one is known."""

@@ -38,12 +38,6 @@ _NUMBER = (
 _LEADING_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 #: How near (in characters) a cue must come before a number that has no unit.
 _UNITLESS_REACH = 16
-#: How far (in characters) after "ago" / "earlier" an onset word still dates the pain's onset.
-_ONSET_AFTER_REACH = 40
-#: Points in time counted back from now ("four days earlier he had the sudden onset"), which an
-#: onset word after them makes the pain's age; "three weeks later he developed" counts from
-#: another event.
-_BACKWARD_POINTS = frozenset({"ago", "earlier", "before", "prior", "previously"})
 
 
 @lru_cache(maxsize=1)
@@ -265,19 +259,10 @@ class MeasurementReader:
 
     def _is_time_point(self, sentence: str, start: int, end: int) -> bool:
         """A number followed by "ago", "later", ... is a point in time, unless the pain's onset
-        is what happened then ("the pain started two days ago", "four days earlier he had the
-        sudden onset of hamstring pain" are durations)."""
-        point = None if self._time_point is None else self._time_point.match(sentence, end)
-        if point is None:
+        is what happened then ("the pain started two days ago" is a duration)."""
+        if self._time_point is None or not self._time_point.match(sentence, end):
             return False
-        if self._onset is None:
-            return True
-        if self._onset.search(sentence, 0, start):
-            return False
-        backward = point.group().strip().lower() in _BACKWARD_POINTS
-        return not (
-            backward and self._onset.search(sentence, point.end(), point.end() + _ONSET_AFTER_REACH)
-        )
+        return self._onset is None or not self._onset.search(sentence, 0, start)
 
     def _assign(
         self,

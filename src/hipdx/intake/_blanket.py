@@ -32,7 +32,8 @@ _JOINED = re.compile(
 #: shape", "radiography showed vertebrae with normal anatomic alignment".
 _AFTER_RESULT = re.compile(
     r"\s*(?:$|[^A-Za-z\s]|(?:and|or|but|except|apart|aside|save|other|besides|with|without|"
-    r"in|on|at|of|for|to|by|as|from|throughout|bilaterally|overall|otherwise|again|too|"
+    r"in|on|at|of|for|to|by|as|from|throughout|bilaterally|overall|otherwise|again|too|also|"
+    r"today|now|initially|both|"
     r"limits?|range|findings?|appearances?|results?|studies|study|values?|levels?|"
     r"exam|examination|examinations|status|aside)\b)",
     re.IGNORECASE,

@@ -8,7 +8,11 @@ and negation (targets from issue 4), the same targets on each set.
 * ``published_case_reports.jsonl``: passages taken word for word from the published case reports
   of ``corpus/development.jsonl`` (each names its ``source`` case), annotated with what a
   clinician reads there, absent findings included. Its negation target is lower (0.85): real
-  reports deny whole groups ("no focal deficits") that the knowledge base splits.
+  reports deny whole groups ("no focal deficits") that the knowledge base splits;
+* ``published_fresh.jsonl``: passages taken word for word from published case reports outside the
+  project's corpus (each names its citation and address), annotated before the reader was first run
+  on them. Its floors are lower: they guard the fixes made after its one blind measurement
+  (precision 0.839, recall 0.720, negation 0.494; after: 0.919, 0.912, 0.863) and are no target.
 """
 
 from __future__ import annotations
@@ -25,9 +29,12 @@ GOLD_DIR = Path(__file__).parent / "fixtures" / "gold"
 NOTES = GOLD_DIR / "intake_gold.jsonl"
 CASE_REPORTS = GOLD_DIR / "case_reports.jsonl"
 PUBLISHED = GOLD_DIR / "published_case_reports.jsonl"
-GOLD_SETS = [NOTES, CASE_REPORTS, PUBLISHED]
-#: The least negation accuracy asked of each set.
-NEGATION_TARGET = {NOTES: 0.95, CASE_REPORTS: 0.95, PUBLISHED: 0.85}
+FRESH = GOLD_DIR / "published_fresh.jsonl"
+GOLD_SETS = [NOTES, CASE_REPORTS, PUBLISHED, FRESH]
+#: The least precision, recall and negation accuracy asked of each set.
+PRECISION_TARGET = {NOTES: 0.90, CASE_REPORTS: 0.90, PUBLISHED: 0.90, FRESH: 0.88}
+RECALL_TARGET = {NOTES: 0.85, CASE_REPORTS: 0.85, PUBLISHED: 0.85, FRESH: 0.87}
+NEGATION_TARGET = {NOTES: 0.95, CASE_REPORTS: 0.95, PUBLISHED: 0.85, FRESH: 0.80}
 
 
 @pytest.fixture(scope="module", params=GOLD_SETS, ids=lambda path: path.stem)
@@ -74,14 +81,24 @@ def test_the_published_case_report_gold_set_is_large_and_varied_enough() -> None
     assert all(p.source for p in gold)
 
 
-def test_precision_is_at_least_0_90(report: tuple[Path, ExtractionReport]) -> None:
-    _, scores = report
-    assert scores.overall.precision >= 0.90, scores.errors
+def test_the_fresh_published_gold_set_is_large_and_varied_enough() -> None:
+    gold = load_gold(FRESH)
+    mentions, negated, _ = _annotations(gold)
+    assert len(gold) >= 45 and mentions >= 250 and negated >= 50
+    assert {p.style for p in gold} == {"case_report", "workup"}
+    assert all("http" in p.source for p in gold)
+    assert len({p.source for p in gold}) >= 20
+    assert [p.id for p in gold] == [f"pf{i:02d}" for i in range(1, len(gold) + 1)]
 
 
-def test_recall_is_at_least_0_85(report: tuple[Path, ExtractionReport]) -> None:
-    _, scores = report
-    assert scores.overall.recall >= 0.85, scores.errors
+def test_precision_reaches_the_target_of_its_set(report: tuple[Path, ExtractionReport]) -> None:
+    path, scores = report
+    assert scores.overall.precision >= PRECISION_TARGET[path], scores.errors
+
+
+def test_recall_reaches_the_target_of_its_set(report: tuple[Path, ExtractionReport]) -> None:
+    path, scores = report
+    assert scores.overall.recall >= RECALL_TARGET[path], scores.errors
 
 
 def test_negated_mentions_are_read_as_absent(report: tuple[Path, ExtractionReport]) -> None:

@@ -31,6 +31,20 @@ _WORD = re.compile(r"[A-Za-z0-9]+")
 _JOINED = re.compile(
     r"\b(?:and|or|with|but)\s+(?:the|a|an|her|his|their|she|he|they)\b", re.IGNORECASE
 )
+#: After a normal word that follows its subject, a word that is none of these is a noun it
+#: describes, not the subject's result: "the radiograph shows loss of the normal spherical
+#: shape", "radiography showed vertebrae with normal anatomic alignment".
+_AFTER_RESULT = re.compile(
+    r"\s*(?:$|[^A-Za-z\s]|(?:and|or|but|except|apart|aside|save|other|besides|with|without|"
+    r"in|on|at|of|for|to|by|as|from|throughout|bilaterally|overall|otherwise|again|too|also|"
+    r"today|now|initially|both|"
+    r"limits?|range|findings?|appearances?|results?|studies|study|values?|levels?|"
+    r"exam|examination|examinations|status|aside)\b)",
+    re.IGNORECASE,
+)
+#: Between subjects coordinated before one normal word ("a complete blood cell count,
+#: prothrombin time, and partial thromboplastin time were all normal").
+_COORDINATION = re.compile(r"\s*(?:,\s*)?(?:(?:and|or)\s+)?(?:(?:the|a|an)\s+)?", re.IGNORECASE)
 
 
 def _alternatives(phrases: list[str]) -> str:
@@ -171,6 +185,8 @@ class BlanketReader:
             ]
             if match.start() < subject.end() and subject.start() < match.end():
                 continue
+            if match.start() >= subject.end() and not _AFTER_RESULT.match(text, match.end()):
+                continue  # "shows loss of the normal spherical shape": a noun's attribute
             if rules.at_site and not _STUDY_NORMAL_NEXT.match(text, match.end(), end):
                 continue  # "a normal femoral head": one structure, not the study
             low, high = (
@@ -190,8 +206,21 @@ class BlanketReader:
     def _same_clause(self, text: str, low: int, high: int, named: list[tuple[int, int]]) -> bool:
         if self._stops is not None and self._stops.search(text, low, high):
             return False
-        if self._any_subject is not None and self._any_subject.search(text, low, high):
-            return False
+        if self._any_subject is not None:
+            low = self._past_coordinated(text, low, high)
+            if self._any_subject.search(text, low, high):
+                return False
         if any(p.search(text, low, high) for p in self._any_test_at_site):
             return False
         return not any(low < m_end and m_start < high for m_start, m_end in named)
+
+    def _past_coordinated(self, text: str, low: int, high: int) -> int:
+        """Where the text after a subject goes on past the subjects coordinated with it ("CBC,
+        prothrombin time, and partial thromboplastin time were all normal"): each joined to the
+        one before by a comma or "and"/"or" only."""
+        assert self._any_subject is not None
+        while (joint := _COORDINATION.match(text, low, high)) and (
+            other := self._any_subject.match(text, joint.end(), high)
+        ):
+            low = other.end()
+        return low

@@ -86,8 +86,9 @@ class MeasurementReader:
         )
         self._alias_unit = {alias.lower(): unit for alias, unit in aliases}
         alternatives = "|".join(re.escape(alias) for alias, _ in aliases)
+        # (a unit on the next line is no unit: "ESR: 36" and then "C-reactive protein: ...")
         self._quantity = re.compile(
-            _NUMBER + r"(?:\s?-?\s?(" + alternatives + r")(?![A-Za-z]))?", re.IGNORECASE
+            _NUMBER + r"(?:[ \t]?-?[ \t]?(" + alternatives + r")(?![A-Za-z]))?", re.IGNORECASE
         )
         self._shorthand_ages = [re.compile(pattern) for pattern in rules.shorthand_ages]
         points = "|".join(re.escape(word) for word in rules.time_points)
@@ -246,8 +247,12 @@ class MeasurementReader:
             return True
         if self._activity_after is not None and self._activity_after.match(sentence, end):
             return True
-        if self._point_before is not None and self._point_before.search(sentence, 0, start):
-            return True
+        if (
+            self._point_before is not None
+            and self._point_before.search(sentence, 0, start)
+            and not any(f.match(sentence, end) for f in self._followers.values())
+        ):
+            return True  # "at 30 weeks", "after 2 weeks" (not "after 2 weeks of groin pain")
         return raw.lower() in ("a", "an") and any(
             rate.search(sentence, 0, start) for rate in self._rate_before
         )
@@ -286,9 +291,11 @@ class MeasurementReader:
         if finding is None:
             return None
         factor, offset_value = candidates[finding]
-        value = round(quantity.value * factor + offset_value, 4)
+        value: float | None = round(quantity.value * factor + offset_value, 4)
         low, high = self._ranges[finding]
-        if not low <= value <= high:
+        if value is not None and not low <= value <= high and quantity.unit is None:
+            value = self._in_another_unit(quantity.value, finding)
+        if value is None or not low <= value <= high:
             return None
         span = Span(
             start=offset + quantity.start,
@@ -298,6 +305,19 @@ class MeasurementReader:
         return Measurement(
             finding=finding, value=value, unit=self._targets[finding], span=span, cue=cue
         )
+
+    def _in_another_unit(self, number: float, finding: str) -> float | None:
+        """A number written without its unit and implausible in the finding's own, read in the
+        one other unit that converts it into the plausible range ("WBC 17,500" is 17,500 per
+        cubic millimetre, 17.5 x10^9/L); None if no unit, or more than one, does."""
+        low, high = self._ranges[finding]
+        values = {
+            round(number * c.factor + c.offset, 4)
+            for c in self._rules.conversions
+            if c.target == self._targets[finding]
+        }
+        plausible = [v for v in values if low <= v <= high]
+        return plausible[0] if len(plausible) == 1 else None
 
     def _factor(self, source: str | None, target: str) -> tuple[float, float] | None:
         """The factor and offset from ``source`` to ``target`` units, if one is known."""

@@ -33,6 +33,12 @@ class RegionReader:
             if f.kind.value in words.region_in_phrase_kinds
             and _first_word(f.clinician) in words.pain_words
         )
+        #: The first word of each region's wording ("anterior" of "Anterior thigh pain").
+        self._first_words = {
+            f.id: _first_word(f.clinician)
+            for f in kb.knowledge.findings
+            if f.kind is FindingKind.REGION
+        }
         self._regions = {
             _token_key(nlp, term.phrase): term.finding
             for term in lexicon.terms
@@ -44,7 +50,9 @@ class RegionReader:
         with range of motion"), and repeats of one finding at one place; keep text order.
         Regions are not exclusive, so a region inside a longer region stays ("flank" and "groin"
         inside "flank pain radiating to the groin"), unless the longer one only puts a word
-        before it ("posterior thigh pain" is not "thigh pain"). A region affirmed inside a
+        before it (side words aside) where the inner region's own wording has another ("posterior
+        left thigh pain" is not "thigh pain", which the knowledge base words "Anterior thigh
+        pain"; "lateral knee pain" is knee pain). A region affirmed inside a
         patient-reported pain finding stays too (`_region_in_phrase`), and so does an
         examination finding coordinated at the head of another (`_coordinated_head`)."""
         kept = []
@@ -57,9 +65,10 @@ class RegionReader:
             high = bisect.bisect_right(starts, mention.span.start)
             inside = any(
                 other is not mention
-                and not _both_regions(other, mention)
+                and not _both_regions(other, mention, self._first_words)
                 and not _region_in_phrase(other, mention, self._painful)
                 and not _coordinated_head(other, mention)
+                and not _coordinated_tail(other, mention)
                 and mention.span.end <= other.span.end
                 and (other.span.end - other.span.start) > (mention.span.end - mention.span.start)
                 for other in by_start[low:high]
@@ -153,28 +162,45 @@ class RegionReader:
             yield head, end, finding
 
 
-def _both_regions(outer: Mention, inner: Mention) -> bool:
-    """Two regions, the outer not just one word put before the inner (a side word, as in "both
-    buttocks", does not count: both buttocks are buttocks)."""
+def _both_regions(outer: Mention, inner: Mention, first_words: dict[str, str]) -> bool:
+    """Two regions, the outer not just one word put before the inner where the inner region's
+    wording opens with another word ("posterior thigh pain" is not "thigh pain", the knowledge
+    base's "Anterior thigh pain"; "lateral knee pain" is "Knee pain"). Side words do not count:
+    both buttocks are buttocks, and "posterior left thigh pain" is "posterior thigh pain"."""
     if outer.kind is not FindingKind.REGION or inner.kind is not FindingKind.REGION:
         return False
+    sides = context_words().sides.values()
     head = outer.span.text[: len(outer.span.text) - len(inner.span.text)].split()
-    if outer.span.end != inner.span.end or len(head) != 1:
+    words = [w for w in head if not any(w.lower() in side for side in sides)]
+    if outer.span.end != inner.span.end or len(words) != 1:
         return True
-    return any(head[0].lower() in words for words in context_words().sides.values())
+    return first_words.get(inner.finding, "") in re.findall(r"[a-z]+", inner.span.text.lower())
 
 
 def _coordinated_head(outer: Mention, inner: Mention) -> bool:
-    """An examination finding that opens a longer one of another examination finding and is
-    coordinated with the rest ("decreased abduction and internal rotation": restricted abduction
-    as well as restricted internal rotation)."""
+    """An examination (or laboratory) finding that opens a longer one of another of its kind and
+    is coordinated with the rest ("decreased abduction and internal rotation": restricted
+    abduction as well as restricted internal rotation; "elevated ESR and CRP")."""
     rest = outer.span.text[len(inner.span.text) :].lower()
     return (
-        outer.kind is FindingKind.EXAM
-        and inner.kind is FindingKind.EXAM
+        outer.kind in (FindingKind.EXAM, FindingKind.LAB)
+        and inner.kind is outer.kind
         and outer.span.start == inner.span.start
         and outer.finding != inner.finding
         and rest.startswith((" and ", ", "))
+    )
+
+
+def _coordinated_tail(outer: Mention, inner: Mention) -> bool:
+    """A laboratory finding that closes a longer one of another laboratory finding, joined to it
+    by "and" ("CRP and ESR were elevated": a raised ESR as well as a raised CRP)."""
+    head = outer.span.text[: inner.span.start - outer.span.start].lower()
+    return (
+        outer.kind is FindingKind.LAB
+        and inner.kind is FindingKind.LAB
+        and outer.span.end == inner.span.end
+        and outer.finding != inner.finding
+        and head.rstrip().endswith((" and", ","))
     )
 
 

@@ -20,20 +20,59 @@ from hipdx.kb.compiled import CompiledKB
 from hipdx.kb.language import MeasurementRules, read_resource
 from hipdx.kb.loader import packaged_language
 
+_UNITS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+}
+_TEENS = {
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+}
+_TENS = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+#: Numbers in words, compounds included ("forty-one", "sixty five"): a "forty-one-year-old" is
+#: 41, not a one-year-old.
 _WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "eighteen": 18, "twenty": 20,
+    **_UNITS, **_TEENS, **_TENS,
+    **{f"{t}{joiner}{u}": tv + uv for t, tv in _TENS.items() for u, uv in _UNITS.items()
+       for joiner in ("-", " ")},
     "a": 1, "an": 1, "half a": 0.5, "half an": 0.5,
 }  # fmt: skip
 #: A number, not part of a word or a decimal, and not negative ("a -5-year-old" is no age; a
 #: hyphen after a word or digit, as in "2-3 weeks" or "L4-5", is not a minus sign); thousands
 #: may be grouped with commas ("16,140").
-_NUMBER = (
-    r"(?<![\w.,])(?<![^\w.][-\u2212])(?<!^[-\u2212])"
+_NUMBER_GUARD = r"(?<![\w.,])(?<![^\w.][-\u2212])(?<!^[-\u2212])"
+_NUMBER_BODY = (
     r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])|\d+(?:\.\d+)?|"
     + "|".join(sorted(_WORDS, key=len, reverse=True))
     + r")"
 )
+_NUMBER = _NUMBER_GUARD + _NUMBER_BODY
+#: A number coming next (after a colon or an equals sign).
+_NEXT_NUMBER = re.compile(r"\s*[:=]?\s*\d")
 #: The number at the start of a reading's value ("4+" of a power grade 4+/5).
 _LEADING_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 #: How near (in characters) a cue must come before a number that has no unit.
@@ -79,6 +118,7 @@ class MeasurementReader:
             if f.numeric is not None
         }
         self._cues = {f: _phrase_pattern(phrases) for f, phrases in cues.items() if phrases}
+        self._cue_words = {c.lower() for phrases in cues.values() for c in phrases}
         aliases = sorted(
             ((alias, u.unit) for u in rules.units for alias in u.aliases),
             key=lambda pair: len(pair[0]),
@@ -88,7 +128,8 @@ class MeasurementReader:
         alternatives = "|".join(re.escape(alias) for alias, _ in aliases)
         # (a unit on the next line is no unit: "ESR: 36" and then "C-reactive protein: ...")
         self._quantity = re.compile(
-            _NUMBER + r"(?:[ \t]?-?[ \t]?(" + alternatives + r")(?![A-Za-z]))?", re.IGNORECASE
+            _glued_number(cues) + r"(?:[ \t]?-?[ \t]?(" + alternatives + r")(?![A-Za-z]))?",
+            re.IGNORECASE,
         )
         self._shorthand_ages = [re.compile(pattern) for pattern in rules.shorthand_ages]
         points = "|".join(re.escape(word) for word in rules.time_points)
@@ -210,6 +251,9 @@ class MeasurementReader:
         quantities = []
         for match in self._quantity.finditer(sentence):
             raw, alias = match.group(1), match.group(2)
+            end = match.end()
+            if alias and alias.lower() in self._cue_words and _NEXT_NUMBER.match(sentence, end):
+                alias, end = None, match.end(1)  # "T100.5 HR 120": HR names the next number
             value = _WORDS.get(raw.lower()) if not raw[0].isdigit() else float(raw.replace(",", ""))
             if value is None or (alias is None and not raw[0].isdigit()):
                 continue
@@ -218,10 +262,10 @@ class MeasurementReader:
                 continue  # "type 2 diabetes", "grade 1 anterolisthesis": a name, not an amount
             if self._other_analyte and self._other_analyte.search(sentence, 0, match.start()):
                 continue  # "creatinine 3.46 mg/dl", "BUN 40": an analyte with no finding
-            if unit and self._is_time_point(sentence, match.start(), match.end()):
+            if unit and self._is_time_point(sentence, match.start(), end):
                 continue  # "five years ago", "six weeks later": a point in time, not an amount
             if unit in self._rules.time_units and self._is_not_an_amount(
-                sentence, raw, match.start(), match.end(), unit
+                sentence, raw, match.start(), end, unit
             ):
                 continue  # "at 23 weeks' gestation", "at 30 weeks", "40 km a week"
             if (
@@ -232,7 +276,7 @@ class MeasurementReader:
                 continue  # "naproxen helps within a day": how soon something acts, not an amount
             if unit and self._activity and self._activity.search(sentence, 0, match.start()):
                 continue  # "after sitting for half an hour": how long an activity lasted
-            quantities.append(_Quantity(float(value), unit, match.start(), match.end()))
+            quantities.append(_Quantity(float(value), unit, match.start(), end))
         return quantities
 
     def _is_not_an_amount(
@@ -399,6 +443,16 @@ class MeasurementReader:
             return None
         unit = self._units.get(quantity.unit)
         return next(iter(candidates)) if unit is not None and unit.self_evident else None
+
+
+def _glued_number(cues: dict[str, tuple[str, ...]]) -> str:
+    """A number, or digits right after a one-letter cue standing alone: the vital signs of a
+    note are often run together ("T38.2, P102", "T100.5 HR 120")."""
+    letters = sorted({c for phrases in cues.values() for c in phrases if len(c) == 1})
+    if not all(c.isalpha() for c in letters) or not letters:
+        return _NUMBER
+    glued = r"(?<=(?<![A-Za-z])[" + "".join(letters) + r"])(?=\d)"
+    return r"(?:" + _NUMBER_GUARD + r"|" + glued + r")" + _NUMBER_BODY
 
 
 def _distance(cue_start: int, cue_end: int, quantity: _Quantity) -> int:

@@ -162,9 +162,9 @@ class MeasurementReader:
             re.compile(r"(?<![A-Za-z])(?:" + before + r")\s*$", re.IGNORECASE) if before else None
         )
         labels = "|".join(re.escape(w) for w in rules.label_words)
-        self._label = (
-            re.compile(r"(?<![A-Za-z])(?:" + labels + r")\s*$", re.IGNORECASE) if labels else None
-        )
+        # ("stage-4": a hyphen may join the label to its number)
+        label = r"(?<![A-Za-z])(?:" + labels + r")[\s-]*$"
+        self._label = re.compile(label, re.IGNORECASE) if labels else None
         self._other_analyte = _after_pattern(rules.other_analytes)
         after = "|".join(re.escape(w) for w in sorted(rules.activity_after, key=len, reverse=True))
         self._activity_after = (

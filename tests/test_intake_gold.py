@@ -14,8 +14,9 @@ and negation (targets from issue 4), the same targets on each set.
   on them. Its floors are lower: they guard the fixes made after its one blind measurement
   (precision 0.839, recall 0.720, negation 0.494; after: 0.919, 0.912, 0.863) and are no target;
 * ``published_fresh_2.jsonl``: a second such set, from 26 other reports, annotated blind after the
-  fixes made on the first and measured once (precision 0.803, recall 0.654, negation 0.519). Its
-  floors are a regression guard below the reader's figure, not a target.
+  fixes made on the first and measured once (precision 0.803, recall 0.654, negation 0.519; on
+  its aligned annotation 0.894, 0.704, 0.644; after the fixes it showed: 0.929, 0.815, 0.800).
+  Its floors guard those fixes, below the reader's figure; they are no target.
 """
 
 from __future__ import annotations
@@ -41,10 +42,10 @@ PRECISION_TARGET = {
     CASE_REPORTS: 0.90,
     PUBLISHED: 0.90,
     FRESH: 0.88,
-    FRESH_2: 0.78,
+    FRESH_2: 0.90,
 }
-RECALL_TARGET = {NOTES: 0.85, CASE_REPORTS: 0.85, PUBLISHED: 0.85, FRESH: 0.87, FRESH_2: 0.63}
-NEGATION_TARGET = {NOTES: 0.95, CASE_REPORTS: 0.95, PUBLISHED: 0.85, FRESH: 0.80, FRESH_2: 0.48}
+RECALL_TARGET = {NOTES: 0.85, CASE_REPORTS: 0.85, PUBLISHED: 0.85, FRESH: 0.87, FRESH_2: 0.78}
+NEGATION_TARGET = {NOTES: 0.95, CASE_REPORTS: 0.95, PUBLISHED: 0.85, FRESH: 0.80, FRESH_2: 0.75}
 NOT_CURRENT_TARGET = {NOTES: 0.75, CASE_REPORTS: 0.75, PUBLISHED: 0.75, FRESH: 0.75, FRESH_2: 0.5}
 
 

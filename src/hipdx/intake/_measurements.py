@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from hipdx.inference.answers import AGE_FINDING, SEX_FINDINGS
+from hipdx.intake._context import context_words
 from hipdx.intake._models import Measurement, Span
 from hipdx.kb.compiled import CompiledKB
 from hipdx.kb.language import MeasurementRules, read_resource
@@ -71,6 +72,14 @@ _NUMBER_BODY = (
     + r")"
 )
 _NUMBER = _NUMBER_GUARD + _NUMBER_BODY
+#: How far after a point in time (in characters) a pain's onset may be said.
+_ONSET_REACH = 60
+#: Points in time counted back from the presentation: a pain that began then has lasted since.
+_BEFORE_NOW = re.compile(r"ago|before|prior|earlier", re.IGNORECASE)
+#: The words after a point in time that make it relative to the onset ("prior to the onset").
+_BEFORE_ONSET = re.compile(r"\s*(?:to\s+)?(?:the\s+)?(?:onset|start|beginning)\b", re.IGNORECASE)
+#: A pain word (`pain_words` of the context words).
+_PAIN = r"(?<![A-Za-z])(?:" + "|".join(sorted(context_words().pain_words)) + r")(?![A-Za-z])"
 #: A number coming next (after a colon or an equals sign).
 _NEXT_NUMBER = re.compile(r"\s*[:=]?\s*\d")
 #: The number at the start of a reading's value ("4+" of a power grade 4+/5).
@@ -303,10 +312,32 @@ class MeasurementReader:
 
     def _is_time_point(self, sentence: str, start: int, end: int) -> bool:
         """A number followed by "ago", "later", ... is a point in time, unless the pain's onset
-        is what happened then ("the pain started two days ago" is a duration)."""
-        if self._time_point is None or not self._time_point.match(sentence, end):
+        is what happened then ("the pain started two days ago" is a duration), or the words
+        right after it say a pain began then ("until 6 days ago when he began to have hip pain",
+        "three days before admission, severe pain was started")."""
+        point = None if self._time_point is None else self._time_point.match(sentence, end)
+        if point is None:
             return False
-        return self._onset is None or not self._onset.search(sentence, 0, start)
+        if self._onset is not None and self._onset.search(sentence, 0, start):
+            return False
+        if not _BEFORE_NOW.fullmatch(point.group(0).strip()):
+            return True  # "three weeks later he developed hip pain": later than what came before
+        return not self._pain_began(sentence[point.end() : point.end() + _ONSET_REACH])
+
+    def _pain_began(self, after: str) -> bool:
+        """Whether the clause ``after`` a point in time says a pain began: an onset word with a
+        pain word at most four words after it or three before it ("when he began to have right
+        hip pain", "severe pain was started"), not a time before the onset ("three days prior
+        to the onset of this hip pain")."""
+        clause = re.split(r"[.;]", after, maxsplit=1)[0]
+        if self._onset is None or _BEFORE_ONSET.match(clause):
+            return False
+        onset = self._onset.pattern
+        gap = r"(?:\s+[\w'-]+){0,%d}\s+"
+        began = re.compile(
+            "(?:" + onset + gap % 4 + _PAIN + "|" + _PAIN + gap % 3 + onset + ")", re.IGNORECASE
+        )
+        return bool(began.search(clause))
 
     def _assign(
         self,

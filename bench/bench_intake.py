@@ -1,11 +1,13 @@
 """Intake: extraction quality on the gold sets, and parse speed against a plain-regex baseline.
 
-Four gold sets: ``intake_gold.jsonl`` (short notes and patients' own words),
+Five gold sets: ``intake_gold.jsonl`` (short notes and patients' own words),
 ``case_reports.jsonl`` (passages in the style of published case reports: long presentation
 paragraphs and separate imaging/laboratory "workup" paragraphs), ``published_case_reports.jsonl``
 (passages taken word for word from the published reports of the development corpus) and
 ``published_fresh.jsonl`` (passages from published case reports outside the project's corpus,
-annotated before the reader was run on them: the reader's figure on text it was not tuned on).
+annotated before the reader was run on them: the reader's figure on text it was not tuned on) and
+``published_fresh_2.jsonl`` (a second such set from other reports, annotated blind after the fixes
+made on the first: the honest test of those fixes).
 Quality: precision and recall per finding kind and overall, per passage style, for present and
 absent answers apart, negation accuracy, and how often historical / hypothetical / family
 mentions were (rightly) left unset, for hipdx intake and for the baseline.
@@ -37,11 +39,13 @@ from hipdx.inference.case import Case
 from hipdx.kb.compiled import CompiledKB
 
 ROOT = Path(__file__).parent.parent
+GOLD = ROOT / "tests" / "fixtures" / "gold"
 GOLD_SETS = {
-    "notes": ROOT / "tests" / "fixtures" / "gold" / "intake_gold.jsonl",
-    "case reports": ROOT / "tests" / "fixtures" / "gold" / "case_reports.jsonl",
-    "published case reports": ROOT / "tests" / "fixtures" / "gold" / "published_case_reports.jsonl",
-    "fresh published case reports": ROOT / "tests" / "fixtures" / "gold" / "published_fresh.jsonl",
+    "notes": GOLD / "intake_gold.jsonl",
+    "case reports": GOLD / "case_reports.jsonl",
+    "published case reports": GOLD / "published_case_reports.jsonl",
+    "fresh published case reports": GOLD / "published_fresh.jsonl",
+    "second fresh published case reports": GOLD / "published_fresh_2.jsonl",
 }
 
 

@@ -12,7 +12,11 @@ and negation (targets from issue 4), the same targets on each set.
 * ``published_fresh.jsonl``: passages taken word for word from published case reports outside the
   project's corpus (each names its citation and address), annotated before the reader was first run
   on them. Its floors are lower: they guard the fixes made after its one blind measurement
-  (precision 0.839, recall 0.720, negation 0.494; after: 0.919, 0.912, 0.863) and are no target.
+  (precision 0.839, recall 0.720, negation 0.494; after: 0.919, 0.912, 0.863) and are no target;
+* ``published_fresh_2.jsonl``: a second such set, from 26 other reports, annotated blind after the
+  fixes made on the first and measured once (precision 0.803, recall 0.654, negation 0.519; on
+  its aligned annotation 0.894, 0.704, 0.644; after the fixes it showed: 0.929, 0.821, 0.800).
+  Its floors guard those fixes, below the reader's figure; they are no target.
 """
 
 from __future__ import annotations
@@ -30,11 +34,19 @@ NOTES = GOLD_DIR / "intake_gold.jsonl"
 CASE_REPORTS = GOLD_DIR / "case_reports.jsonl"
 PUBLISHED = GOLD_DIR / "published_case_reports.jsonl"
 FRESH = GOLD_DIR / "published_fresh.jsonl"
-GOLD_SETS = [NOTES, CASE_REPORTS, PUBLISHED, FRESH]
+FRESH_2 = GOLD_DIR / "published_fresh_2.jsonl"
+GOLD_SETS = [NOTES, CASE_REPORTS, PUBLISHED, FRESH, FRESH_2]
 #: The least precision, recall and negation accuracy asked of each set.
-PRECISION_TARGET = {NOTES: 0.90, CASE_REPORTS: 0.90, PUBLISHED: 0.90, FRESH: 0.88}
-RECALL_TARGET = {NOTES: 0.85, CASE_REPORTS: 0.85, PUBLISHED: 0.85, FRESH: 0.87}
-NEGATION_TARGET = {NOTES: 0.95, CASE_REPORTS: 0.95, PUBLISHED: 0.85, FRESH: 0.80}
+PRECISION_TARGET = {
+    NOTES: 0.90,
+    CASE_REPORTS: 0.90,
+    PUBLISHED: 0.90,
+    FRESH: 0.88,
+    FRESH_2: 0.90,
+}
+RECALL_TARGET = {NOTES: 0.85, CASE_REPORTS: 0.85, PUBLISHED: 0.85, FRESH: 0.87, FRESH_2: 0.78}
+NEGATION_TARGET = {NOTES: 0.95, CASE_REPORTS: 0.95, PUBLISHED: 0.85, FRESH: 0.80, FRESH_2: 0.75}
+NOT_CURRENT_TARGET = {NOTES: 0.75, CASE_REPORTS: 0.75, PUBLISHED: 0.75, FRESH: 0.75, FRESH_2: 0.5}
 
 
 @pytest.fixture(scope="module", params=GOLD_SETS, ids=lambda path: path.stem)
@@ -91,6 +103,17 @@ def test_the_fresh_published_gold_set_is_large_and_varied_enough() -> None:
     assert [p.id for p in gold] == [f"pf{i:02d}" for i in range(1, len(gold) + 1)]
 
 
+def test_the_second_fresh_published_gold_set_is_large_and_varied_enough() -> None:
+    gold = load_gold(FRESH_2)
+    mentions, negated, _ = _annotations(gold)
+    assert len(gold) >= 40 and mentions >= 250 and negated >= 50
+    assert {p.style for p in gold} == {"case_report", "workup"}
+    assert all("http" in p.source for p in gold)
+    assert len({p.source for p in gold}) >= 20
+    assert [p.id for p in gold] == [f"pg{i:02d}" for i in range(1, len(gold) + 1)]
+    assert not {p.source for p in gold} & {p.source for p in load_gold(FRESH)}
+
+
 def test_precision_reaches_the_target_of_its_set(report: tuple[Path, ExtractionReport]) -> None:
     path, scores = report
     assert scores.overall.precision >= PRECISION_TARGET[path], scores.errors
@@ -109,5 +132,5 @@ def test_negated_mentions_are_read_as_absent(report: tuple[Path, ExtractionRepor
 def test_historical_hypothetical_and_family_mentions_are_mostly_not_set(
     report: tuple[Path, ExtractionReport],
 ) -> None:
-    _, scores = report
-    assert scores.not_current_accuracy >= 0.75, scores.errors
+    path, scores = report
+    assert scores.not_current_accuracy >= NOT_CURRENT_TARGET[path], scores.errors

@@ -19,16 +19,22 @@ from hipdx.kb.schema import FindingKind
 def named_findings(text: str, spans: list[Any], not_findings: re.Pattern[str] | None) -> list[Any]:
     """The matches, less those inside a phrase that names no finding ("trauma" in "trauma
     unit", "accident" in "accident and emergency": ``not_findings`` in lexicon.yaml) and the
-    lesion-at-a-site matches whose lesion and site are too many words apart (`within_reach`)."""
+    lesion-at-a-site matches whose lesion and site are too many words apart (`within_reach`).
+    A longer match that holds such a phrase whole is a finding's own wording ("worsened with
+    walking" holds "worsened with", which is no worsening course)."""
     spans = [span for span in spans if within_reach(span)]
     if not_findings is None:
         return spans
     blocked = [m.span() for m in not_findings.finditer(text)]
-    return [
-        span
-        for span in spans
-        if not any(s < span.end_char and span.start_char < e for s, e in blocked)
-    ]
+    return [span for span in spans if not any(_blocks(s, e, span) for s, e in blocked)]
+
+
+def _blocks(start: int, end: int, span: Any) -> bool:
+    """Whether the phrase at ``start:end`` that names no finding takes ``span`` from it: they
+    overlap, and ``span`` does not hold it whole with more words of its own."""
+    overlaps = start < span.end_char and span.start_char < end
+    holds = span.start_char <= start and end <= span.end_char and end - start < len(span.text)
+    return overlaps and not holds
 
 
 def anatomy_is_not_pain(doc: Any, mentions: list[Mention], words: ContextWords) -> list[Mention]:

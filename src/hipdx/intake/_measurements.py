@@ -15,25 +15,73 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from hipdx.inference.answers import AGE_FINDING, SEX_FINDINGS
+from hipdx.intake._context import context_words
 from hipdx.intake._models import Measurement, Span
 from hipdx.kb.compiled import CompiledKB
 from hipdx.kb.language import MeasurementRules, read_resource
 from hipdx.kb.loader import packaged_language
 
+_UNITS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+}
+_TEENS = {
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+}
+_TENS = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+#: Numbers in words, compounds included ("forty-one", "sixty five"): a "forty-one-year-old" is
+#: 41, not a one-year-old.
 _WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "eighteen": 18, "twenty": 20,
+    **_UNITS, **_TEENS, **_TENS,
+    **{f"{t}{joiner}{u}": tv + uv for t, tv in _TENS.items() for u, uv in _UNITS.items()
+       for joiner in ("-", " ")},
     "a": 1, "an": 1, "half a": 0.5, "half an": 0.5,
 }  # fmt: skip
 #: A number, not part of a word or a decimal, and not negative ("a -5-year-old" is no age; a
 #: hyphen after a word or digit, as in "2-3 weeks" or "L4-5", is not a minus sign); thousands
 #: may be grouped with commas ("16,140").
-_NUMBER = (
-    r"(?<![\w.,])(?<![^\w.][-\u2212])(?<!^[-\u2212])"
+_NUMBER_GUARD = r"(?<![\w.,])(?<![^\w.][-\u2212])(?<!^[-\u2212])"
+_NUMBER_BODY = (
     r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])|\d+(?:\.\d+)?|"
     + "|".join(sorted(_WORDS, key=len, reverse=True))
     + r")"
 )
+_NUMBER = _NUMBER_GUARD + _NUMBER_BODY
+#: How far after a point in time (in characters) a pain's onset may be said.
+_ONSET_REACH = 60
+#: Points in time counted back from the presentation: a pain that began then has lasted since.
+_BEFORE_NOW = re.compile(r"ago|before|prior|earlier", re.IGNORECASE)
+#: The words after a point in time that make it relative to the onset ("prior to the onset").
+_BEFORE_ONSET = re.compile(r"\s*(?:to\s+)?(?:the\s+)?(?:onset|start|beginning)\b", re.IGNORECASE)
+#: A pain word (`pain_words` of the context words).
+_PAIN = r"(?<![A-Za-z])(?:" + "|".join(sorted(context_words().pain_words)) + r")(?![A-Za-z])"
+#: A number coming next (after a colon or an equals sign).
+_NEXT_NUMBER = re.compile(r"\s*[:=]?\s*\d")
 #: The number at the start of a reading's value ("4+" of a power grade 4+/5).
 _LEADING_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 #: How near (in characters) a cue must come before a number that has no unit.
@@ -79,6 +127,7 @@ class MeasurementReader:
             if f.numeric is not None
         }
         self._cues = {f: _phrase_pattern(phrases) for f, phrases in cues.items() if phrases}
+        self._cue_words = {c.lower() for phrases in cues.values() for c in phrases}
         aliases = sorted(
             ((alias, u.unit) for u in rules.units for alias in u.aliases),
             key=lambda pair: len(pair[0]),
@@ -88,7 +137,8 @@ class MeasurementReader:
         alternatives = "|".join(re.escape(alias) for alias, _ in aliases)
         # (a unit on the next line is no unit: "ESR: 36" and then "C-reactive protein: ...")
         self._quantity = re.compile(
-            _NUMBER + r"(?:[ \t]?-?[ \t]?(" + alternatives + r")(?![A-Za-z]))?", re.IGNORECASE
+            _glued_number(cues) + r"(?:[ \t]?-?[ \t]?(" + alternatives + r")(?![A-Za-z]))?",
+            re.IGNORECASE,
         )
         self._shorthand_ages = [re.compile(pattern) for pattern in rules.shorthand_ages]
         points = "|".join(re.escape(word) for word in rules.time_points)
@@ -121,9 +171,9 @@ class MeasurementReader:
             re.compile(r"(?<![A-Za-z])(?:" + before + r")\s*$", re.IGNORECASE) if before else None
         )
         labels = "|".join(re.escape(w) for w in rules.label_words)
-        self._label = (
-            re.compile(r"(?<![A-Za-z])(?:" + labels + r")\s*$", re.IGNORECASE) if labels else None
-        )
+        # ("stage-4": a hyphen may join the label to its number)
+        label = r"(?<![A-Za-z])(?:" + labels + r")[\s-]*$"
+        self._label = re.compile(label, re.IGNORECASE) if labels else None
         self._other_analyte = _after_pattern(rules.other_analytes)
         after = "|".join(re.escape(w) for w in sorted(rules.activity_after, key=len, reverse=True))
         self._activity_after = (
@@ -210,6 +260,9 @@ class MeasurementReader:
         quantities = []
         for match in self._quantity.finditer(sentence):
             raw, alias = match.group(1), match.group(2)
+            end = match.end()
+            if alias and alias.lower() in self._cue_words and _NEXT_NUMBER.match(sentence, end):
+                alias, end = None, match.end(1)  # "T100.5 HR 120": HR names the next number
             value = _WORDS.get(raw.lower()) if not raw[0].isdigit() else float(raw.replace(",", ""))
             if value is None or (alias is None and not raw[0].isdigit()):
                 continue
@@ -218,10 +271,10 @@ class MeasurementReader:
                 continue  # "type 2 diabetes", "grade 1 anterolisthesis": a name, not an amount
             if self._other_analyte and self._other_analyte.search(sentence, 0, match.start()):
                 continue  # "creatinine 3.46 mg/dl", "BUN 40": an analyte with no finding
-            if unit and self._is_time_point(sentence, match.start(), match.end()):
+            if unit and self._is_time_point(sentence, match.start(), end):
                 continue  # "five years ago", "six weeks later": a point in time, not an amount
             if unit in self._rules.time_units and self._is_not_an_amount(
-                sentence, raw, match.start(), match.end(), unit
+                sentence, raw, match.start(), end, unit
             ):
                 continue  # "at 23 weeks' gestation", "at 30 weeks", "40 km a week"
             if (
@@ -232,7 +285,7 @@ class MeasurementReader:
                 continue  # "naproxen helps within a day": how soon something acts, not an amount
             if unit and self._activity and self._activity.search(sentence, 0, match.start()):
                 continue  # "after sitting for half an hour": how long an activity lasted
-            quantities.append(_Quantity(float(value), unit, match.start(), match.end()))
+            quantities.append(_Quantity(float(value), unit, match.start(), end))
         return quantities
 
     def _is_not_an_amount(
@@ -259,10 +312,32 @@ class MeasurementReader:
 
     def _is_time_point(self, sentence: str, start: int, end: int) -> bool:
         """A number followed by "ago", "later", ... is a point in time, unless the pain's onset
-        is what happened then ("the pain started two days ago" is a duration)."""
-        if self._time_point is None or not self._time_point.match(sentence, end):
+        is what happened then ("the pain started two days ago" is a duration), or the words
+        right after it say a pain began then ("until 6 days ago when he began to have hip pain",
+        "three days before admission, severe pain was started")."""
+        point = None if self._time_point is None else self._time_point.match(sentence, end)
+        if point is None:
             return False
-        return self._onset is None or not self._onset.search(sentence, 0, start)
+        if self._onset is not None and self._onset.search(sentence, 0, start):
+            return False
+        if not _BEFORE_NOW.fullmatch(point.group(0).strip()):
+            return True  # "three weeks later he developed hip pain": later than what came before
+        return not self._pain_began(sentence[point.end() : point.end() + _ONSET_REACH])
+
+    def _pain_began(self, after: str) -> bool:
+        """Whether the clause ``after`` a point in time says a pain began: an onset word with a
+        pain word at most four words after it or three before it ("when he began to have right
+        hip pain", "severe pain was started"), not a time before the onset ("three days prior
+        to the onset of this hip pain")."""
+        clause = re.split(r"[.;]", after, maxsplit=1)[0]
+        if self._onset is None or _BEFORE_ONSET.match(clause):
+            return False
+        onset = self._onset.pattern
+        gap = r"(?:\s+[\w'-]+){0,%d}\s+"
+        began = re.compile(
+            "(?:" + onset + gap % 4 + _PAIN + "|" + _PAIN + gap % 3 + onset + ")", re.IGNORECASE
+        )
+        return bool(began.search(clause))
 
     def _assign(
         self,
@@ -399,6 +474,16 @@ class MeasurementReader:
             return None
         unit = self._units.get(quantity.unit)
         return next(iter(candidates)) if unit is not None and unit.self_evident else None
+
+
+def _glued_number(cues: dict[str, tuple[str, ...]]) -> str:
+    """A number, or digits right after a one-letter cue standing alone: the vital signs of a
+    note are often run together ("T38.2, P102", "T100.5 HR 120")."""
+    letters = sorted({c for phrases in cues.values() for c in phrases if len(c) == 1})
+    if not all(c.isalpha() for c in letters) or not letters:
+        return _NUMBER
+    glued = r"(?<=(?<![A-Za-z])[" + "".join(letters) + r"])(?=\d)"
+    return r"(?:" + _NUMBER_GUARD + r"|" + glued + r")" + _NUMBER_BODY
 
 
 def _distance(cue_start: int, cue_end: int, quantity: _Quantity) -> int:

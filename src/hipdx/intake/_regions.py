@@ -178,16 +178,17 @@ def _both_regions(outer: Mention, inner: Mention, first_words: dict[str, str]) -
 
 
 def _coordinated_head(outer: Mention, inner: Mention) -> bool:
-    """An examination (or laboratory) finding that opens a longer one of another of its kind and
-    is coordinated with the rest ("decreased abduction and internal rotation": restricted
-    abduction as well as restricted internal rotation; "elevated ESR and CRP")."""
+    """An examination, laboratory or symptom finding that opens a longer one of another of its
+    kind and is coordinated with the rest ("decreased abduction and internal rotation":
+    restricted abduction as well as restricted internal rotation; "elevated ESR and CRP";
+    "vaginal discharge or bleeding": discharge as well as bleeding)."""
     rest = outer.span.text[len(inner.span.text) :].lower()
     return (
-        outer.kind in (FindingKind.EXAM, FindingKind.LAB)
+        outer.kind in (FindingKind.EXAM, FindingKind.LAB, FindingKind.SYMPTOM)
         and inner.kind is outer.kind
         and outer.span.start == inner.span.start
         and outer.finding != inner.finding
-        and rest.startswith((" and ", ", "))
+        and rest.startswith((" and ", ", ", " or "))
     )
 
 

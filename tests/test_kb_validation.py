@@ -224,6 +224,23 @@ def test_invalid_yaml_names_the_file(tmp_path: Path) -> None:
     assert any("broken.yaml" in str(i) and "not valid YAML" in str(i) for i in issues)
 
 
+def test_a_key_given_twice_in_one_mapping_is_an_error_not_a_silent_overwrite(
+    tmp_path: Path,
+) -> None:
+    """A merge can leave a second ``synonyms:`` in a finding; YAML would keep the last one and
+    quietly replace the finding's words, so the knowledge base refuses it, naming the key and
+    the line."""
+    text = TINY.read_text()
+    first = text.index("  - id: cond_a")
+    line_end = text.index("\n", first)
+    doubled = text[:line_end] + "\n    id: twice" + text[line_end:]
+    (tmp_path / "tiny.yaml").write_text(doubled)
+    _, issues = check_knowledge(tmp_path)
+    assert any("tiny.yaml" in str(i) and "found the key 'id' twice" in str(i) for i in issues), [
+        str(i) for i in issues
+    ]
+
+
 def test_a_folder_without_knowledge_is_an_error(tmp_path: Path) -> None:
     knowledge, issues = check_knowledge(tmp_path)
     assert knowledge is None

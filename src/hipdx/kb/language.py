@@ -21,16 +21,38 @@ from dataclasses import dataclass
 from enum import StrEnum
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hipdx.issues import Issue, error
 
+_BASE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _UniqueKeyLoader(_BASE_LOADER):  # type: ignore[valid-type,misc]
+    """The safe loader, refusing a mapping that names a key twice: YAML keeps the last silently,
+    so a second ``synonyms:`` left by a merge would replace a finding's words unseen."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, str) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping",
+                    node.start_mark,
+                    f"found the key {key!r} twice",
+                    key_node.start_mark,
+                )
+            seen.add(key)
+        return dict(super().construct_mapping(node, deep=deep))
+
+
 #: libyaml's safe loader when PyYAML was built with it (the same data, several times faster),
-#: else the pure-Python one.
-SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: else the pure-Python one; both refuse a key given twice in one mapping.
+SAFE_LOADER: type[yaml.SafeLoader] = _UniqueKeyLoader
 
 #: The folder of the language resources inside a knowledge folder.
 LANGUAGE_FOLDER = "language"

@@ -37,6 +37,8 @@ def present(text: str) -> set[str]:
     ("text", "covered"),
     [
         ("MRI of the right hip was normal.", HIP_MRI),
+        ("She had a normal MRI of the left hip.", HIP_MRI),
+        ("An unremarkable lumbar spine MRI.", SPINE_MRI),
         ("Hip MRI: unremarkable.", HIP_MRI),
         ("The MRI scan of both hips was within normal limits.", HIP_MRI),
         ("Magnetic resonance imaging of the pelvis showed no abnormality.", HIP_MRI),

@@ -33,13 +33,14 @@ _JOINED = re.compile(
 )
 #: After a normal word that follows its subject, a word that is none of these is a noun it
 #: describes, not the subject's result: "the radiograph shows loss of the normal spherical
-#: shape", "radiography showed vertebrae with normal anatomic alignment".
+#: shape", "radiography showed vertebrae with normal anatomic alignment", "MRI of the hip showed a
+#: normal femoral head and ..." (one structure of a study, which rules out nothing else).
 _AFTER_RESULT = re.compile(
     r"\s*(?:$|[^A-Za-z\s]|(?:and|or|but|except|apart|aside|save|other|besides|with|without|"
     r"in|on|at|of|for|to|by|as|from|throughout|bilaterally|overall|otherwise|again|too|also|"
     r"today|now|initially|both|"
-    r"limits?|range|findings?|appearances?|results?|studies|study|values?|levels?|"
-    r"exam|examination|examinations|status|aside)\b)",
+    r"limits?|range|findings?|appearances?|appearing|results?|studies|study|values?|levels?|"
+    r"scans?|imaging|exam|examination|examinations|status)\b)",
     re.IGNORECASE,
 )
 #: Between subjects coordinated before one normal word ("a complete blood cell count,
@@ -84,19 +85,6 @@ class _Subject:
     at_site: bool = False
 
 
-#: After the normal word of a test at a site, what keeps it about the whole study ("the MRI of
-#: the hip was normal.", "normal findings", "unremarkable apart from ..."): the end of the
-#: clause, a conjunction or preposition, or a word for the study itself. Any other word makes it
-#: one structure's ("MRI of the hip showed a normal femoral head and ..."), which rules out
-#: nothing else.
-_STUDY_NORMAL_NEXT = re.compile(
-    r"\s*(?:$|[.,;:)!?]|(?:and|or|but|except|apart|other|otherwise|with|without|in|on|at|for|"
-    r"bilaterally|throughout|findings?|stud(?:y|ies)|results?|appearances?|appearing|scans?|"
-    r"imaging|exam|examination)\b)",
-    re.IGNORECASE,
-)
-
-
 class BlanketReader:
     """Finds blanket normals in a sentence."""
 
@@ -106,7 +94,6 @@ class BlanketReader:
         shared = _pattern(rules.normal_words)
         self._stops = _pattern(rules.stops)
         self._subjects: list[_Subject] = []
-        tests_at_sites: list[re.Pattern[str]] = []
         every_subject = [w for subject in rules.subjects for w in subject.words]
         for subject in rules.subjects:
             findings = tuple(f for f in subject.findings if kb.has_finding(f))
@@ -116,8 +103,6 @@ class BlanketReader:
                 else _at_site(subject.words, subject.sites, subject.site_between, every_subject)
             )
             normal = shared if subject.normal_words is None else _pattern(subject.normal_words)
-            if subject.sites is not None and words is not None:
-                tests_at_sites.append(words)
             if findings and words is not None and normal is not None:
                 kinds = frozenset(kb.finding(f).kind for f in findings)
                 at_site = subject.sites is not None
@@ -127,7 +112,7 @@ class BlanketReader:
         self._any_subject = _pattern(
             [w for s in rules.subjects if s.sites is None for w in s.words]
         )
-        self._any_test_at_site = tests_at_sites
+        self._any_test_at_site = [s.pattern for s in self._subjects if s.at_site]
 
     def read(self, text: str, start: int, end: int, mentions: list[Mention]) -> list[Mention]:
         """The absent findings that blanket normals in ``text[start:end]`` (one sentence) say."""
@@ -185,10 +170,8 @@ class BlanketReader:
             ]
             if match.start() < subject.end() and subject.start() < match.end():
                 continue
-            if match.start() >= subject.end() and not _AFTER_RESULT.match(text, match.end()):
+            if match.start() >= subject.end() and not _AFTER_RESULT.match(text, match.end(), end):
                 continue  # "shows loss of the normal spherical shape": a noun's attribute
-            if rules.at_site and not _STUDY_NORMAL_NEXT.match(text, match.end(), end):
-                continue  # "a normal femoral head": one structure, not the study
             low, high = (
                 (subject.end(), match.start())
                 if match.start() >= subject.end()

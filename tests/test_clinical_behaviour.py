@@ -350,6 +350,30 @@ def test_hip_pain_is_counted_once_when_the_note_also_says_where() -> None:
     assert any(c.rule == "part_named" and c.finding == "pain_hip" for c in parsed.conflicts)
 
 
+def test_thigh_pain_with_no_side_named_is_not_read_as_the_front_of_the_thigh() -> None:
+    """ "Left thigh pain" names no side of the thigh: it is thigh pain, not anterior thigh pain
+    (which counted against every cause with no anterior-thigh row); a side named later replaces
+    it, as a part of the hip replaces "hip pain"."""
+    vague = hipdx.parse("A 45-year-old man with left thigh pain for three weeks.")
+    assert vague.case.findings.get("pain_thigh") is True
+    assert "pain_anterior_thigh" not in vague.case.findings
+    placed = hipdx.parse("Thigh pain for a month; the pain is at the back of the thigh.")
+    assert placed.case.findings.get("pain_posterior_thigh") is True
+    assert "pain_thigh" not in placed.case.findings
+    assert any(c.rule == "part_named" and c.finding == "pain_thigh" for c in placed.conflicts)
+
+
+def test_groin_pain_that_spreads_down_the_thigh_favours_the_thigh_causes_over_a_stone() -> None:
+    """Groin pain with thigh pain: the adductors and the obturator nerve gain on a ureteric
+    stone, which is felt in the flank and groin and rarely in the thigh."""
+    groin = {"age": 45, "sex": "male", "findings": {"pain_groin": True}}
+    thigh = {**groin, "findings": {"pain_groin": True, "pain_thigh": True}}
+    before, after = hipdx.assess(groin), hipdx.assess(thigh)
+    for cause in ("adductor_related_groin_pain", "obturator_nerve_entrapment"):
+        assert after.rank_of(cause) < before.rank_of(cause)  # type: ignore[operator]
+    assert after.rank_of("ureteral_calculus") > before.rank_of("ureteral_calculus")  # type: ignore[operator]
+
+
 def test_pain_that_first_line_treatment_did_not_help_raises_the_causes_often_missed() -> None:
     """Buttock pain on sitting that painkillers and physiotherapy did not help: a deep gluteal
     entrapment gains on non-specific back pain, which usually settles with first-line care."""

@@ -206,6 +206,7 @@ def test_a_patient_who_showed_where_it_hurts_is_not_asked_whether_it_is_hip_pain
     from hipdx.interview.session import region_choices
 
     assert "pain_hip" not in {f.id for f in region_choices(engine.knowledge)}
+    assert "pain_thigh" not in {f.id for f in region_choices(engine.knowledge)}
     session = _woman_with_buttock_pain_on_sitting(engine)
     asked = _run(session)
     assert "pain_hip" not in {q["id"] for q in asked}

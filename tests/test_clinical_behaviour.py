@@ -410,6 +410,54 @@ def test_a_woman_who_may_be_pregnant_with_abdominal_pain_is_seen_the_same_day() 
     assert result.triage.level.rank >= hipdx.TriageLevel.URGENT.rank
 
 
+def test_back_pain_with_leg_pain_favours_a_nerve_root_and_without_it_the_back_itself() -> None:
+    """ "Back and leg pain" is read as both (it was read as nothing); with leg pain a lumbar
+    radiculopathy leads non-specific back pain, and with leg pain denied the order reverses."""
+    leg = hipdx.parse("A 45-year-old man with back and leg pain for two weeks after lifting.")
+    assert leg.case.findings.get("pain_low_back") is True
+    assert leg.case.findings.get("pain_leg") is True
+    no_leg = hipdx.parse(
+        "A 45-year-old man with low back pain for two weeks after lifting. He denies leg pain."
+    )
+    assert no_leg.case.findings.get("pain_leg") is False
+    with_leg, without = hipdx.assess(leg.case), hipdx.assess(no_leg.case)
+    radicular, back = "lumbar_radiculopathy", "nonspecific_low_back_pain"
+    assert with_leg.rank_of(radicular) < with_leg.rank_of(back)  # type: ignore[operator]
+    assert without.rank_of(back) < without.rank_of(radicular)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("note", "flag"),
+    [
+        (
+            "A 12-year-old boy with left thigh pain and a limp for three weeks.",
+            "adolescent_limp_hip_thigh_or_knee_pain",
+        ),
+        (
+            "A 13-year-old girl with right hip pain and a limp.",
+            "adolescent_limp_hip_thigh_or_knee_pain",
+        ),
+        ("Leg pain with saddle anaesthesia and new urinary retention.", "cauda_equina_signs"),
+        ("A man on dialysis with fever and right hip pain.", "fever_immunosuppressed_pain"),
+        (
+            "A 60-year-old with fever and hip pain who cannot bear weight.",
+            "fever_hip_pain_cannot_bear_weight",
+        ),
+        (
+            "A 60-year-old woman with a history of breast cancer presented with left hip pain.",
+            "cancer_history_with_back_or_hip_pain",
+        ),
+        ("Sudden right thigh pain in a man taking warfarin.", "anticoagulated_sudden_groin_pain"),
+    ],
+)
+def test_red_flags_read_hip_thigh_and_leg_pain_whose_part_is_not_named(
+    note: str, flag: str
+) -> None:
+    """What notes say most ("hip pain", "thigh pain", "leg pain") fires the flags written for
+    the groin, the front or side of the hip or the back of the thigh."""
+    assert flag in fired(hipdx.assess(hipdx.parse(note).case))
+
+
 def test_pain_that_first_line_treatment_did_not_help_raises_the_causes_often_missed() -> None:
     """Buttock pain on sitting that painkillers and physiotherapy did not help: a deep gluteal
     entrapment gains on non-specific back pain, which usually settles with first-line care."""

@@ -374,6 +374,90 @@ def test_groin_pain_that_spreads_down_the_thigh_favours_the_thigh_causes_over_a_
     assert after.rank_of("ureteral_calculus") > before.rank_of("ureteral_calculus")  # type: ignore[operator]
 
 
+def test_abdominal_pain_is_read_and_raises_the_abdominal_and_pelvic_causes() -> None:
+    """ "Abdominal pain" with hip pain in a young woman: it was read as nothing; now the
+    abdominal and pelvic causes gain on the hip joint, and triage is same-day."""
+    hip = hipdx.assess(hipdx.parse("A 27-year-old woman with left hip pain for two days.").case)
+    both = hipdx.parse("A 27-year-old woman with abdominal pain and left hip pain for two days.")
+    assert both.case.findings.get("pain_abdomen") is True
+    result = hipdx.assess(both.case)
+    for cause in ("pelvic_inflammatory_disease", "appendicitis", "ectopic_pregnancy"):
+        assert result.rank_of(cause) < hip.rank_of(cause)  # type: ignore[operator]
+    assert result.rank_of("hip_osteoarthritis") > hip.rank_of("hip_osteoarthritis")  # type: ignore[operator]
+    assert result.triage.level == "urgent"
+
+
+def test_a_named_part_of_the_abdomen_replaces_abdominal_pain_and_a_denial_is_read() -> None:
+    """ "Right lower quadrant abdominal pain" is lower abdominal pain, counted once; "denied
+    abdominal pain" is abdominal pain absent."""
+    placed = hipdx.parse("Right lower quadrant abdominal pain for a day.")
+    assert placed.case.findings.get("pain_lower_abdomen") is True
+    assert "pain_abdomen" not in placed.case.findings
+    denied = hipdx.parse("He denied abdominal pain, fever or weight loss.")
+    assert denied.case.findings.get("pain_abdomen") is False
+
+
+def test_a_woman_who_may_be_pregnant_with_abdominal_pain_is_seen_the_same_day() -> None:
+    """The red flag for possible pregnancy with pelvic pain also reads pain in the abdomen whose
+    part is not named."""
+    case = {
+        "age": 24,
+        "sex": "female",
+        "findings": {"pain_abdomen": True, "pregnancy_possible": True},
+    }
+    result = hipdx.assess(case)
+    assert "possible_pregnancy_with_pelvic_pain" in fired(result)
+    assert result.triage.level.rank >= hipdx.TriageLevel.URGENT.rank
+
+
+def test_back_pain_with_leg_pain_favours_a_nerve_root_and_without_it_the_back_itself() -> None:
+    """ "Back and leg pain" is read as both (it was read as nothing); with leg pain a lumbar
+    radiculopathy leads non-specific back pain, and with leg pain denied the order reverses."""
+    leg = hipdx.parse("A 45-year-old man with back and leg pain for two weeks after lifting.")
+    assert leg.case.findings.get("pain_low_back") is True
+    assert leg.case.findings.get("pain_leg") is True
+    no_leg = hipdx.parse(
+        "A 45-year-old man with low back pain for two weeks after lifting. He denies leg pain."
+    )
+    assert no_leg.case.findings.get("pain_leg") is False
+    with_leg, without = hipdx.assess(leg.case), hipdx.assess(no_leg.case)
+    radicular, back = "lumbar_radiculopathy", "nonspecific_low_back_pain"
+    assert with_leg.rank_of(radicular) < with_leg.rank_of(back)  # type: ignore[operator]
+    assert without.rank_of(back) < without.rank_of(radicular)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("note", "flag"),
+    [
+        (
+            "A 12-year-old boy with left thigh pain and a limp for three weeks.",
+            "adolescent_limp_hip_thigh_or_knee_pain",
+        ),
+        (
+            "A 13-year-old girl with right hip pain and a limp.",
+            "adolescent_limp_hip_thigh_or_knee_pain",
+        ),
+        ("Leg pain with saddle anaesthesia and new urinary retention.", "cauda_equina_signs"),
+        ("A man on dialysis with fever and right hip pain.", "fever_immunosuppressed_pain"),
+        (
+            "A 60-year-old with fever and hip pain who cannot bear weight.",
+            "fever_hip_pain_cannot_bear_weight",
+        ),
+        (
+            "A 60-year-old woman with a history of breast cancer presented with left hip pain.",
+            "cancer_history_with_back_or_hip_pain",
+        ),
+        ("Sudden right thigh pain in a man taking warfarin.", "anticoagulated_sudden_groin_pain"),
+    ],
+)
+def test_red_flags_read_hip_thigh_and_leg_pain_whose_part_is_not_named(
+    note: str, flag: str
+) -> None:
+    """What notes say most ("hip pain", "thigh pain", "leg pain") fires the flags written for
+    the groin, the front or side of the hip or the back of the thigh."""
+    assert flag in fired(hipdx.assess(hipdx.parse(note).case))
+
+
 def test_pain_that_first_line_treatment_did_not_help_raises_the_causes_often_missed() -> None:
     """Buttock pain on sitting that painkillers and physiotherapy did not help: a deep gluteal
     entrapment gains on non-specific back pain, which usually settles with first-line care."""

@@ -19,7 +19,11 @@ def test_back_pain_with_a_bowel_obstruction_and_vomiting_is_an_emergency() -> No
     case = {
         "age": 81,
         "sex": "female",
-        "findings": {"pain_low_back": True, "bowel_obstruction_signs": True, "nausea_vomiting": True},
+        "findings": {
+            "pain_low_back": True,
+            "bowel_obstruction_signs": True,
+            "nausea_vomiting": True,
+        },
     }
     result = hipdx.assess(case)
     assert result.triage.level == "emergency"
@@ -41,6 +45,10 @@ def test_bloating_alone_does_not_fire_it() -> None:
     case = {
         "age": 34,
         "sex": "female",
-        "findings": {"pain_lower_abdomen": True, "bowel_obstruction_signs": True, "nausea_vomiting": False},
+        "findings": {
+            "pain_lower_abdomen": True,
+            "bowel_obstruction_signs": True,
+            "nausea_vomiting": False,
+        },
     }
     assert FLAG not in fired(hipdx.assess(case))

@@ -18,8 +18,10 @@ and negation (targets from issue 4), the same targets on each set.
   its aligned annotation 0.894, 0.704, 0.644; after the fixes it showed: 0.929, 0.821, 0.800).
   Its floors guard those fixes, below the reader's figure; they are no target.
 * ``published_fresh_3.jsonl``: a third such set, from 28 other reports (all published in odd
-  years), annotated blind after the fixes made on the first two and measured once (see
-  docs/intake.md). Its floors are a regression guard below the reader's figure, no target.
+  years), annotated blind after the fixes made on the first two and measured once (precision
+  0.796, recall 0.682, negation 0.591; on its aligned annotation 0.872, 0.712, 0.660; after the
+  fixes it showed: 0.941, 0.875, 0.815). Its floors guard those fixes, below the reader's
+  figure; they are no target.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ PRECISION_TARGET = {
     PUBLISHED: 0.90,
     FRESH: 0.88,
     FRESH_2: 0.90,
-    FRESH_3: 0.75,
+    FRESH_3: 0.90,
 }
 RECALL_TARGET = {
     NOTES: 0.85,
@@ -56,7 +58,7 @@ RECALL_TARGET = {
     PUBLISHED: 0.85,
     FRESH: 0.87,
     FRESH_2: 0.78,
-    FRESH_3: 0.63,
+    FRESH_3: 0.83,
 }
 NEGATION_TARGET = {
     NOTES: 0.95,
@@ -64,7 +66,7 @@ NEGATION_TARGET = {
     PUBLISHED: 0.85,
     FRESH: 0.80,
     FRESH_2: 0.75,
-    FRESH_3: 0.55,
+    FRESH_3: 0.75,
 }
 NOT_CURRENT_TARGET = {
     NOTES: 0.75,

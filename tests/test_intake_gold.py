@@ -17,6 +17,11 @@ and negation (targets from issue 4), the same targets on each set.
   fixes made on the first and measured once (precision 0.803, recall 0.654, negation 0.519; on
   its aligned annotation 0.894, 0.704, 0.644; after the fixes it showed: 0.929, 0.821, 0.800).
   Its floors guard those fixes, below the reader's figure; they are no target.
+* ``published_fresh_3.jsonl``: a third such set, from 28 other reports (all published in odd
+  years), annotated blind after the fixes made on the first two and measured once (precision
+  0.796, recall 0.682, negation 0.591; on its aligned annotation 0.872, 0.712, 0.660; after the
+  fixes it showed: 0.941, 0.879, 0.833). Its floors guard those fixes, below the reader's
+  figure; they are no target.
 """
 
 from __future__ import annotations
@@ -35,7 +40,9 @@ CASE_REPORTS = GOLD_DIR / "case_reports.jsonl"
 PUBLISHED = GOLD_DIR / "published_case_reports.jsonl"
 FRESH = GOLD_DIR / "published_fresh.jsonl"
 FRESH_2 = GOLD_DIR / "published_fresh_2.jsonl"
-GOLD_SETS = [NOTES, CASE_REPORTS, PUBLISHED, FRESH, FRESH_2]
+FRESH_3 = GOLD_DIR / "published_fresh_3.jsonl"
+FRESH_SETS = [FRESH, FRESH_2, FRESH_3]
+GOLD_SETS = [NOTES, CASE_REPORTS, PUBLISHED, *FRESH_SETS]
 #: The least precision, recall and negation accuracy asked of each set.
 PRECISION_TARGET = {
     NOTES: 0.90,
@@ -43,10 +50,32 @@ PRECISION_TARGET = {
     PUBLISHED: 0.90,
     FRESH: 0.88,
     FRESH_2: 0.90,
+    FRESH_3: 0.90,
 }
-RECALL_TARGET = {NOTES: 0.85, CASE_REPORTS: 0.85, PUBLISHED: 0.85, FRESH: 0.87, FRESH_2: 0.78}
-NEGATION_TARGET = {NOTES: 0.95, CASE_REPORTS: 0.95, PUBLISHED: 0.85, FRESH: 0.80, FRESH_2: 0.75}
-NOT_CURRENT_TARGET = {NOTES: 0.75, CASE_REPORTS: 0.75, PUBLISHED: 0.75, FRESH: 0.75, FRESH_2: 0.5}
+RECALL_TARGET = {
+    NOTES: 0.85,
+    CASE_REPORTS: 0.85,
+    PUBLISHED: 0.85,
+    FRESH: 0.87,
+    FRESH_2: 0.78,
+    FRESH_3: 0.83,
+}
+NEGATION_TARGET = {
+    NOTES: 0.95,
+    CASE_REPORTS: 0.95,
+    PUBLISHED: 0.85,
+    FRESH: 0.80,
+    FRESH_2: 0.75,
+    FRESH_3: 0.75,
+}
+NOT_CURRENT_TARGET = {
+    NOTES: 0.75,
+    CASE_REPORTS: 0.75,
+    PUBLISHED: 0.75,
+    FRESH: 0.75,
+    FRESH_2: 0.5,
+    FRESH_3: 0.5,
+}
 
 
 @pytest.fixture(scope="module", params=GOLD_SETS, ids=lambda path: path.stem)
@@ -94,26 +123,29 @@ def test_the_published_case_report_gold_set_is_large_and_varied_enough() -> None
 
 
 @pytest.mark.parametrize(
-    ("path", "prefix", "passages"),
-    [(FRESH, "pf", 45), (FRESH_2, "pg", 40)],
-    ids=["first", "second"],
+    ("path", "prefix", "passages", "least_negated"),
+    [(FRESH, "pf", 45, 50), (FRESH_2, "pg", 40, 50), (FRESH_3, "ph", 50, 40)],
+    ids=["first", "second", "third"],
 )
 def test_each_fresh_published_gold_set_is_large_and_varied_enough(
-    path: Path, prefix: str, passages: int
+    path: Path, prefix: str, passages: int, least_negated: int
 ) -> None:
     """Passages from at least 20 published reports outside the corpus, each with its address,
-    numbered in order; the second set shares no report with the first."""
+    numbered in order; no two fresh sets share a report."""
     gold = load_gold(path)
     mentions, negated, _ = _annotations(gold)
-    assert len(gold) >= passages and mentions >= 250 and negated >= 50
+    assert len(gold) >= passages and mentions >= 250 and negated >= least_negated
     assert {p.style for p in gold} == {"case_report", "workup"}
     assert all("http" in p.source for p in gold)
     assert len({p.source for p in gold}) >= 20
     assert [p.id for p in gold] == [f"{prefix}{i:02d}" for i in range(1, len(gold) + 1)]
 
 
-def test_the_two_fresh_sets_share_no_report() -> None:
-    assert not {p.source for p in load_gold(FRESH_2)} & {p.source for p in load_gold(FRESH)}
+def test_the_fresh_sets_share_no_report() -> None:
+    sources = [{p.source for p in load_gold(path)} for path in FRESH_SETS]
+    for i, first in enumerate(sources):
+        for second in sources[i + 1 :]:
+            assert not first & second
 
 
 def test_precision_reaches_the_target_of_its_set(report: tuple[Path, ExtractionReport]) -> None:

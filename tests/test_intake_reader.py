@@ -20,7 +20,7 @@ import yaml
 import hipdx
 from hipdx.exceptions import InvalidCaseError
 from hipdx.intake import ParsedCase, Parser
-from hipdx.intake._matcher import ALWAYS, PrefilteredMatcher, required_words
+from hipdx.intake._matcher import ALWAYS, PrefilteredMatcher, required_words, with_glosses
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOLD = sorted((FIXTURES / "gold").glob("*.jsonl"))
@@ -62,10 +62,15 @@ def every_rule(matcher: PrefilteredMatcher) -> Any:
 
 
 def _full_matches(full: Any, doc: Any) -> list[tuple[int, int, int]]:
+    """The one matcher's matches, with the reader's handling of glosses in brackets."""
     strings = doc.vocab.strings
-    return sorted(
-        (start, end, int(strings[key].rsplit("_", 1)[1])) for key, start, end in full(doc)
-    )
+
+    def every_match(d: Any) -> list[tuple[int, int, int]]:
+        return sorted(
+            (start, end, int(strings[key].rsplit("_", 1)[1])) for key, start, end in full(d)
+        )
+
+    return with_glosses(doc, every_match)
 
 
 # --- the required word of a pattern -------------------------------------------------------

@@ -17,11 +17,15 @@ from typing import Any
 from hipdx.kb.compiled import CompiledKB
 from hipdx.kb.language import ImagingSites
 
-__all__ = ["IMAGING_SITE", "imaging_site_rules", "within_reach"]
+__all__ = ["IMAGING_SITE", "denied_lesion", "imaging_site_rules", "within_reach"]
 
 Pattern = list[dict[str, Any]]
 #: The metadata key that marks a lesion-at-a-site rule.
 IMAGING_SITE = "imaging_site"
+#: The key of a lesion-at-a-site rule whose lesion is denied right before it ("no", "without").
+NEGATED = "negated"
+#: The words that deny a lesion named after its site.
+_DENIALS = ("no", "without")
 
 
 def imaging_site_rules(
@@ -41,6 +45,7 @@ def imaging_site_rules(
                 "max_between": sites.max_between,
                 "fillers": fillers,
             }
+            denied = {**reach, NEGATED: True}
             for lesion in _alternatives(nlp, sites.lesions[lesion_name]):
                 for place in places:
                     literal = f"{lesion_name} at {site_name}"
@@ -53,6 +58,16 @@ def imaging_site_rules(
                                 metadata={IMAGING_SITE: reach},
                             )
                         )
+                    # the site, then the lesion denied ("the hip showed no effusion"): the
+                    # negation is inside the match, so the rule says it (`denied_lesion`)
+                    rules.append(
+                        target_rule(
+                            literal,
+                            finding,
+                            pattern=[*place, *gap, {"LOWER": {"IN": list(_DENIALS)}}, *lesion],
+                            metadata={IMAGING_SITE: denied},
+                        )
+                    )
     return rules
 
 
@@ -91,6 +106,16 @@ def within_reach(span: Any) -> bool:
     between = words[head : max(head, len(words) - tail)]
     counted = sum(1 for word in between if not fillers.match(word))
     return bool(counted <= reach["max_between"])
+
+
+def denied_lesion(span: Any) -> Any | None:
+    """The denying token of a lesion-at-a-site match whose lesion is denied right before it
+    ("the right hip showed no effusion": "no"), or None."""
+    rule = span._.target_rule
+    reach = None if rule is None else (rule.metadata or {}).get(IMAGING_SITE)
+    if not isinstance(reach, dict) or not reach.get(NEGATED):
+        return None
+    return next((token for token in reversed(span) if token.lower_ in _DENIALS), None)
 
 
 def _words(nlp: Any, phrases: list[str]) -> frozenset[tuple[str, ...]]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -186,8 +186,10 @@ class PrefilteredMatcher:
         return self._patterns.considered(doc)
 
     def matches(self, doc: Any) -> list[tuple[int, int, int]]:
-        """(start, end, rule position) of every match in ``doc``, in that order."""
-        return self._patterns(doc)
+        """(start, end, rule position) of every match in ``doc``, in that order; a phrase with a
+        gloss in brackets inside it ("white blood cell (WBC) count", "saddle (perineal)
+        anaesthesia") matches as if the gloss were not there (`with_glosses`)."""
+        return with_glosses(doc, self._patterns)
 
     def __call__(self, doc: Any) -> Any:
         spans = [self._span(doc, *match) for match in self.matches(doc)]
@@ -211,6 +213,67 @@ class PrefilteredMatcher:
         for attribute, value in (rule.attributes or {}).items():
             setattr(span._, attribute, value)
         return span
+
+
+#: The most words a gloss in brackets inside a phrase holds ("(RLQ)", "(perineal)").
+_GLOSS_WORDS = 3
+
+
+def with_glosses(
+    doc: Any, match: Callable[[Any], list[tuple[int, int, int]]]
+) -> list[tuple[int, int, int]]:
+    """``match``'s (start, end, position) matches in ``doc``, and those it finds in ``doc``
+    without its glosses (`without_glosses`) that span one, mapped back to ``doc`` (the span
+    holds the gloss), in one order."""
+    found = match(doc)
+    view = without_glosses(doc)
+    if view is None:
+        return found
+    glossed, index = view
+    extra = {
+        (index[start], index[end - 1] + 1, position)
+        for start, end, position in match(glossed)
+        if index[end - 1] + 1 - index[start] != end - start  # it spans a gloss
+    }
+    return sorted(set(found) | extra)
+
+
+def without_glosses(doc: Any) -> tuple[Any, list[int]] | None:
+    """``doc`` without the glosses in brackets that stand between two words ("lower quadrant
+    (RLQ) abdominal pain"): a new doc of the other tokens and, for each of its tokens, its index
+    in ``doc``; None when ``doc`` has no such gloss. A gloss is one to three words (letters and
+    hyphens, no result or negation word: "(negative)" is a result, "(4/5)" a grade) between an
+    opening and a closing bracket, with a word right before and right after it."""
+    from spacy.tokens import Doc
+
+    from hipdx.intake._context import context_words
+
+    words = context_words()
+    results = words.positive | words.negative | {"no", "not", "none", "nil", "absent"}
+    dropped: set[int] = set()
+    i = 1
+    while i < len(doc) - 1:
+        if doc[i].text == "(" and doc[i - 1].is_alpha:
+            reach = range(i + 1, min(i + _GLOSS_WORDS + 2, len(doc)))
+            close = next((j for j in reach if doc[j].text == ")"), None)
+            inside = doc[i + 1 : close] if close is not None else ()
+            if (
+                close is not None
+                and close + 1 < len(doc)
+                and doc[close + 1].is_alpha
+                and len(inside) > 0
+                and all(re.fullmatch(r"[A-Za-z][A-Za-z-]*", t.text) for t in inside)
+                and not any(t.lower_ in results for t in inside)
+            ):
+                dropped.update(range(i, close + 1))
+                i = close + 1
+                continue
+        i += 1
+    if not dropped:
+        return None
+    kept = [t.i for t in doc if t.i not in dropped]
+    spaces = [bool(doc[k].whitespace_) or k + 1 in dropped for k in kept]
+    return Doc(doc.vocab, words=[doc[k].text for k in kept], spaces=spaces), kept
 
 
 def register() -> None:

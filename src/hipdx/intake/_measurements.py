@@ -78,6 +78,12 @@ _ONSET_REACH = 60
 _BEFORE_NOW = re.compile(r"ago|before|prior|earlier", re.IGNORECASE)
 #: The words after a point in time that make it relative to the onset ("prior to the onset").
 _BEFORE_ONSET = re.compile(r"\s*(?:to\s+)?(?:the\s+)?(?:onset|start|beginning)\b", re.IGNORECASE)
+#: Words after an onset word that make it the start of a worsening, not of the pain ("the pain
+#: began worsening a week before", "started to get worse").
+_WORSENING = re.compile(
+    r"\s+(?:to\s+)?(?:worsen\w*|get(?:ting)?\s+worse|increas\w*|intensif\w*|deteriorat\w*)",
+    re.IGNORECASE,
+)
 #: A pain word (`pain_words` of the context words).
 _PAIN = r"(?<![A-Za-z])(?:" + "|".join(sorted(context_words().pain_words)) + r")(?![A-Za-z])"
 #: A number coming next (after a colon or an equals sign).
@@ -312,13 +318,17 @@ class MeasurementReader:
 
     def _is_time_point(self, sentence: str, start: int, end: int) -> bool:
         """A number followed by "ago", "later", ... is a point in time, unless the pain's onset
-        is what happened then ("the pain started two days ago" is a duration), or the words
+        is what happened then ("the pain started two days ago" is a duration; "the pain began
+        worsening a week before" dates a worsening, not the onset), or the words
         right after it say a pain began then ("until 6 days ago when he began to have hip pain",
         "three days before admission, severe pain was started")."""
         point = None if self._time_point is None else self._time_point.match(sentence, end)
         if point is None:
             return False
-        if self._onset is not None and self._onset.search(sentence, 0, start):
+        if self._onset is not None and any(
+            not _WORSENING.match(sentence, m.end())
+            for m in self._onset.finditer(sentence, 0, start)
+        ):
             return False
         if not _BEFORE_NOW.fullmatch(point.group(0).strip()):
             return True  # "three weeks later he developed hip pain": later than what came before

@@ -10,6 +10,7 @@ from typing import Any
 
 from hipdx.inference.answers import SEX_FINDINGS
 from hipdx.intake._context import examiner_result, inner_negation, side_of, status_of
+from hipdx.intake._imaging import denied_lesion
 from hipdx.intake._lexicon import DENIAL, Lexicon
 from hipdx.intake._models import Mention, Span, Status
 from hipdx.intake._pipeline import ANALYTE
@@ -71,6 +72,8 @@ class MentionReader:
         if status is Status.FAMILY and any(w in finding.clinician.lower() for w in family):
             status, trigger = Status.PRESENT, None  # "his father has ankylosing spondylitis"
         negation = inner_negation(span, self._words)
+        if negation is None and (denied := denied_lesion(span)) is not None:
+            negation = Span.of_tokens(denied)  # "the hip showed no effusion"
         if negation is not None and status is Status.PRESENT:
             status, trigger = Status.ABSENT, negation
         needs_result = self._needs_result(finding, span)

@@ -90,8 +90,8 @@ def build_pipeline(
 
 def _analyte_rules(nlp: Any, analytes: AnalyteRules, target_rule: Any) -> list[Any]:
     """One rule per test and analyte of each finding: the test's words, up to ``max_between``
-    result, verb and other-analyte words, then the analyte's ("urinalysis was negative for
-    leukocytes and blood"). Marked with `ANALYTE` in their metadata."""
+    result, verb and other-analyte words or numbers, then the analyte's ("urinalysis was
+    negative for leukocytes and blood"). Marked with `ANALYTE` in their metadata."""
     words = context_words()
     every = {a for test in analytes.findings.values() for a in test.analytes}
     gap = sorted(
@@ -100,7 +100,12 @@ def _analyte_rules(nlp: Any, analytes: AnalyteRules, target_rule: Any) -> list[A
         | words.negative
         | {t.lower_ for phrase in every for t in nlp.tokenizer(phrase)}
     )
-    between = {"LOWER": {"IN": gap}, "OP": f"{{0,{analytes.max_between}}}"}
+    # (and numbers: "urinalysis showed 5 to 10 WBCs", "a dipstick with 3-20 erythrocytes")
+    words_or_numbers = "|".join(re.escape(w) for w in gap)
+    between = {
+        "LOWER": {"REGEX": rf"^(?:{words_or_numbers}|\d[\d.,/-]*)$"},
+        "OP": f"{{0,{analytes.max_between}}}",
+    }
     rules = []
     for finding, test in analytes.findings.items():
         for name in test.tests:

@@ -151,7 +151,9 @@ def workup_diagnoses(doc: Any, mentions: list[Mention], rules: WorkupDiagnoses) 
     """Drop a current mention of a history finding (``workup_diagnoses`` in lexicon.yaml)
     that a work-up word before it in its sentence makes this presentation's diagnosis:
     "biopsy confirmed adenocarcinoma" is not a history of cancer; "a history of breast
-    cancer" and "found to have breast cancer ten years ago" (historical) still are."""
+    cancer" and "found to have breast cancer ten years ago" (historical) still are. A work-up
+    that found none ("the biopsy showed marrow without evidence of tumor") says nothing of the
+    history either."""
     if not rules.findings or not rules.words:
         return mentions
     words = "|".join(r"\s+".join(map(re.escape, w.split())) for w in rules.words)
@@ -162,7 +164,7 @@ def workup_diagnoses(doc: Any, mentions: list[Mention], rules: WorkupDiagnoses) 
         if (
             span is not None
             and mention.finding in rules.findings
-            and mention.status is Status.PRESENT
+            and mention.status in (Status.PRESENT, Status.ABSENT)
             and pattern.search(doc.text, span.sent.start_char, mention.span.start)
         ):
             continue

@@ -24,8 +24,9 @@ and negation (targets from issue 4), the same targets on each set.
   figure; they are no target.
 * ``published_fresh_4.jsonl``: a fourth such set of WORKUP passages only (imaging, laboratory,
   aspiration and culture results) from 21 other reports published in odd years, annotated blind
-  and measured once (precision 0.571, recall 0.348, negation 0.067). Its floors are a regression
-  guard below the reader's figure; they are no target.
+  and measured once (precision 0.571, recall 0.348, negation 0.067; after the fixes it showed:
+  0.850, 0.739, 0.600). Its floors guard those fixes, below the reader's figure; they are no
+  target.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ PRECISION_TARGET = {
     FRESH: 0.88,
     FRESH_2: 0.90,
     FRESH_3: 0.90,
-    FRESH_4: 0.45,
+    FRESH_4: 0.80,
 }
 RECALL_TARGET = {
     NOTES: 0.85,
@@ -65,7 +66,7 @@ RECALL_TARGET = {
     FRESH: 0.87,
     FRESH_2: 0.78,
     FRESH_3: 0.83,
-    FRESH_4: 0.25,
+    FRESH_4: 0.70,
 }
 NEGATION_TARGET = {
     NOTES: 0.95,
@@ -74,7 +75,7 @@ NEGATION_TARGET = {
     FRESH: 0.80,
     FRESH_2: 0.75,
     FRESH_3: 0.75,
-    FRESH_4: 0.0,
+    FRESH_4: 0.5,
 }
 NOT_CURRENT_TARGET = {
     NOTES: 0.75,

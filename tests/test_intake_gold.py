@@ -22,6 +22,11 @@ and negation (targets from issue 4), the same targets on each set.
   0.796, recall 0.682, negation 0.591; on its aligned annotation 0.872, 0.712, 0.660; after the
   fixes it showed: 0.941, 0.879, 0.833). Its floors guard those fixes, below the reader's
   figure; they are no target.
+* ``published_fresh_4.jsonl``: a fourth such set of WORKUP passages only (imaging, laboratory,
+  aspiration and culture results) from 21 other reports published in odd years, annotated blind
+  and measured once (precision 0.571, recall 0.348, negation 0.067; after the fixes it showed:
+  0.850, 0.739, 0.600). Its floors guard those fixes, below the reader's figure; they are no
+  target.
 """
 
 from __future__ import annotations
@@ -41,7 +46,8 @@ PUBLISHED = GOLD_DIR / "published_case_reports.jsonl"
 FRESH = GOLD_DIR / "published_fresh.jsonl"
 FRESH_2 = GOLD_DIR / "published_fresh_2.jsonl"
 FRESH_3 = GOLD_DIR / "published_fresh_3.jsonl"
-FRESH_SETS = [FRESH, FRESH_2, FRESH_3]
+FRESH_4 = GOLD_DIR / "published_fresh_4.jsonl"
+FRESH_SETS = [FRESH, FRESH_2, FRESH_3, FRESH_4]
 GOLD_SETS = [NOTES, CASE_REPORTS, PUBLISHED, *FRESH_SETS]
 #: The least precision, recall and negation accuracy asked of each set.
 PRECISION_TARGET = {
@@ -51,6 +57,7 @@ PRECISION_TARGET = {
     FRESH: 0.88,
     FRESH_2: 0.90,
     FRESH_3: 0.90,
+    FRESH_4: 0.80,
 }
 RECALL_TARGET = {
     NOTES: 0.85,
@@ -59,6 +66,7 @@ RECALL_TARGET = {
     FRESH: 0.87,
     FRESH_2: 0.78,
     FRESH_3: 0.83,
+    FRESH_4: 0.70,
 }
 NEGATION_TARGET = {
     NOTES: 0.95,
@@ -67,6 +75,7 @@ NEGATION_TARGET = {
     FRESH: 0.80,
     FRESH_2: 0.75,
     FRESH_3: 0.75,
+    FRESH_4: 0.5,
 }
 NOT_CURRENT_TARGET = {
     NOTES: 0.75,
@@ -75,6 +84,7 @@ NOT_CURRENT_TARGET = {
     FRESH: 0.75,
     FRESH_2: 0.5,
     FRESH_3: 0.5,
+    FRESH_4: 0.0,
 }
 
 
@@ -141,11 +151,42 @@ def test_each_fresh_published_gold_set_is_large_and_varied_enough(
     assert [p.id for p in gold] == [f"{prefix}{i:02d}" for i in range(1, len(gold) + 1)]
 
 
+def test_the_fourth_fresh_set_is_workup_only_and_varied_enough() -> None:
+    """At least 40 imaging and laboratory passages from at least 20 reports, with addresses,
+    absences and numbers among their annotations."""
+    gold = load_gold(FRESH_4)
+    mentions, negated, _ = _annotations(gold)
+    assert len(gold) >= 40 and mentions >= 60 and negated >= 10
+    assert {p.style for p in gold} == {"workup"}
+    assert all("http" in p.source for p in gold)
+    assert len({p.source for p in gold}) >= 20
+    assert (
+        sum(
+            isinstance(v, (int, float)) and not isinstance(v, bool)
+            for p in gold
+            for v in p.expected.values()
+        )
+        >= 8
+    )
+    assert [p.id for p in gold] == [f"pw{i:02d}" for i in range(1, len(gold) + 1)]
+
+
+def _addresses(path: Path) -> set[str]:
+    return {
+        word
+        for p in load_gold(path)
+        for word in p.source.split()
+        if "http" in word or "doi:" in word
+    }
+
+
 def test_the_fresh_sets_share_no_report() -> None:
     sources = [{p.source for p in load_gold(path)} for path in FRESH_SETS]
+    addresses = [_addresses(path) for path in FRESH_SETS]
     for i, first in enumerate(sources):
-        for second in sources[i + 1 :]:
-            assert not first & second
+        for j in range(i + 1, len(sources)):
+            assert not first & sources[j]
+            assert not addresses[i] & addresses[j]
 
 
 def test_precision_reaches_the_target_of_its_set(report: tuple[Path, ExtractionReport]) -> None:

@@ -26,6 +26,12 @@ from hipdx.kb.language import BlanketNormals
 from hipdx.kb.schema import FindingKind
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
+#: "Negative for" names what the test was negative for: one answer, not a normal study.
+_NEGATIVE_FOR = re.compile(r"negative\s+for\b", re.IGNORECASE)
+#: How far after "negative" a finding it is negative for may end (characters): "negative for
+#: acute fracture" names a finding of its own; "negative for osseous involvement" names none and
+#: is the study's normal.
+_FOR_REACH = 40
 #: Between a normal word and the subject after it, a new claim ("normal and the urine dipstick was
 #: negative for blood"), not coordinated subjects ("a benign musculoskeletal and abdominal exam").
 _JOINED = re.compile(
@@ -172,6 +178,12 @@ class BlanketReader:
                 continue
             if match.start() >= subject.end() and not _AFTER_RESULT.match(text, match.end(), end):
                 continue  # "shows loss of the normal spherical shape": a noun's attribute
+            if _NEGATIVE_FOR.match(text, match.start(), end) and any(
+                m.finding not in rules.findings
+                and match.end() < m.span.end <= match.end() + _FOR_REACH
+                for m in mentions
+            ):
+                continue  # "negative for acute fracture": that finding's answer, not the study's
             low, high = (
                 (subject.end(), match.start())
                 if match.start() >= subject.end()

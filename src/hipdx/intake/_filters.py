@@ -147,11 +147,33 @@ def overridden(doc: Any, mentions: list[Mention], overrides: dict[str, list[str]
     ]
 
 
+#: A study whose "no evidence of metastatic disease" answers for the study, not the history.
+_IMAGING = re.compile(
+    r"(?<![A-Za-z])(?:bone scan|scintigraph\w*|CT|computed tomography|MRI|magnetic resonance|"
+    r"PET(?:-CT)?|radiographs?|x-rays?|imaging|ultrasound|ultrasonography)(?![A-Za-z])",
+    re.IGNORECASE,
+)
+
+
+#: Words that make a denial after a study the history's again ("CT showed a mass; she has no
+#: history of cancer").
+_HISTORY = re.compile(r"(?<![A-Za-z])(?:history|known|previous|prior|past)(?![A-Za-z])", re.I)
+
+
+def _study_denies(text: str, start: int, end: int) -> bool:
+    """A study named in ``text[start:end]`` with no history word after it."""
+    studies = list(_IMAGING.finditer(text, start, end))
+    return bool(studies) and not _HISTORY.search(text, studies[-1].end(), end)
+
+
 def workup_diagnoses(doc: Any, mentions: list[Mention], rules: WorkupDiagnoses) -> list[Mention]:
     """Drop a current mention of a history finding (``workup_diagnoses`` in lexicon.yaml)
     that a work-up word before it in its sentence makes this presentation's diagnosis:
     "biopsy confirmed adenocarcinoma" is not a history of cancer; "a history of breast
-    cancer" and "found to have breast cancer ten years ago" (historical) still are."""
+    cancer" and "found to have breast cancer ten years ago" (historical) still are. A work-up
+    that found none ("the biopsy showed marrow without evidence of tumor") says nothing of the
+    history either, nor does a study that found none ("the bone scan showed no evidence of
+    metastatic disease")."""
     if not rules.findings or not rules.words:
         return mentions
     words = "|".join(r"\s+".join(map(re.escape, w.split())) for w in rules.words)
@@ -162,8 +184,14 @@ def workup_diagnoses(doc: Any, mentions: list[Mention], rules: WorkupDiagnoses) 
         if (
             span is not None
             and mention.finding in rules.findings
-            and mention.status is Status.PRESENT
-            and pattern.search(doc.text, span.sent.start_char, mention.span.start)
+            and mention.status in (Status.PRESENT, Status.ABSENT)
+            and (
+                pattern.search(doc.text, span.sent.start_char, mention.span.start)
+                or (
+                    mention.status is Status.ABSENT
+                    and _study_denies(doc.text, span.sent.start_char, mention.span.start)
+                )
+            )
         ):
             continue
         kept.append(mention)

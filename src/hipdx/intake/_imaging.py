@@ -26,6 +26,9 @@ IMAGING_SITE = "imaging_site"
 NEGATED = "negated"
 #: The words that deny a lesion named after its site.
 _DENIALS = ("no", "without")
+#: Two words that deny a lesion named after its site: "the hip and pelvis were negative for
+#: fracture", "the pelvis was free of fracture".
+_DENIAL_PAIRS = (("negative", "for"), ("free", "of"))
 
 
 def imaging_site_rules(
@@ -68,6 +71,22 @@ def imaging_site_rules(
                             metadata={IMAGING_SITE: denied},
                         )
                     )
+                    for first_word, second_word in _DENIAL_PAIRS:
+                        rules.append(
+                            target_rule(
+                                literal,
+                                finding,
+                                pattern=[
+                                    *place,
+                                    *gap,
+                                    {"LOWER": first_word},
+                                    {"LOWER": second_word},
+                                    {"LOWER": {"IN": ["acute", "any"]}, "OP": "?"},
+                                    *lesion,
+                                ],
+                                metadata={IMAGING_SITE: denied},
+                            )
+                        )
     return rules
 
 
@@ -115,7 +134,10 @@ def denied_lesion(span: Any) -> Any | None:
     reach = None if rule is None else (rule.metadata or {}).get(IMAGING_SITE)
     if not isinstance(reach, dict) or not reach.get(NEGATED):
         return None
-    return next((token for token in reversed(span) if token.lower_ in _DENIALS), None)
+    first_words = {pair[0] for pair in _DENIAL_PAIRS}
+    return next(
+        (token for token in reversed(span) if token.lower_ in (*_DENIALS, *first_words)), None
+    )
 
 
 def _words(nlp: Any, phrases: list[str]) -> frozenset[tuple[str, ...]]:

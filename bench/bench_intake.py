@@ -36,6 +36,7 @@ from hipdx.evaluation._extraction import (
     GoldPassage,
     load_gold,
     predicted_answers,
+    same_answer,
     score_extraction,
 )
 from hipdx.inference.case import Case
@@ -92,14 +93,6 @@ def _print_quality(name: str, report: ExtractionReport) -> None:
     )
 
 
-def _agrees(got: object, wanted: object) -> bool:
-    """The gold sets' rule: the same truth value, or numbers within 2% or 0.1."""
-    if isinstance(got, bool) or isinstance(wanted, bool) or got is None:
-        return got is wanted
-    assert isinstance(got, int | float) and isinstance(wanted, int | float)
-    return abs(got - wanted) <= max(0.1, 0.02 * abs(wanted))
-
-
 def _print_polarity(gold: list[GoldPassage]) -> None:
     """Precision and recall of present (true or a number) and of absent (false) answers apart."""
     counts = {"present": [0, 0, 0], "absent": [0, 0, 0]}
@@ -107,7 +100,7 @@ def _print_polarity(gold: list[GoldPassage]) -> None:
         predicted = predicted_answers(hipdx.parse(passage.text).case)
         for finding in set(predicted) | set(passage.expected):
             got, wanted = predicted.get(finding), passage.expected.get(finding)
-            agrees = wanted is not None and _agrees(got, wanted)
+            agrees = wanted is not None and same_answer(got, wanted)
             if got is not None:
                 counts["absent" if got is False else "present"][1] += 1
             if wanted is not None:

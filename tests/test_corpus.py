@@ -5,17 +5,15 @@ the development part would measure what was studied)."""
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
 
 import hipdx
-from hipdx.evaluation import load_vignettes
+from hipdx.evaluation import load_vignettes, source_addresses
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 PARTS = sorted(CORPUS.glob("*.jsonl"))
-_ADDRESS = re.compile(r"https?://\S+|10\.\d{4,}/\S+|PMID:?\s*\d+", re.IGNORECASE)
 #: Case series whose patients the session-5 split put in both the development and the first
 #: validation part (another patient of the same publication each): disclosed in corpus/README.md.
 SERIES_SPLIT_IN_SESSION_5 = {
@@ -27,12 +25,10 @@ SERIES_SPLIT_IN_SESSION_5 = {
 
 
 def _addresses(path: Path) -> set[str]:
-    found: set[str] = set()
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            source = json.loads(line).get("source", "")
-            found.update(a.rstrip(";,.)").lower() for a in _ADDRESS.findall(source))
-    return found
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return {
+        a for line in lines if line.strip() for a in source_addresses(json.loads(line)["source"])
+    }
 
 
 def test_the_corpus_has_a_development_part_and_three_validation_parts() -> None:

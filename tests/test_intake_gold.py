@@ -36,6 +36,7 @@ from pathlib import Path
 import pytest
 
 import hipdx
+from hipdx.evaluation import source_addresses
 from hipdx.evaluation._extraction import ExtractionReport, GoldPassage, load_gold, score_extraction
 from hipdx.kb.compiled import CompiledKB
 
@@ -172,12 +173,7 @@ def test_the_fourth_fresh_set_is_workup_only_and_varied_enough() -> None:
 
 
 def _addresses(path: Path) -> set[str]:
-    return {
-        word
-        for p in load_gold(path)
-        for word in p.source.split()
-        if "http" in word or "doi:" in word
-    }
+    return {a for p in load_gold(path) for a in source_addresses(p.source)}
 
 
 def test_the_fresh_sets_share_no_report() -> None:

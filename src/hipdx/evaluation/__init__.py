@@ -37,7 +37,7 @@ from hipdx.evaluation._simulated_patients import (
 from hipdx.evaluation._strategies import Strategy, StrategyRuns, fixed_order, run_strategies
 from hipdx.evaluation._triage_metrics import miss_breakdown, missed, need, over_triage
 from hipdx.evaluation._vignette_patients import vignette_patients
-from hipdx.evaluation._vignettes import Vignette, load_vignettes
+from hipdx.evaluation._vignettes import Vignette, load_vignettes, source_addresses
 
 __all__ = [
     "BUDGETS",
@@ -74,6 +74,7 @@ __all__ = [
     "sex_specific_findings",
     "simulated_patients",
     "simulation_model",
+    "source_addresses",
     "structured_case",
     "text_case",
     "vignette_patients",

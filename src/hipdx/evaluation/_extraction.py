@@ -101,7 +101,7 @@ def score_extraction(
         predicted = predicted_answers(parse(passage.text))
         for finding in set(predicted) | set(passage.expected):
             kind = kb.finding(finding).kind.value if kb.has_finding(finding) else "unknown"
-            right = finding in passage.expected and _same(
+            right = finding in passage.expected and same_answer(
                 predicted.get(finding), passage.expected[finding]
             )
             for key in (kind, OVERALL):
@@ -133,7 +133,8 @@ def score_extraction(
     )
 
 
-def _same(predicted: Answer | None, expected: Answer) -> bool:
+def same_answer(predicted: Answer | None, expected: Answer) -> bool:
+    """The gold sets' rule: the same truth value, or numbers within 2% or 0.1."""
     if predicted is None or isinstance(predicted, bool) or isinstance(expected, bool):
         return predicted is expected
     return abs(predicted - expected) <= max(0.1, 0.02 * abs(expected))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -10,6 +11,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from hipdx._types import Setting, Sex, TriageLevel
 from hipdx.inference.case import Answer
 from hipdx.issues import Issue, error
+
+#: A web address, a DOI or a PubMed id inside a ``source`` citation.
+_ADDRESS = re.compile(r"https?://\S+|10\.\d{4,}/\S+|PMID:?\s*\d+", re.IGNORECASE)
+
+
+def source_addresses(source: str) -> frozenset[str]:
+    """The web addresses, DOIs and PubMed ids a ``source`` citation gives, lower case and
+    without trailing punctuation: what shows that two cases or passages come from one
+    publication."""
+    return frozenset(a.rstrip(";,.)").lower() for a in _ADDRESS.findall(source))
 
 
 class Vignette(BaseModel):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from hipdx.intake._context import context_words
 from hipdx.intake._imaging import within_reach
 from hipdx.intake._models import Mention, Status
 from hipdx.kb.language import ContextWords, WorkupDiagnoses
@@ -78,6 +79,7 @@ def anatomy_is_not_pain(doc: Any, mentions: list[Mention], words: ContextWords) 
 
 #: A word, hyphenated words whole ("x-ray", which the tokenizer splits).
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_ANY_CASE_WORD = re.compile(_WORD.pattern, re.IGNORECASE)
 
 
 def _words_of(text: str) -> set[str]:
@@ -147,22 +149,18 @@ def overridden(doc: Any, mentions: list[Mention], overrides: dict[str, list[str]
     ]
 
 
-#: A study whose "no evidence of metastatic disease" answers for the study, not the history.
-_IMAGING = re.compile(
-    r"(?<![A-Za-z])(?:bone scan|scintigraph\w*|CT|computed tomography|MRI|magnetic resonance|"
-    r"PET(?:-CT)?|radiographs?|x-rays?|imaging|ultrasound|ultrasonography)(?![A-Za-z])",
-    re.IGNORECASE,
-)
-
-
 #: Words that make a denial after a study the history's again ("CT showed a mass; she has no
 #: history of cancer").
 _HISTORY = re.compile(r"(?<![A-Za-z])(?:history|known|previous|prior|past)(?![A-Za-z])", re.I)
 
 
 def _study_denies(text: str, start: int, end: int) -> bool:
-    """A study named in ``text[start:end]`` with no history word after it."""
-    studies = list(_IMAGING.finditer(text, start, end))
+    """A study named in ``text[start:end]`` (an ``imaging_words`` word: a study whose "no
+    evidence of metastatic disease" answers for the study, not the history) with no history word
+    after it."""
+    imaging = context_words().imaging_words
+    words = _ANY_CASE_WORD.finditer(text, start, end)
+    studies = [m for m in words if m.group(0).lower() in imaging]
     return bool(studies) and not _HISTORY.search(text, studies[-1].end(), end)
 
 

@@ -29,6 +29,8 @@ _DENIALS = ("no", "without")
 #: Two words that deny a lesion named after its site: "the hip and pelvis were negative for
 #: fracture", "the pelvis was free of fracture".
 _DENIAL_PAIRS = (("negative", "for"), ("free", "of"))
+#: The token that carries the denial in a denied lesion-at-a-site match.
+_DENYING = frozenset((*_DENIALS, *(first for first, _ in _DENIAL_PAIRS)))
 
 
 def imaging_site_rules(
@@ -134,10 +136,7 @@ def denied_lesion(span: Any) -> Any | None:
     reach = None if rule is None else (rule.metadata or {}).get(IMAGING_SITE)
     if not isinstance(reach, dict) or not reach.get(NEGATED):
         return None
-    first_words = {pair[0] for pair in _DENIAL_PAIRS}
-    return next(
-        (token for token in reversed(span) if token.lower_ in (*_DENIALS, *first_words)), None
-    )
+    return next((token for token in reversed(span) if token.lower_ in _DENYING), None)
 
 
 def _words(nlp: Any, phrases: list[str]) -> frozenset[tuple[str, ...]]:

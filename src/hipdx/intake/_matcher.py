@@ -22,6 +22,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 #: The name the component is registered under with spaCy.
@@ -244,12 +245,11 @@ def without_glosses(doc: Any) -> tuple[Any, list[int]] | None:
     in ``doc``; None when ``doc`` has no such gloss. A gloss is one to three words (letters and
     hyphens, no result or negation word: "(negative)" is a result, "(4/5)" a grade) between an
     opening and a closing bracket, with a word right before and right after it."""
+    if "(" not in doc.text:
+        return None
     from spacy.tokens import Doc
 
-    from hipdx.intake._context import context_words
-
-    words = context_words()
-    results = words.positive | words.negative | {"no", "not", "none", "nil", "absent"}
+    results = _result_words()
     dropped: set[int] = set()
     i = 1
     while i < len(doc) - 1:
@@ -274,6 +274,15 @@ def without_glosses(doc: Any) -> tuple[Any, list[int]] | None:
     kept = [t.i for t in doc if t.i not in dropped]
     spaces = [bool(doc[k].whitespace_) or k + 1 in dropped for k in kept]
     return Doc(doc.vocab, words=[doc[k].text for k in kept], spaces=spaces), kept
+
+
+@lru_cache(maxsize=1)
+def _result_words() -> frozenset[str]:
+    """Words that make a bracket a result, not a gloss ("(negative)", "(absent)")."""
+    from hipdx.intake._context import context_words
+
+    words = context_words()
+    return frozenset(words.positive | words.negative | {"no", "not", "none", "nil", "absent"})
 
 
 def register() -> None:

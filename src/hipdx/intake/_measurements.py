@@ -152,6 +152,7 @@ class MeasurementReader:
             re.compile(r"\s*(?:" + points + r")\b", re.IGNORECASE) if points else None
         )
         self._onset = _phrase_pattern(tuple(rules.onset_words)) if rules.onset_words else None
+        self._began = None if self._onset is None else _began_pattern(self._onset.pattern)
         latency = "|".join(re.escape(word) for word in rules.latency_words)
         self._latency = (
             re.compile(r"\b(?:" + latency + r")\s*$", re.IGNORECASE) if latency else None
@@ -340,14 +341,9 @@ class MeasurementReader:
         hip pain", "severe pain was started"), not a time before the onset ("three days prior
         to the onset of this hip pain")."""
         clause = re.split(r"[.;]", after, maxsplit=1)[0]
-        if self._onset is None or _BEFORE_ONSET.match(clause):
+        if self._began is None or _BEFORE_ONSET.match(clause):
             return False
-        onset = self._onset.pattern
-        gap = r"(?:\s+[\w'-]+){0,%d}\s+"
-        began = re.compile(
-            "(?:" + onset + gap % 4 + _PAIN + "|" + _PAIN + gap % 3 + onset + ")", re.IGNORECASE
-        )
-        return bool(began.search(clause))
+        return bool(self._began.search(clause))
 
     def _assign(
         self,
@@ -484,6 +480,14 @@ class MeasurementReader:
             return None
         unit = self._units.get(quantity.unit)
         return next(iter(candidates)) if unit is not None and unit.self_evident else None
+
+
+def _began_pattern(onset: str) -> re.Pattern[str]:
+    """An onset word with a pain word at most four words after it or three before it."""
+    gap = r"(?:\s+[\w'-]+){0,%d}\s+"
+    return re.compile(
+        "(?:" + onset + gap % 4 + _PAIN + "|" + _PAIN + gap % 3 + onset + ")", re.IGNORECASE
+    )
 
 
 def _glued_number(cues: dict[str, tuple[str, ...]]) -> str:

@@ -12,11 +12,13 @@ from hipdx import TriageLevel
 from hipdx.cli import app
 from hipdx.evaluation._metrics import (
     brier_score,
+    mcnemar_exact,
     mean_reciprocal_rank,
     missed_emergency,
     over_triaged,
     top_k_accuracy,
     under_triaged,
+    wilson_interval,
 )
 from hipdx.kb.compiled import CompiledKB
 
@@ -57,6 +59,76 @@ def test_triage_errors_are_judged_against_the_least_urgent_safe_level() -> None:
     assert not over_triaged(TriageLevel.SOON, TriageLevel.ROUTINE)
     assert missed_emergency(TriageLevel.SOON, TriageLevel.URGENT)
     assert not missed_emergency(TriageLevel.URGENT, TriageLevel.EMERGENCY)
+
+
+def test_a_share_of_few_cases_has_a_wide_interval_and_none_or_all_touch_0_or_1() -> None:
+    low, high = wilson_interval(5, 10)
+    assert low == pytest.approx(0.237, abs=0.001) and high == pytest.approx(0.763, abs=0.001)
+    assert wilson_interval(0, 10)[0] == 0.0 and wilson_interval(0, 10)[1] == pytest.approx(
+        0.278, abs=0.001
+    )
+    assert wilson_interval(10, 10)[1] == 1.0
+    narrow = wilson_interval(100, 200)
+    assert narrow[1] - narrow[0] < high - low, "more cases, a narrower interval"
+    assert wilson_interval(0, 0) == (0.0, 1.0), "no cases: nothing is known"
+
+
+def test_mcnemar_reads_only_the_cases_one_system_found_and_the_other_did_not() -> None:
+    assert mcnemar_exact(0, 0) == 1.0
+    assert mcnemar_exact(3, 3) == 1.0
+    assert mcnemar_exact(5, 0) == pytest.approx(0.0625)  # 2 x (1/2)^5
+    assert mcnemar_exact(0, 5) == mcnemar_exact(5, 0), "two-sided"
+    assert mcnemar_exact(20, 2) < 0.001 < mcnemar_exact(8, 4)
+
+
+def test_several_files_are_pooled_into_one_run_with_ids_that_name_their_file(
+    tmp_path: Path,
+) -> None:
+    first, second = tmp_path / "part_1.jsonl", tmp_path / "part_2.jsonl"
+    case = {
+        "text": "A 30-year-old runner with groin pain.",
+        "expected": ["femoral_neck_stress_fracture"],
+        "age": 30,
+    }
+    first.write_text(json.dumps({"id": "c1", **case}) + "\n")
+    second.write_text(
+        json.dumps({"id": "c1", **case}) + "\n" + json.dumps({"id": "c2", **case}) + "\n"
+    )
+    result = runner.invoke(app, ["eval", str(first), str(second), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["n"] == 3
+    assert {m["vignette"] for m in data["misses"]} <= {"part_1:c1", "part_2:c1", "part_2:c2"}
+    alone = json.loads(runner.invoke(app, ["eval", str(first), str(first), "--json"]).output)
+    assert alone["n"] == 1, "a file named twice is read once"
+
+
+def test_eval_compares_hipdx_with_each_baseline_on_the_same_cases() -> None:
+    data = json.loads(runner.invoke(app, ["eval", SLICE, "--json"]).output)
+    rows = data["comparisons"]
+    assert {(r["stage"], r["k"], r["baseline"]) for r in rows} == {
+        (s, k, b)
+        for s in ("presentation", "with_workup")
+        for k in (1, 3, 5, 10)
+        for b in ("TF-IDF", "BM25")
+    }
+    for r in rows:
+        stage = r["stage"]
+        assert r["hipdx"] == data[stage][f"top{r['k']}"]
+        shares = data["baseline" if r["baseline"] == "TF-IDF" else "bm25"][stage]
+        assert r["baseline_share"] == shares[f"top{r['k']}"]
+        # the discordant cases account exactly for the difference between the two shares
+        assert r["hipdx_only"] - r["baseline_only"] == round(
+            (r["hipdx"] - r["baseline_share"]) * 14
+        )
+        low, high = r["interval"]
+        assert low <= r["hipdx"] <= high and 0.0 <= r["p_value"] <= 1.0
+
+
+def test_a_missing_vignette_file_among_several_is_a_clear_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["eval", SLICE, str(tmp_path / "nowhere.jsonl")])
+    assert result.exit_code == 2
+    assert "no such file" in result.output
 
 
 def test_eval_json_has_both_stages_and_the_baseline_in_the_same_shape() -> None:

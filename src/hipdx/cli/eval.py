@@ -1,4 +1,5 @@
-"""`hipdx eval FILE.jsonl`: score hipdx on vignettes beside TF-IDF and BM25 baselines."""
+"""`hipdx eval FILE.jsonl [FILE.jsonl ...]`: score hipdx on vignettes beside TF-IDF and BM25
+baselines; several files are pooled into one run (the parts of a held-out corpus)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from rich.table import Table
 from hipdx.cli._io import fail, stdout
 from hipdx.evaluation import (
     CaseBuilder,
+    Comparison,
     Evaluation,
     Report,
     Scores,
     Stage,
-    load_vignettes,
+    load_vignette_files,
     structured_case,
     text_case,
 )
@@ -30,14 +32,20 @@ _ROWS = (
     ("MRR", "mrr"),
     ("under-triage", "under_triage"),
     ("over-triage", "over_triage"),
-    ("missed emergencies", "missed_emergencies"),
+    ("same-day care below urgent", "missed_emergencies"),
     ("Brier (expected condition)", "brier"),
     ("calibration error (top-1, ECE)", "ece"),
 )
 
 
 def eval_command(
-    file: Annotated[Path, typer.Argument(help="Vignettes, one JSON object a line.")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Vignettes, one JSON object a line; several files are pooled into one run.",
+            metavar="FILE...",
+        ),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Write top-k curves to this PNG file.")
@@ -62,11 +70,10 @@ def eval_command(
     from hipdx.engine import packaged_knowledge
     from hipdx.kb.compiled import with_flat_priors
 
-    if not file.is_file():
-        fail(f"{file}: no such file")
-    vignettes, issues = load_vignettes(file)
+    vignettes, issues = load_vignette_files(files)
+    named = ", ".join(str(f) for f in files)
     if issues or not vignettes:
-        fail(f"{file}: not a vignette file", issues)
+        fail(f"{named}: not a vignette file" if len(files) == 1 else "not vignette files", issues)
     if structured:
         missing = [v.id for v in vignettes if v.findings is None]
         if missing:
@@ -84,6 +91,8 @@ def eval_command(
         typer.echo(json.dumps(report.summary(), indent=2))
         return
     source = "structured findings" if structured else "parsed text"
+    if len(set(files)) > 1:
+        source += f"; {len(set(files))} files pooled"
     render_report(
         stdout(), report, source=source + (", flat priors (analysis)" if flat_priors else "")
     )
@@ -106,6 +115,7 @@ def render_report(console: Console, report: Report, *, source: str) -> None:
     for label, key in _ROWS:
         table.add_row(label, *(_cell(s, key) for s in stages))
     console.print(table)
+    console.print(_comparison_table(report))
     if report.not_in_kb:
         console.print(f"[yellow]expected condition not in the KB:[/] {', '.join(report.not_in_kb)}")
     misses = Table(title="Misses (expected condition not in hipdx's top 3)", title_justify="left")
@@ -140,3 +150,31 @@ def _cell(scores: Scores, key: str) -> str:
     if value is None:
         return "n/a"
     return str(value) if isinstance(value, int) else f"{value:.2f}"
+
+
+def _comparison_table(report: Report) -> Table:
+    """hipdx against each baseline on the same cases: its share with a 95% interval, and per
+    baseline its share, the cases only hipdx / only the baseline finds within k, and the exact
+    McNemar p-value of that split."""
+    table = Table(
+        title="hipdx against the baselines, case by case (95% Wilson interval; cases only hipdx "
+        "+ / only the baseline - finds; exact McNemar p)",
+        title_justify="left",
+    )
+    table.add_column("stage")
+    table.add_column("top-k", justify="right")
+    table.add_column("hipdx (95% CI)", justify="right")
+    baselines = list(dict.fromkeys(c.baseline for c in report.comparisons))
+    for name in baselines:
+        table.add_column(f"{name}: share  +/-  p", justify="right")
+    rows: dict[tuple[Stage, int], list[Comparison]] = {}
+    for c in report.comparisons:
+        rows.setdefault((c.stage, c.k), []).append(c)
+    for (stage, k), found in rows.items():
+        low, high = found[0].interval
+        cells = [
+            f"{c.baseline_share:.2f}  +{c.hipdx_only}/-{c.baseline_only}  {c.p_value:.3f}"
+            for c in found
+        ]
+        table.add_row(stage.value, str(k), f"{found[0].hipdx:.2f} ({low:.2f}-{high:.2f})", *cells)
+    return table

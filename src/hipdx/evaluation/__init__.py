@@ -18,6 +18,7 @@ from hipdx.evaluation._runner import (
     RECALL_AT,
     TOP_K,
     CaseBuilder,
+    Comparison,
     Confusion,
     Evaluation,
     Outcome,
@@ -37,7 +38,12 @@ from hipdx.evaluation._simulated_patients import (
 from hipdx.evaluation._strategies import Strategy, StrategyRuns, fixed_order, run_strategies
 from hipdx.evaluation._triage_metrics import miss_breakdown, missed, need, over_triage
 from hipdx.evaluation._vignette_patients import vignette_patients
-from hipdx.evaluation._vignettes import Vignette, load_vignettes, source_addresses
+from hipdx.evaluation._vignettes import (
+    Vignette,
+    load_vignette_files,
+    load_vignettes,
+    source_addresses,
+)
 
 __all__ = [
     "BUDGETS",
@@ -45,6 +51,7 @@ __all__ = [
     "TOP_K",
     "Bm25Baseline",
     "CaseBuilder",
+    "Comparison",
     "Confusion",
     "Evaluation",
     "InterviewRun",
@@ -63,6 +70,7 @@ __all__ = [
     "evaluate_interviews",
     "fixed_order",
     "interview_table",
+    "load_vignette_files",
     "load_vignettes",
     "miss_breakdown",
     "missed",

@@ -3,6 +3,7 @@ the expected condition was not ranked at all."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from hipdx._types import TriageLevel
@@ -72,3 +73,33 @@ def missed_emergency(given: TriageLevel, expected: TriageLevel) -> bool:
 
 def rate(flags: Sequence[bool]) -> float:
     return sum(flags) / len(flags) if flags else 0.0
+
+
+#: The normal quantile of a two-sided 95% interval.
+Z_95 = 1.959964
+
+
+def wilson_interval(hits: int, n: int, z: float = Z_95) -> tuple[float, float]:
+    """The Wilson score interval of a proportion (95% by default): honest at the small counts
+    and extreme shares of a case-report corpus, where the normal approximation is not."""
+    if n == 0:
+        return (0.0, 1.0)
+    share = hits / n
+    denominator = 1 + z * z / n
+    centre = (share + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / denominator
+    low = 0.0 if hits == 0 else max(0.0, centre - half)  # exactly 0 and 1 at the ends,
+    high = 1.0 if hits == n else min(1.0, centre + half)  # not a rounding away from them
+    return (low, high)
+
+
+def mcnemar_exact(only_first: int, only_second: int) -> float:
+    """Two-sided exact McNemar test of two systems on the same cases: the probability, if both
+    were equally good, of a split of the discordant cases (one right, the other wrong) at least
+    as uneven as the one seen. 1.0 when no case is discordant."""
+    n = only_first + only_second
+    if n == 0:
+        return 1.0
+    k = min(only_first, only_second)
+    tail: float = sum(math.comb(n, i) for i in range(k + 1)) / 2**n
+    return min(1.0, 2 * tail)

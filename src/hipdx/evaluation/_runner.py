@@ -15,12 +15,14 @@ from hipdx.evaluation._baseline import Bm25Baseline, TfidfBaseline
 from hipdx.evaluation._metrics import (
     brier_score,
     expected_calibration_error,
+    mcnemar_exact,
     mean_reciprocal_rank,
     missed_emergency,
     over_triaged,
     rate,
     top_k_accuracy,
     under_triaged,
+    wilson_interval,
 )
 from hipdx.evaluation._vignettes import Vignette
 from hipdx.exceptions import InvalidCaseError
@@ -102,6 +104,22 @@ class Confusion(_Record):
     count: int
 
 
+class Comparison(_Record):
+    """hipdx against one baseline on the same cases at one stage and cut-off: hipdx's share with
+    its 95% Wilson interval, the cases only one of the two has within the cut-off, and the exact
+    McNemar p-value of that split (how likely so uneven a split is if both were equally good)."""
+
+    stage: Stage
+    k: int
+    baseline: str  # "TF-IDF" or "BM25"
+    hipdx: float
+    interval: tuple[float, float]  # 95% Wilson interval of hipdx's share
+    baseline_share: float
+    hipdx_only: int  # cases hipdx has within k and the baseline does not
+    baseline_only: int
+    p_value: float
+
+
 class Report(_Record):
     n: int
     presentation: Scores
@@ -111,6 +129,7 @@ class Report(_Record):
     recall_by_condition: dict[str, dict[Stage, float]]
     confusion: tuple[Confusion, ...]  # hipdx's top-1 in place of the expected, most frequent first
     misses: tuple[Outcome, ...]  # hipdx outcomes with the expected condition not in the top 3
+    comparisons: tuple[Comparison, ...]  # hipdx against each baseline, per stage and top-k
     not_in_kb: tuple[str, ...]  # vignettes none of whose expected ids the KB knows
     outcomes: dict[Stage, tuple[Outcome, ...]]
     baseline_outcomes: dict[Stage, tuple[Outcome, ...]]
@@ -153,6 +172,7 @@ class Evaluation:
             misses=tuple(
                 o for s in Stage for o in outcomes[s] if o.rank is None or o.rank > RECALL_AT
             ),
+            comparisons=_comparisons(outcomes, {"TF-IDF": base, "BM25": bm25}),
             not_in_kb=tuple(v.id for v in vignettes if not set(v.expected) & known),
             outcomes=outcomes,
             baseline_outcomes=base,
@@ -253,3 +273,36 @@ def _confusion(outcomes: dict[Stage, tuple[Outcome, ...]]) -> tuple[Confusion, .
     )
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return tuple(Confusion(stage=s, expected=e, instead=i, count=n) for (s, e, i), n in ordered)
+
+
+def _comparisons(
+    outcomes: dict[Stage, tuple[Outcome, ...]],
+    baselines: dict[str, dict[Stage, tuple[Outcome, ...]]],
+) -> tuple[Comparison, ...]:
+    """hipdx against each baseline, case by case (the outcomes are in the same vignette order)."""
+    rows: list[Comparison] = []
+    for stage in Stage:
+        for k in TOP_K:
+            ours = [_within(o, k) for o in outcomes[stage]]
+            for name, theirs_by_stage in baselines.items():
+                theirs = [_within(o, k) for o in theirs_by_stage[stage]]
+                only_ours = sum(a and not b for a, b in zip(ours, theirs, strict=True))
+                only_theirs = sum(b and not a for a, b in zip(ours, theirs, strict=True))
+                rows.append(
+                    Comparison(
+                        stage=stage,
+                        k=k,
+                        baseline=name,
+                        hipdx=rate(ours),
+                        interval=wilson_interval(sum(ours), len(ours)),
+                        baseline_share=rate(theirs),
+                        hipdx_only=only_ours,
+                        baseline_only=only_theirs,
+                        p_value=mcnemar_exact(only_ours, only_theirs),
+                    )
+                )
+    return tuple(rows)
+
+
+def _within(outcome: Outcome, k: int) -> bool:
+    return outcome.rank is not None and outcome.rank <= k

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -64,4 +65,23 @@ def load_vignettes(path: Path) -> tuple[list[Vignette], list[Issue]]:
                 f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
             )
             issues.append(error(where, f"not a vignette: {problems}"))
+    return vignettes, issues
+
+
+def load_vignette_files(paths: Sequence[Path]) -> tuple[list[Vignette], list[Issue]]:
+    """The vignettes of one or more files, pooled: from several files each id is prefixed with
+    its file's name ("validation_2:v017"), so that cases of different parts never share an id; a
+    file named twice is read once. A missing file is an issue, not an exception."""
+    vignettes: list[Vignette] = []
+    issues: list[Issue] = []
+    unique = list(dict.fromkeys(paths))
+    for path in unique:
+        if not path.is_file():
+            issues.append(error(str(path), "no such file"))
+            continue
+        found, problems = load_vignettes(path)
+        issues.extend(problems)
+        if len(unique) > 1:
+            found = [v.model_copy(update={"id": f"{path.stem}:{v.id}"}) for v in found]
+        vignettes.extend(found)
     return vignettes, issues

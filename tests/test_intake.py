@@ -141,6 +141,28 @@ def test_the_examiners_explicit_result_beats_the_history() -> None:
     assert parsed.conflicts[0].rule == "examiner_result"
 
 
+def test_a_number_without_its_unit_is_read_in_the_unit_the_words_around_it_agree_with() -> None:
+    parsed = parse("Leukocytosis, anaemia and an elevated CRP (9.5).")
+    assert parsed.case.findings["crp_mg_per_l"] == pytest.approx(95), "US reports give mg/dL"
+    assert parsed.case.findings["crp_raised"] is True
+    assert any(c.rule == "unit_from_words" and c.finding == "crp_raised" for c in parsed.conflicts)
+    (crp,) = [m for m in parsed.measurements if m.finding == "crp_mg_per_l"]
+    assert crp.used and crp.value == pytest.approx(95)
+
+
+def test_a_number_with_its_unit_still_beats_the_words() -> None:
+    parsed = parse("CRP was elevated at 4.2 mg/L.")
+    assert parsed.case.findings["crp_mg_per_l"] == pytest.approx(4.2)
+    assert "crp_raised" not in parsed.case.findings
+    assert any(c.rule == "measurement_wins" for c in parsed.conflicts)
+
+
+def test_a_unitless_number_no_other_unit_reconciles_with_the_words_still_wins() -> None:
+    parsed = parse("CRP normal (45).")  # 450 mg/L, its only other reading, is raised too
+    assert parsed.case.findings["crp_mg_per_l"] == pytest.approx(45)
+    assert "crp_raised" not in parsed.case.findings
+
+
 def test_a_measured_number_beats_words_about_it() -> None:
     parsed = parse("No fever. Temperature 38.9 °C.")
     assert parsed.case.findings["temperature_celsius"] == pytest.approx(38.9)

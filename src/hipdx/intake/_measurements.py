@@ -383,9 +383,26 @@ class MeasurementReader:
             end=offset + quantity.end,
             text=text[offset + quantity.start : offset + quantity.end],
         )
+        alternatives = () if quantity.unit is not None else self._other_units(quantity, finding)
         return Measurement(
-            finding=finding, value=value, unit=self._targets[finding], span=span, cue=cue
+            finding=finding,
+            value=value,
+            unit=self._targets[finding],
+            span=span,
+            cue=cue,
+            alternatives=tuple(v for v in alternatives if v != value),
         )
+
+    def _other_units(self, quantity: _Quantity, finding: str) -> tuple[float, ...]:
+        """The plausible values of a number written without its unit, read in each other unit
+        that converts to the finding's: what the words around it may settle (`_resolve`)."""
+        low, high = self._ranges[finding]
+        values = (
+            round(quantity.value * c.factor + c.offset, 4)
+            for c in self._rules.conversions
+            if c.target == self._targets[finding]
+        )
+        return tuple(sorted({v for v in values if low <= v <= high}))
 
     def _in_another_unit(self, number: float, finding: str) -> float | None:
         """A number written without its unit and implausible in the finding's own, read in the

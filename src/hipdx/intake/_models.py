@@ -70,6 +70,9 @@ class Measurement(_Record):
     span: Span
     cue: Span | None = None  # the words that tied the number to the finding
     used: bool = False
+    # A number written without its unit: its value in each other unit that converts to the
+    # finding's and stays plausible ("CRP 9.5" is 9.5 mg/L, or 95 if it was mg/dL)
+    alternatives: tuple[float, ...] = ()
 
 
 class Conflict(_Record):

@@ -252,5 +252,9 @@ def _mark_measurement(measurement: Measurement, case: Case) -> Measurement:
     if measurement.finding == AGE_FINDING:
         used = case.age == measurement.value
     else:
-        used = case.findings.get(measurement.finding) == measurement.value
+        value = case.findings.get(measurement.finding)
+        if isinstance(value, float) and value in measurement.alternatives:
+            # read in the other unit that the words around it agree with (`unit_from_words`)
+            return measurement.model_copy(update={"value": value, "used": True})
+        used = value == measurement.value
     return measurement.model_copy(update={"used": used}) if used else measurement

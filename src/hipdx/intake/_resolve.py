@@ -10,7 +10,9 @@ When a finding is said both ways (``decide``):
 1. ``examiner_result``: an examination finding with an explicit result ("FADIR was negative")
    takes the last explicit result;
 2. ``affirmed_wins``: otherwise any affirmed mention wins.
-A measured number beats words about the findings it sets (``measurement_wins``); of several
+A measured number beats words about the findings it sets (``measurement_wins``), unless it was
+written without its unit and read in another unit it agrees with them (``unit_from_words``:
+"elevated CRP (9.5)" is 95 mg/L, the number in mg/dL, not a normal 9.5 mg/L); of several
 answers to one exclusive question the first mentioned is kept (``first_answer_wins``); of two
 numbers for one finding the first is kept (``first_number_wins``); a vaguer finding is dropped
 where the note names one of its parts (``part_named``, the finding's ``parts`` in the knowledge
@@ -73,7 +75,7 @@ def resolve(
     conflicts: list[Conflict] = []
     answers = _word_answers([m for m in mentions if counts(m, current_only)], conflicts)
     numbers = _numbers(measurements, conflicts)
-    _numbers_beat_words(kb, numbers, answers, mentions, conflicts)
+    _numbers_beat_words(kb, numbers, measurements, answers, mentions, conflicts)
     _first_answer_of_a_question(kb, answers, mentions, conflicts)
     _parts_named(answers, mentions, conflicts, parts or {})
     age = numbers.pop(AGE_FINDING, None)
@@ -123,13 +125,26 @@ def _numbers(measurements: list[Measurement], conflicts: list[Conflict]) -> dict
 def _numbers_beat_words(
     kb: CompiledKB,
     numbers: dict[str, float],
+    measurements: list[Measurement],
     answers: dict[str, bool],
     mentions: list[Mention],
     conflicts: list[Conflict],
 ) -> None:
-    for finding, value in numbers.items():
+    for finding, value in list(numbers.items()):
         spec = kb.finding(finding).numeric
         assert spec is not None
+        words = {t.finding: answers[t.finding] for t in spec.derive if t.finding in answers}
+        if any(words[t.finding] != t.contains(value) for t in spec.derive if t.finding in words):
+            first = next(m for m in measurements if m.finding == finding)
+            agreeing = [
+                v
+                for v in first.alternatives
+                if all(words[t.finding] == t.contains(v) for t in spec.derive if t.finding in words)
+            ]
+            if len(agreeing) == 1:  # the one other unit the words agree with
+                numbers[finding] = value = agreeing[0]
+                for word_finding, answer in words.items():
+                    conflicts.append(_conflict(word_finding, answer, "unit_from_words", mentions))
         for threshold in spec.derive:
             said = answers.get(threshold.finding)
             if said is not None and said != threshold.contains(value):

@@ -68,6 +68,18 @@ def _uncited_reference(d: dict) -> None:  # type: ignore[type-arg]
     )
 
 
+def _one_publication_under_two_ids(d: dict) -> None:  # type: ignore[type-arg]
+    d["references"][0]["doi"] = "10.1000/tests.1"
+    d["references"].append(
+        {
+            "id": "ref-a-again",
+            "citation": "Author A. The same study again. J Tests 2020",
+            "year": 2020,
+            "doi": "10.1000/TESTS.1",
+        }
+    )
+
+
 def _bad_icd_code(d: dict) -> None:  # type: ignore[type-arg]
     d["conditions"][0]["icd10cm"] = "M99.999"
 
@@ -179,6 +191,10 @@ _ESTIMATED = {"grade": "expert-estimate", "note": "the presenting-population con
         (_evidence_without_grade, "conditions[cond_a].evidence[f_pain].grade: Field required"),
         (_expert_estimate_without_rationale, "an expert estimate must say why"),
         (_uncited_reference, "reference 'ref-unused' is not cited by anything"),
+        (
+            _one_publication_under_two_ids,
+            "references[ref-a-again]: the same doi as reference 'ref-a'",
+        ),
         (_bad_icd_code, "conditions[cond_a].icd10cm: 'M99.999' is not an ICD-10-CM code"),
         (_overlapping_groups, "answer 'f_sudden' is also in group 'g_onset'"),
         (_overlapping_thresholds, "'f_sudden' and 'f_gradual' overlap"),

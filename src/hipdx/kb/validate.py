@@ -41,6 +41,7 @@ def validate(kb: KnowledgeBase, *, codes: bool = True) -> list[Issue]:
     building the knowledge base to use it does not)."""
     checks = (
         _duplicate_ids,
+        _one_reference_per_publication,
         _unknown_ids,
         _provenance,
         _uncited_references,
@@ -74,6 +75,29 @@ def _duplicate_ids(kb: KnowledgeBase) -> Iterator[Issue]:
                     f"id '{item_id}' is defined more than once among {namespace}",
                     "give each item a unique id",
                 )
+
+
+def _one_reference_per_publication(kb: KnowledgeBase) -> Iterator[Issue]:
+    """Two references with the same DOI, PubMed id or web address are one publication under two
+    ids: its numbers would look like two sources' agreement."""
+    seen: dict[tuple[str, str], str] = {}
+    for reference in kb.references:
+        for label, value in (
+            ("doi", reference.doi),
+            ("pmid", reference.pmid),
+            ("url", reference.url),
+        ):
+            if not value:
+                continue
+            key = (label, value.lower().rstrip("/"))
+            if key in seen:
+                yield error(
+                    f"{kb.where('references', reference.id)}: references[{reference.id}]",
+                    f"the same {label} as reference '{seen[key]}' ({value})",
+                    f"cite one publication under one id: use '{seen[key]}' and remove this one",
+                )
+            else:
+                seen[key] = reference.id
 
 
 def _unknown_ids(kb: KnowledgeBase) -> Iterator[Issue]:

@@ -43,7 +43,7 @@ _JOINED = re.compile(
 #: normal femoral head and ..." (one structure of a study, which rules out nothing else).
 _AFTER_RESULT = re.compile(
     r"\s*(?:$|[^A-Za-z\s]|(?:and|or|but|except|apart|aside|save|other|besides|with|without|"
-    r"in|on|at|of|for|to|by|as|from|throughout|bilaterally|overall|otherwise|again|too|also|"
+    r"in|on|at|of|for|to|by|as|from|around|throughout|bilaterally|overall|otherwise|again|too|also|"
     r"today|now|initially|both|"
     r"limits?|range|findings?|appearances?|appearing|results?|studies|study|values?|levels?|"
     r"scans?|imaging|exam|examination|examinations|status)\b)",

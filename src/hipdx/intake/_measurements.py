@@ -140,7 +140,11 @@ class MeasurementReader:
             reverse=True,
         )
         self._alias_unit = {alias.lower(): unit for alias, unit in aliases}
-        alternatives = "|".join(re.escape(alias) for alias, _ in aliases)
+        # (an alias ending in a digit not inside a longer number: "3/7" is three days, the
+        # "110/70" of a blood pressure is not)
+        alternatives = "|".join(
+            re.escape(alias) + (r"(?!\d)" if alias[-1].isdigit() else "") for alias, _ in aliases
+        )
         # (a unit on the next line is no unit: "ESR: 36" and then "C-reactive protein: ...")
         self._quantity = re.compile(
             _glued_number(cues) + r"(?:[ \t]?-?[ \t]?(" + alternatives + r")(?![A-Za-z]))?",

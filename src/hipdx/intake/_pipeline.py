@@ -242,13 +242,14 @@ def _distributed(pattern: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
 
 def _copula(copulas: list[str]) -> list[dict[str, Any]]:
     """ "X is P" also as "X of the right hip was P", "X and Y were P", "X was markedly P", "X was
-    not P", "X was non-P": up to five words before the copula (no copula, negation or clause
-    break among them), any copula, an optional adverb, an optional negation."""
+    only moderately P", "X was not P", "X was non-P": up to five words before the copula (no
+    copula, negation or clause break among them), any copula, up to two adverbs, an optional
+    negation."""
     stops = [*copulas, "not", "no", "but", "however", "although", "while", "whereas", "."]
     return [
         {"LOWER": {"NOT_IN": stops}, "IS_PUNCT": False, "OP": "{0,5}"},
         {"LOWER": {"IN": copulas}},
-        {"LOWER": {"REGEX": "^[a-z]{3,}ly$"}, "OP": "?"},
+        {"LOWER": {"REGEX": "^(?:only|[a-z]{3,}ly)$"}, "OP": "{0,2}"},
         {"LOWER": {"IN": sorted(context_words().copula_negations)}, "OP": "?"},
         {"ORTH": "-", "OP": "?"},
     ]

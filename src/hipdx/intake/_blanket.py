@@ -129,8 +129,8 @@ class BlanketReader:
         for subject in self._subjects:
             for match in subject.pattern.finditer(text, start, end):
                 if not subject.at_site and any(
-                    low <= match.start() and match.end() <= high for low, high in tested
-                ):
+                    low <= match.start() < high for low, high in tested
+                ):  # (nor the words after it: "... of the abdomen was normal")
                     continue
                 normal = self._nearest_normal(text, start, end, match, subject, mentions)
                 if normal is None:

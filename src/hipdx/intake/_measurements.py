@@ -128,7 +128,7 @@ class MeasurementReader:
             f.id: f.numeric.unit for f in kb.knowledge.findings if f.numeric is not None
         }
         #: every numeric finding, for a cue linked to a number in a unit it cannot take
-        self._every_target = {f: (1.0, 0.0) for f in self._targets}
+        self._every_target = dict.fromkeys(self._targets, (1.0, 0.0))
         self._ranges = {
             f.id: (f.numeric.plausible_min, f.numeric.plausible_max)
             for f in kb.knowledge.findings
@@ -366,11 +366,12 @@ class MeasurementReader:
         }
         if not candidates:
             return None
-        if quantity.unit and (
-            other := self._linked_cue(sentence, quantity, self._every_target, others)
+        if (
+            quantity.unit
+            and (other := self._linked_cue(sentence, quantity, self._every_target, others))
+            and other[0] not in candidates
         ):
-            if other[0] not in candidates:
-                return None  # "white blood count of 11.3 mg/dL": the count's, in a wrong unit
+            return None  # "white blood count of 11.3 mg/dL": the count's, in a wrong unit
         cued = self._nearest_cue(sentence, quantity, candidates, others)
         if cued is None:
             finding = self._without_cue(quantity, candidates)

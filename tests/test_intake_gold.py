@@ -27,6 +27,11 @@ and negation (targets from issue 4), the same targets on each set.
   and measured once (precision 0.571, recall 0.348, negation 0.067; after the fixes it showed:
   0.850, 0.739, 0.600). Its floors guard those fixes, below the reader's figure; they are no
   target.
+* ``published_fresh_5.jsonl``: a fifth such set, presentation (``p5p``) and workup (``p5w``)
+  passages from 22 other reports published in years ending in 1, 5 or 9, annotated blind and
+  measured once (precision 0.857, recall 0.637, negation 0.500; after the fixes it showed:
+  0.945, 0.841, 0.776). Its floors guard those fixes, below the reader's figure; they are no
+  target.
 """
 
 from __future__ import annotations
@@ -48,7 +53,8 @@ FRESH = GOLD_DIR / "published_fresh.jsonl"
 FRESH_2 = GOLD_DIR / "published_fresh_2.jsonl"
 FRESH_3 = GOLD_DIR / "published_fresh_3.jsonl"
 FRESH_4 = GOLD_DIR / "published_fresh_4.jsonl"
-FRESH_SETS = [FRESH, FRESH_2, FRESH_3, FRESH_4]
+FRESH_5 = GOLD_DIR / "published_fresh_5.jsonl"
+FRESH_SETS = [FRESH, FRESH_2, FRESH_3, FRESH_4, FRESH_5]
 GOLD_SETS = [NOTES, CASE_REPORTS, PUBLISHED, *FRESH_SETS]
 #: The least precision, recall and negation accuracy asked of each set.
 PRECISION_TARGET = {
@@ -59,6 +65,7 @@ PRECISION_TARGET = {
     FRESH_2: 0.90,
     FRESH_3: 0.90,
     FRESH_4: 0.80,
+    FRESH_5: 0.90,
 }
 RECALL_TARGET = {
     NOTES: 0.85,
@@ -68,6 +75,7 @@ RECALL_TARGET = {
     FRESH_2: 0.78,
     FRESH_3: 0.83,
     FRESH_4: 0.70,
+    FRESH_5: 0.78,
 }
 NEGATION_TARGET = {
     NOTES: 0.95,
@@ -77,6 +85,7 @@ NEGATION_TARGET = {
     FRESH_2: 0.75,
     FRESH_3: 0.75,
     FRESH_4: 0.5,
+    FRESH_5: 0.70,
 }
 NOT_CURRENT_TARGET = {
     NOTES: 0.75,
@@ -86,6 +95,7 @@ NOT_CURRENT_TARGET = {
     FRESH_2: 0.5,
     FRESH_3: 0.5,
     FRESH_4: 0.0,
+    FRESH_5: 0.0,
 }
 
 
@@ -170,6 +180,28 @@ def test_the_fourth_fresh_set_is_workup_only_and_varied_enough() -> None:
         >= 8
     )
     assert [p.id for p in gold] == [f"pw{i:02d}" for i in range(1, len(gold) + 1)]
+
+
+def test_the_fifth_fresh_set_is_large_and_varied_enough() -> None:
+    """Presentation and workup passages from at least 20 reports, with addresses, absences and
+    numbers among their annotations, each style numbered in order."""
+    gold = load_gold(FRESH_5)
+    mentions, negated, _ = _annotations(gold)
+    assert len(gold) >= 60 and mentions >= 200 and negated >= 40
+    assert {p.style for p in gold} == {"case_report", "workup"}
+    assert all("http" in p.source for p in gold)
+    assert len({p.source for p in gold}) >= 20
+    assert (
+        sum(
+            isinstance(v, (int, float)) and not isinstance(v, bool)
+            for p in gold
+            for v in p.expected.values()
+        )
+        >= 20
+    )
+    for style, prefix in (("case_report", "p5p"), ("workup", "p5w")):
+        ids = [p.id for p in gold if p.style == style]
+        assert ids == [f"{prefix}{i:02d}" for i in range(1, len(ids) + 1)]
 
 
 def _addresses(path: Path) -> set[str]:

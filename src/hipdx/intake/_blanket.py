@@ -43,7 +43,7 @@ _JOINED = re.compile(
 #: normal femoral head and ..." (one structure of a study, which rules out nothing else).
 _AFTER_RESULT = re.compile(
     r"\s*(?:$|[^A-Za-z\s]|(?:and|or|but|except|apart|aside|save|other|besides|with|without|"
-    r"in|on|at|of|for|to|by|as|from|throughout|bilaterally|overall|otherwise|again|too|also|"
+    r"in|on|at|of|for|to|by|as|from|around|throughout|bilaterally|overall|otherwise|again|too|also|"
     r"today|now|initially|both|"
     r"limits?|range|findings?|appearances?|appearing|results?|studies|study|values?|levels?|"
     r"scans?|imaging|exam|examination|examinations|status)\b)",
@@ -129,8 +129,8 @@ class BlanketReader:
         for subject in self._subjects:
             for match in subject.pattern.finditer(text, start, end):
                 if not subject.at_site and any(
-                    low <= match.start() and match.end() <= high for low, high in tested
-                ):
+                    low <= match.start() < high for low, high in tested
+                ):  # (nor the words after it: "... of the abdomen was normal")
                     continue
                 normal = self._nearest_normal(text, start, end, match, subject, mentions)
                 if normal is None:

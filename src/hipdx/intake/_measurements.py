@@ -127,6 +127,8 @@ class MeasurementReader:
         self._targets = {
             f.id: f.numeric.unit for f in kb.knowledge.findings if f.numeric is not None
         }
+        #: every numeric finding, for a cue linked to a number in a unit it cannot take
+        self._every_target = dict.fromkeys(self._targets, (1.0, 0.0))
         self._ranges = {
             f.id: (f.numeric.plausible_min, f.numeric.plausible_max)
             for f in kb.knowledge.findings
@@ -140,7 +142,11 @@ class MeasurementReader:
             reverse=True,
         )
         self._alias_unit = {alias.lower(): unit for alias, unit in aliases}
-        alternatives = "|".join(re.escape(alias) for alias, _ in aliases)
+        # (an alias ending in a digit not inside a longer number: "3/7" is three days, the
+        # "110/70" of a blood pressure is not)
+        alternatives = "|".join(
+            re.escape(alias) + (r"(?!\d)" if alias[-1].isdigit() else "") for alias, _ in aliases
+        )
         # (a unit on the next line is no unit: "ESR: 36" and then "C-reactive protein: ...")
         self._quantity = re.compile(
             _glued_number(cues) + r"(?:[ \t]?-?[ \t]?(" + alternatives + r")(?![A-Za-z]))?",
@@ -360,6 +366,12 @@ class MeasurementReader:
         }
         if not candidates:
             return None
+        if (
+            quantity.unit
+            and (other := self._linked_cue(sentence, quantity, self._every_target, others))
+            and other[0] not in candidates
+        ):
+            return None  # "white blood count of 11.3 mg/dL": the count's, in a wrong unit
         cued = self._nearest_cue(sentence, quantity, candidates, others)
         if cued is None:
             finding = self._without_cue(quantity, candidates)

@@ -1,5 +1,5 @@
 """The spaCy pipeline: medspaCy's tokenizer, hipdx's prefiltered target matcher (`_matcher`),
-medspaCy's ConText, with spaCy's sentencizer.
+medspaCy's ConText, with spaCy's sentencizer (and a line break ends a sentence too).
 
 Offline, no model: a blank English pipeline plus rules. The finding phrases come from the
 `Lexicon`; the ConText rules (negation, history, hypothetical, family, uncertainty) from
@@ -42,6 +42,8 @@ _NUMBER_TOKENS: list[dict[str, Any]] = [
 ]
 #: Where the target matcher puts its matches (a span group, so matches may overlap).
 SPAN_GROUP = "hipdx_findings"
+#: The component that starts a sentence after a line break.
+LINE_BREAKS = "hipdx_line_breaks"
 #: The metadata key that marks a test-and-analyte rule ("urine dipstick negative for blood").
 ANALYTE = "analyte"
 
@@ -57,6 +59,8 @@ def build_pipeline(
 
     nlp = medspacy.load(medspacy_enable=["medspacy_tokenizer"], load_rules=False)
     nlp.add_pipe("sentencizer")
+    _register_line_breaks()
+    nlp.add_pipe(LINE_BREAKS)
     group = {"span_group_name": SPAN_GROUP}
     register_matcher()
     matcher = nlp.add_pipe(MATCHER, config=group)
@@ -86,6 +90,24 @@ def build_pipeline(
         rule.terminated_by = {category.upper() for category in ends}
     context.add(context_rules)
     return nlp
+
+
+def _register_line_breaks() -> None:
+    """The component that ends a sentence at a line break ("No fever, no UTI symptoms" on one
+    line and "Clinical examination shows tenderness at RIF" on the next are two sentences: the
+    first line's negations do not reach the second), registered once."""
+    from spacy.language import Language
+
+    if Language.has_factory(LINE_BREAKS):
+        return
+
+    def line_breaks(doc: Any) -> Any:
+        for token in doc[:-1]:
+            if token.is_space and "\n" in token.text:
+                doc[token.i + 1].is_sent_start = True
+        return doc
+
+    Language.component(LINE_BREAKS, func=line_breaks)
 
 
 def _analyte_rules(nlp: Any, analytes: AnalyteRules, target_rule: Any) -> list[Any]:
@@ -220,13 +242,14 @@ def _distributed(pattern: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
 
 def _copula(copulas: list[str]) -> list[dict[str, Any]]:
     """ "X is P" also as "X of the right hip was P", "X and Y were P", "X was markedly P", "X was
-    not P", "X was non-P": up to five words before the copula (no copula, negation or clause
-    break among them), any copula, an optional adverb, an optional negation."""
+    only moderately P", "X was not P", "X was non-P": up to five words before the copula (no
+    copula, negation or clause break among them), any copula, up to two adverbs, an optional
+    negation."""
     stops = [*copulas, "not", "no", "but", "however", "although", "while", "whereas", "."]
     return [
         {"LOWER": {"NOT_IN": stops}, "IS_PUNCT": False, "OP": "{0,5}"},
         {"LOWER": {"IN": copulas}},
-        {"LOWER": {"REGEX": "^[a-z]{3,}ly$"}, "OP": "?"},
+        {"LOWER": {"REGEX": "^(?:only|[a-z]{3,}ly)$"}, "OP": "{0,2}"},
         {"LOWER": {"IN": sorted(context_words().copula_negations)}, "OP": "?"},
         {"ORTH": "-", "OP": "?"},
     ]

@@ -1,6 +1,6 @@
 """Intake: extraction quality on the gold sets, and parse speed against a plain-regex baseline.
 
-Eight gold sets: ``intake_gold.jsonl`` (short notes and patients' own words),
+Nine gold sets: ``intake_gold.jsonl`` (short notes and patients' own words),
 ``case_reports.jsonl`` (passages in the style of published case reports: long presentation
 paragraphs and separate imaging/laboratory "workup" paragraphs), ``published_case_reports.jsonl``
 (passages taken word for word from the published reports of the development corpus) and
@@ -12,7 +12,10 @@ set from 28 other reports, all published in odd years, annotated blind after the
 first two) and ``published_fresh_4.jsonl`` (a fourth set of workup passages only: imaging,
 laboratory and aspiration results from 21 other reports published in odd years, annotated blind)
 and ``published_fresh_5.jsonl`` (a fifth set, presentation and workup passages in one file, from
-22 other reports published in years ending in 1, 5 or 9, annotated blind).
+22 other reports published in years ending in 1, 5 or 9, annotated blind) and
+``published_fresh_6.jsonl`` (a sixth set from 28 other reports published in years ending in 3 or
+7, annotated blind and kept from whoever fixed the reader: the honest test of the fifth set's
+fixes).
 Quality: precision and recall per finding kind and overall, per passage style, for present and
 absent answers apart, negation accuracy, and how often historical / hypothetical / family
 mentions were (rightly) left unset, for hipdx intake and for the baseline.
@@ -55,6 +58,7 @@ GOLD_SETS = {
     "third fresh published case reports": GOLD / "published_fresh_3.jsonl",
     "fourth fresh set: workup passages": GOLD / "published_fresh_4.jsonl",
     "fifth fresh set": GOLD / "published_fresh_5.jsonl",
+    "sixth fresh set (unseen by this session's fixes)": GOLD / "published_fresh_6.jsonl",
 }
 
 

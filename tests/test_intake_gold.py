@@ -32,6 +32,11 @@ and negation (targets from issue 4), the same targets on each set.
   measured once (precision 0.857, recall 0.637, negation 0.500; after the fixes it showed:
   0.945, 0.841, 0.776). Its floors guard those fixes, below the reader's figure; they are no
   target.
+* ``published_fresh_6.jsonl``: a sixth such set (``p6p``, ``p6w``) from 28 other reports
+  published in years ending in 3 or 7, annotated blind by a collector while the fifth set's fixes
+  were being made, and kept from whoever fixed the reader: the honest test of those fixes
+  (precision / recall 0.822 / 0.689 at the session's start, 0.827 / 0.695 after them). Nobody
+  has fixed the reader on it; its floors are a regression guard below that figure.
 """
 
 from __future__ import annotations
@@ -54,7 +59,8 @@ FRESH_2 = GOLD_DIR / "published_fresh_2.jsonl"
 FRESH_3 = GOLD_DIR / "published_fresh_3.jsonl"
 FRESH_4 = GOLD_DIR / "published_fresh_4.jsonl"
 FRESH_5 = GOLD_DIR / "published_fresh_5.jsonl"
-FRESH_SETS = [FRESH, FRESH_2, FRESH_3, FRESH_4, FRESH_5]
+FRESH_6 = GOLD_DIR / "published_fresh_6.jsonl"
+FRESH_SETS = [FRESH, FRESH_2, FRESH_3, FRESH_4, FRESH_5, FRESH_6]
 GOLD_SETS = [NOTES, CASE_REPORTS, PUBLISHED, *FRESH_SETS]
 #: The least precision, recall and negation accuracy asked of each set.
 PRECISION_TARGET = {
@@ -66,6 +72,7 @@ PRECISION_TARGET = {
     FRESH_3: 0.90,
     FRESH_4: 0.80,
     FRESH_5: 0.90,
+    FRESH_6: 0.78,
 }
 RECALL_TARGET = {
     NOTES: 0.85,
@@ -76,6 +83,7 @@ RECALL_TARGET = {
     FRESH_3: 0.83,
     FRESH_4: 0.70,
     FRESH_5: 0.78,
+    FRESH_6: 0.64,
 }
 NEGATION_TARGET = {
     NOTES: 0.95,
@@ -86,6 +94,7 @@ NEGATION_TARGET = {
     FRESH_3: 0.75,
     FRESH_4: 0.5,
     FRESH_5: 0.70,
+    FRESH_6: 0.65,
 }
 NOT_CURRENT_TARGET = {
     NOTES: 0.75,
@@ -96,6 +105,7 @@ NOT_CURRENT_TARGET = {
     FRESH_3: 0.5,
     FRESH_4: 0.0,
     FRESH_5: 0.0,
+    FRESH_6: 0.0,
 }
 
 

@@ -241,16 +241,18 @@ def with_glosses(
 
 def without_glosses(doc: Any) -> tuple[Any, list[int]] | None:
     """``doc`` without the glosses in brackets that stand between two words ("lower quadrant
-    (RLQ) abdominal pain"): a new doc of the other tokens and, for each of its tokens, its index
-    in ``doc``; None when ``doc`` has no such gloss. A gloss is one to three words (letters and
-    hyphens, no result or negation word: "(negative)" is a result, "(4/5)" a grade) between an
-    opening and a closing bracket, with a word right before and right after it."""
-    if "(" not in doc.text:
+    (RLQ) abdominal pain") and without quotation marks ("she felt a 'snap'" is "she felt a
+    snap"): a new doc of the other tokens and, for each of its tokens, its index in ``doc``; None
+    when ``doc`` has neither. A gloss is one to three words (letters and hyphens, no result or
+    negation word: "(negative)" is a result, "(4/5)" a grade) between an opening and a closing
+    bracket, with a word right before and right after it. A quotation mark is a token of its own
+    (an apostrophe inside a word, "patient's", is not)."""
+    if "(" not in doc.text and not _QUOTES.search(doc.text):
         return None
     from spacy.tokens import Doc
 
     results = _result_words()
-    dropped: set[int] = set()
+    dropped: set[int] = {t.i for t in doc if t.text in _QUOTE_TOKENS}
     i = 1
     while i < len(doc) - 1:
         if doc[i].text == "(" and doc[i - 1].is_alpha:
@@ -274,6 +276,11 @@ def without_glosses(doc: Any) -> tuple[Any, list[int]] | None:
     kept = [t.i for t in doc if t.i not in dropped]
     spaces = [bool(doc[k].whitespace_) or k + 1 in dropped for k in kept]
     return Doc(doc.vocab, words=[doc[k].text for k in kept], spaces=spaces), kept
+
+
+#: Quotation marks, straight and curly, as tokens of their own: matched through as if absent.
+_QUOTE_TOKENS = frozenset({"'", '"', "\u2018", "\u2019", "\u201c", "\u201d", "``", "''"})
+_QUOTES = re.compile("[\"'\u2018\u2019\u201c\u201d]")
 
 
 @lru_cache(maxsize=1)

@@ -92,10 +92,18 @@ def build_pipeline(
     return nlp
 
 
+#: What a line must begin with to start a sentence after a single line break: a capital or a
+#: list bullet. A line that goes on in lower case is the same sentence wrapped ("She denies
+#: fever,\nnight sweats or weight loss" still denies all three).
+_LINE_STARTS = re.compile(r"[A-Z\u2022\u00b7*-]")
+
+
 def _register_line_breaks() -> None:
     """The component that ends a sentence at a line break ("No fever, no UTI symptoms" on one
     line and "Clinical examination shows tenderness at RIF" on the next are two sentences: the
-    first line's negations do not reach the second), registered once."""
+    first line's negations do not reach the second), registered once. A blank line always ends
+    one; a single line break only before a capital or a bullet, since pasted text is often
+    wrapped in mid-sentence."""
     from spacy.language import Language
 
     if Language.has_factory(LINE_BREAKS):
@@ -103,8 +111,11 @@ def _register_line_breaks() -> None:
 
     def line_breaks(doc: Any) -> Any:
         for token in doc[:-1]:
-            if token.is_space and "\n" in token.text:
-                doc[token.i + 1].is_sent_start = True
+            if not (token.is_space and "\n" in token.text):
+                continue
+            following = doc[token.i + 1]
+            if token.text.count("\n") > 1 or _LINE_STARTS.match(following.text):
+                following.is_sent_start = True
         return doc
 
     Language.component(LINE_BREAKS, func=line_breaks)

@@ -115,6 +115,15 @@ def report(request: pytest.FixtureRequest, kb: CompiledKB) -> tuple[Path, Extrac
     return request.param, score_extraction(kb, gold, lambda text: hipdx.parse(text).case)
 
 
+def _numbers(gold: list[GoldPassage]) -> int:
+    """How many answers are numbers (not truth values)."""
+    return sum(
+        isinstance(v, (int, float)) and not isinstance(v, bool)
+        for p in gold
+        for v in p.expected.values()
+    )
+
+
 def _annotations(gold: list[GoldPassage]) -> tuple[int, int, int]:
     mentions = sum(len(p.expected) + len(p.not_current) for p in gold)
     negated = sum(1 for p in gold for v in p.expected.values() if v is False)
@@ -181,14 +190,7 @@ def test_the_fourth_fresh_set_is_workup_only_and_varied_enough() -> None:
     assert {p.style for p in gold} == {"workup"}
     assert all("http" in p.source for p in gold)
     assert len({p.source for p in gold}) >= 20
-    assert (
-        sum(
-            isinstance(v, (int, float)) and not isinstance(v, bool)
-            for p in gold
-            for v in p.expected.values()
-        )
-        >= 8
-    )
+    assert _numbers(gold) >= 8
     assert [p.id for p in gold] == [f"pw{i:02d}" for i in range(1, len(gold) + 1)]
 
 
@@ -201,15 +203,23 @@ def test_the_fifth_fresh_set_is_large_and_varied_enough() -> None:
     assert {p.style for p in gold} == {"case_report", "workup"}
     assert all("http" in p.source for p in gold)
     assert len({p.source for p in gold}) >= 20
-    assert (
-        sum(
-            isinstance(v, (int, float)) and not isinstance(v, bool)
-            for p in gold
-            for v in p.expected.values()
-        )
-        >= 20
-    )
+    assert _numbers(gold) >= 20
     for style, prefix in (("case_report", "p5p"), ("workup", "p5w")):
+        ids = [p.id for p in gold if p.style == style]
+        assert ids == [f"{prefix}{i:02d}" for i in range(1, len(ids) + 1)]
+
+
+def test_the_sixth_fresh_set_is_large_and_varied_enough() -> None:
+    """Presentation and workup passages from at least 25 reports, at most four a report, with
+    addresses, absences and numbers among their annotations, each style numbered in order."""
+    gold = load_gold(FRESH_6)
+    mentions, negated, _ = _annotations(gold)
+    assert len(gold) >= 60 and mentions >= 250 and negated >= 50 and _numbers(gold) >= 30
+    assert {p.style for p in gold} == {"case_report", "workup"}
+    assert all("http" in p.source for p in gold)
+    reports = [p.source for p in gold]
+    assert len(set(reports)) >= 25 and max(reports.count(r) for r in reports) <= 4
+    for style, prefix in (("case_report", "p6p"), ("workup", "p6w")):
         ids = [p.id for p in gold if p.style == style]
         assert ids == [f"{prefix}{i:02d}" for i in range(1, len(ids) + 1)]
 

@@ -395,7 +395,9 @@ class MeasurementReader:
             end=offset + quantity.end,
             text=text[offset + quantity.start : offset + quantity.end],
         )
-        alternatives = () if quantity.unit is not None else self._other_units(quantity, finding)
+        alternatives = (
+            () if quantity.unit is not None else self._other_units(quantity.value, finding)
+        )
         return Measurement(
             finding=finding,
             value=value,
@@ -405,12 +407,12 @@ class MeasurementReader:
             alternatives=tuple(v for v in alternatives if v != value),
         )
 
-    def _other_units(self, quantity: _Quantity, finding: str) -> tuple[float, ...]:
+    def _other_units(self, number: float, finding: str) -> tuple[float, ...]:
         """The plausible values of a number written without its unit, read in each other unit
         that converts to the finding's: what the words around it may settle (`_resolve`)."""
         low, high = self._ranges[finding]
         values = (
-            round(quantity.value * c.factor + c.offset, 4)
+            round(number * c.factor + c.offset, 4)
             for c in self._rules.conversions
             if c.target == self._targets[finding]
         )
@@ -420,13 +422,7 @@ class MeasurementReader:
         """A number written without its unit and implausible in the finding's own, read in the
         one other unit that converts it into the plausible range ("WBC 17,500" is 17,500 per
         cubic millimetre, 17.5 x10^9/L); None if no unit, or more than one, does."""
-        low, high = self._ranges[finding]
-        values = {
-            round(number * c.factor + c.offset, 4)
-            for c in self._rules.conversions
-            if c.target == self._targets[finding]
-        }
-        plausible = [v for v in values if low <= v <= high]
+        plausible = self._other_units(number, finding)
         return plausible[0] if len(plausible) == 1 else None
 
     def _factor(self, source: str | None, target: str) -> tuple[float, float] | None:

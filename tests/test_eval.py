@@ -198,6 +198,67 @@ def test_flat_priors_start_every_condition_equal_and_keep_the_other_cause_share(
     assert flat.log_lr_present is kb.log_lr_present  # the evidence is untouched
 
 
+def test_the_packaged_prior_weight_takes_the_square_root_of_the_incidence_ratios() -> None:
+    """Patients still undiagnosed (and case reports) are not the incidence population: a common
+    condition 400 times as frequent as a rare one starts 20 times as likely, and the other
+    cause keeps its share of the priors as written."""
+    import math
+
+    import numpy as np
+
+    from hipdx._types import Setting
+    from hipdx.engine import packaged_knowledge
+    from hipdx.kb.compiled import prior_weight
+
+    kb = packaged_knowledge()
+    assert prior_weight(kb.knowledge) == 0.5
+    policy = kb.knowledge.triage
+    assert policy is not None
+    for setting in Setting:
+        written = np.array([c.priors[setting].value for c in kb.knowledge.conditions])
+        other = policy.other_cause.priors[setting].value
+        priors = np.exp(kb.log_prior[setting])
+        assert math.isclose(float(priors.sum()), 1.0)
+        assert math.isclose(priors[-1], other / (written.sum() + other))
+        common, rare = int(written.argmax()), int(written.argmin())
+        ratio = priors[common] / priors[rare]
+        assert math.isclose(ratio, math.sqrt(written[common] / written[rare]), rel_tol=1e-9)
+
+
+def test_a_prior_weight_of_one_takes_the_priors_as_written() -> None:
+    import math
+
+    import numpy as np
+    import pytest
+
+    from hipdx._types import Setting
+    from hipdx.engine import packaged_knowledge
+    from hipdx.kb.compiled import with_prior_weight
+
+    kb = packaged_knowledge()
+    written = with_prior_weight(kb, 1.0)
+    for setting in Setting:
+        values = np.array([c.priors[setting].value for c in kb.knowledge.conditions])
+        priors = np.exp(written.log_prior[setting][:-1])
+        assert np.allclose(priors / priors[0], values / values[0])
+        assert math.isclose(
+            float(np.exp(written.log_prior[setting][-1])), float(np.exp(kb.log_prior[setting][-1]))
+        )
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        with_prior_weight(kb, 1.5)
+
+
+def test_eval_labels_another_prior_weight_as_an_analysis_and_refuses_two_weights() -> None:
+    weighed = runner.invoke(
+        app, ["eval", SLICE, "--structured", "--prior-weight", "1"], terminal_width=200
+    )
+    assert weighed.exit_code == 0, weighed.output
+    assert "prior weight 1 (analysis)" in weighed.output
+    both = runner.invoke(app, ["eval", SLICE, "--flat-priors", "--prior-weight", "0.5"])
+    assert both.exit_code == 2
+    assert "--prior-weight 0" in both.output
+
+
 def test_eval_labels_a_flat_prior_run_as_an_analysis() -> None:
     result = runner.invoke(
         app, ["eval", SLICE, "--structured", "--flat-priors"], terminal_width=200

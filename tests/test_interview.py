@@ -269,12 +269,17 @@ def test_the_reserve_asks_the_question_most_likely_to_raise_the_triage(kb: Compi
 def test_an_urgent_red_flag_does_not_end_the_screening_of_a_plausible_emergency(
     kb: CompiledKB,
 ) -> None:
-    """Low back pain and sciatica in both legs: the urgent red flag fires, and cauda equina, an
-    emergency, is plausible (about 1%, below the mass at which the interview would end as an
-    emergency anyway): the interview is held for questions that could still make it one, a cauda
-    equina sign or a finding of cauda equina's own. Once triaged emergency, nothing more is
-    held."""
-    findings = {"bilateral_sciatica": True, "pain_low_back": True}
+    """Low back pain and sciatica in both legs, without weakness or numbness: the urgent red
+    flag fires, and cauda equina, an emergency, is plausible (about 5%, below the mass at which
+    the interview would end as an emergency anyway): the interview is held for questions that
+    could still make it one, a cauda equina sign or a finding of cauda equina's own. Once
+    triaged emergency, nothing more is held."""
+    findings = {
+        "bilateral_sciatica": True,
+        "pain_low_back": True,
+        "leg_weakness": False,
+        "numbness_paresthesia": False,
+    }
     bank = build_question_bank(kb)
     answers, _ = encode(Case(age=45, sex=Sex.MALE, findings=findings), kb)
     p = compute_posterior(kb, answers, Setting.PRIMARY_CARE, 45, Sex.MALE).probabilities

@@ -62,6 +62,14 @@ def _expert_estimate_without_rationale(d: dict) -> None:  # type: ignore[type-ar
     d["conditions"][0]["evidence"][1]["note"] = ""
 
 
+def _prior_weight_of_zero(d: dict) -> None:  # type: ignore[type-arg]
+    d["triage"]["prior_weight"] = {"value": 0.0, "grade": "expert-estimate", "note": "no priors"}
+
+
+def _prior_weight_without_rationale(d: dict) -> None:  # type: ignore[type-arg]
+    d["triage"]["prior_weight"] = {"value": 0.5, "grade": "expert-estimate"}
+
+
 def _uncited_reference(d: dict) -> None:  # type: ignore[type-arg]
     d["references"].append(
         {"id": "ref-unused", "citation": "Nobody N. Never cited. J None 2001;1:1", "year": 2001}
@@ -190,6 +198,8 @@ _ESTIMATED = {"grade": "expert-estimate", "note": "the presenting-population con
         ),
         (_evidence_without_grade, "conditions[cond_a].evidence[f_pain].grade: Field required"),
         (_expert_estimate_without_rationale, "an expert estimate must say why"),
+        (_prior_weight_of_zero, "triage.prior_weight.value: Input should be greater than 0"),
+        (_prior_weight_without_rationale, "triage.prior_weight.note: an expert estimate must say"),
         (_uncited_reference, "reference 'ref-unused' is not cited by anything"),
         (
             _one_publication_under_two_ids,

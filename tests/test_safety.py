@@ -58,13 +58,21 @@ def test_the_interview_does_not_stop_while_fever_is_unasked_in_a_patient_with_gr
 ) -> None:
     """Fever with a hip held flexed is the psoas abscess red flag: the leader is "clear" under
     the eager policy, yet the interview goes on, held by the dangerous conditions that are still
-    plausible, and the next question is fever."""
-    step = _step(kb, _eager(interview_policy(kb)), GROIN_AND_FLEXED_HIP)
+    plausible, and fever is asked before it stops (answering each held question no)."""
+    policy = _eager(interview_policy(kb))
+    findings: dict[str, Any] = dict(GROIN_AND_FLEXED_HIP)
+    step = _step(kb, policy, findings)
     assert step.stop is None
     assert step.hold is not None
     assert "psoas_abscess" in step.hold.conditions
     assert "fever" in step.hold.questions
-    assert step.question is not None and step.question.question == "fever"
+    asked: list[str] = []
+    while step.question is not None and "fever" not in asked and len(asked) < 20:
+        assert step.hold is not None and step.question.question in step.hold.questions
+        asked.append(step.question.question)
+        findings[step.question.question] = False
+        step = _step(kb, policy, findings)
+    assert "fever" in asked
 
 
 def test_once_fever_is_answered_no_that_red_flag_no_longer_holds_the_interview(
@@ -194,21 +202,40 @@ def test_a_red_flag_less_likely_than_the_policy_s_floor_does_not_hold_the_interv
 def test_a_patient_whose_answers_leave_cauda_equina_possible_is_asked_about_saddle_numbness_and_bladder_before_the_interview_stops(  # noqa: E501
     kb: CompiledKB,
 ) -> None:
-    """A 44-year-old man with low back pain and sciatica in both legs: the urgent red flag
-    fires, but cauda equina (an emergency) is still possible. Whatever the leader, the
-    interview goes on until saddle numbness and bladder or bowel problems are asked."""
+    """A 44-year-old man answering for himself: low back pain and sciatica in both legs, without
+    weakness or numbness. The urgent red flag fires, but cauda equina (an emergency) is still
+    possible. Whatever the leader, the interview goes on until saddle numbness and bladder or
+    bowel problems are asked. (With nothing but the back pain and sciatica in both legs, cauda
+    equina is likely enough to triage an emergency at once: see the next test.)"""
     policy = _eager(interview_policy(kb))
-    findings: dict[str, Any] = {"pain_low_back": True, "bilateral_sciatica": True}
+    findings: dict[str, Any] = {
+        "pain_low_back": True,
+        "bilateral_sciatica": True,
+        "leg_weakness": False,
+        "numbness_paresthesia": False,
+    }
     asked: list[str] = []
     for _ in range(20):
-        step = _step(kb, policy, findings, asker=Asker.CLINICIAN, age=44, sex=Sex.MALE)
+        step = _step(kb, policy, findings, asker=Asker.PATIENT, age=44, sex=Sex.MALE)
         if step.question is None:
             break
-        assert step.hold is not None and "cauda_equina_signs" in step.hold.red_flags
+        assert step.hold is not None
         asked.append(step.question.question)
         findings[step.question.question] = False
     assert step.triage.level is TriageLevel.URGENT
     assert {"saddle_anaesthesia", "bladder_bowel_dysfunction"} <= set(asked)
+
+
+def test_back_pain_with_sciatica_in_both_legs_and_nothing_else_is_triaged_an_emergency(
+    kb: CompiledKB,
+) -> None:
+    """Sciatica in both legs is a warning sign of cauda equina: with only back pain beside it,
+    cauda equina holds enough of the probability for an emergency triage, and there is no
+    question left that could raise it."""
+    findings: dict[str, Any] = {"pain_low_back": True, "bilateral_sciatica": True}
+    step = _step(kb, _eager(interview_policy(kb)), findings, asker=Asker.CLINICIAN, age=44)
+    assert step.triage.level is TriageLevel.EMERGENCY
+    assert step.question is None
 
 
 def test_once_saddle_numbness_and_bladder_are_answered_no_the_sciatica_patient_may_stop(

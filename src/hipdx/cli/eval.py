@@ -61,14 +61,24 @@ def eval_command(
         typer.Option(
             "--flat-priors",
             help="Analysis only: give every condition the same prior, to see how much of the "
-            "ranking comes from the setting priors (case reports are chosen for rarity).",
+            "ranking comes from the setting priors (--prior-weight 0).",
         ),
     ] = False,
+    weight: Annotated[
+        float | None,
+        typer.Option(
+            "--prior-weight",
+            min=0.0,
+            max=1.0,
+            help="Analysis only: weigh the setting priors by this power instead of the "
+            "knowledge base's prior_weight (1: priors as written, 0: flat).",
+        ),
+    ] = None,
 ) -> None:
     """Top-k accuracy, MRR, triage errors and Brier score, presentation only and with workup."""
     import hipdx
     from hipdx.engine import packaged_knowledge
-    from hipdx.kb.compiled import with_flat_priors
+    from hipdx.kb.compiled import with_prior_weight
 
     vignettes, issues = load_vignette_files(files)
     named = ", ".join(str(f) for f in files)
@@ -81,7 +91,11 @@ def eval_command(
         builder: CaseBuilder = structured_case
     else:
         builder = text_case(lambda text: hipdx.parse(text).case)
-    kb = with_flat_priors(packaged_knowledge()) if flat_priors else packaged_knowledge()
+    if flat_priors and weight not in (None, 0.0):
+        fail("--flat-priors is --prior-weight 0; give one of them")
+    if flat_priors:
+        weight = 0.0
+    kb = packaged_knowledge() if weight is None else with_prior_weight(packaged_knowledge(), weight)
     report = Evaluation(kb, builder, version=hipdx.__version__).run(vignettes)
     if plot is not None:
         from hipdx.evaluation.plot import plot_top_k
@@ -93,9 +107,11 @@ def eval_command(
     source = "structured findings" if structured else "parsed text"
     if len(set(files)) > 1:
         source += f"; {len(set(files))} files pooled"
-    render_report(
-        stdout(), report, source=source + (", flat priors (analysis)" if flat_priors else "")
-    )
+    if weight == 0.0:
+        source += ", flat priors (analysis)"
+    elif weight is not None:
+        source += f", prior weight {weight:g} (analysis)"
+    render_report(stdout(), report, source=source)
 
 
 def render_report(console: Console, report: Report, *, source: str) -> None:

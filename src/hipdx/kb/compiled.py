@@ -271,27 +271,41 @@ def _distribution(
     return np.asarray(known / known.sum(), dtype=np.float64)
 
 
+def with_prior_weight(kb: CompiledKB, weight: float) -> CompiledKB:
+    """The same knowledge with the setting priors weighed by ``weight`` instead of the policy's
+    ``prior_weight``: 1 takes the priors as written, 0 makes every condition equally likely
+    beforehand (the other-cause class keeps its share in every case). An analysis tool: it shows
+    how much of a ranking comes from the priors and how much from the evidence."""
+    if not 0.0 <= weight <= 1.0:
+        raise ValueError(f"a prior weight is between 0 and 1, not {weight}")
+    log_prior = {s: _log_priors(kb.knowledge, s, weight) for s in Setting}
+    return replace(kb, log_prior=log_prior)
+
+
 def with_flat_priors(kb: CompiledKB) -> CompiledKB:
-    """The same knowledge with every condition equally likely beforehand (the other-cause class
-    keeps its share). An analysis tool: on case reports, which are published because they are
-    rare, it shows how much of the ranking comes from the setting priors and how much from the
-    evidence. Not for use on patients: real presentations follow the priors."""
-
-    def flat(log_prior: FloatArray) -> FloatArray:
-        other = math.exp(float(log_prior[-1]))
-        conditions = len(log_prior) - 1
-        values = np.full(len(log_prior), math.log((1.0 - other) / conditions))
-        values[-1] = log_prior[-1]
-        return values
-
-    return replace(kb, log_prior={s: flat(v) for s, v in kb.log_prior.items()})
+    """Every condition equally likely beforehand (`with_prior_weight` 0). On case reports,
+    which are published because they are unusual, it shows how much of the ranking comes from
+    the setting priors."""
+    return with_prior_weight(kb, 0.0)
 
 
-def _log_priors(kb: KnowledgeBase, setting: Setting) -> FloatArray:
+def prior_weight(kb: KnowledgeBase) -> float:
+    """The policy's prior weight; 1 (priors as written) when it names none."""
+    policy = kb.triage.prior_weight if kb.triage is not None else None
+    return 1.0 if policy is None else policy.value
+
+
+def _log_priors(kb: KnowledgeBase, setting: Setting, weight: float | None = None) -> FloatArray:
+    """Log priors of the conditions and, last, the other cause, summing to 1. Each condition's
+    prior is raised to the weight (the policy's unless given) and the conditions are scaled
+    back to their share; the other cause keeps its share of the priors as written."""
     assert kb.triage is not None, "validated knowledge has a triage policy"
-    values = [c.priors[setting].value for c in kb.conditions]
+    written = np.array([c.priors[setting].value for c in kb.conditions])
     other = kb.triage.other_cause.priors[setting].value
-    return np.asarray(np.log(np.array([*values, other])), dtype=np.float64)
+    other_share = other / (float(written.sum()) + other)
+    weighed = written ** (prior_weight(kb) if weight is None else weight)
+    conditions = weighed / weighed.sum() * (1.0 - other_share)
+    return np.asarray(np.log(np.append(conditions, other_share)), dtype=np.float64)
 
 
 def _bound(value: float | None, default: float) -> float:

@@ -303,13 +303,26 @@ class UnlinkedFindings(Provenance):
     max_comparator_rate: float = Field(default=1.0, gt=0.0, le=1.0)
 
 
+class PriorWeight(Provenance):
+    """How strongly the setting priors separate the conditions before any finding: each
+    condition's prior is raised to ``value`` and the conditions are scaled back to their share
+    (the other-cause share is kept). 1 takes the priors as written; below 1 the prior odds of a
+    common against an uncommon condition shrink to that power of their ratio (0.5: a ratio of
+    400 becomes 20)."""
+
+    value: float = Field(gt=0.0, le=1.0)
+
+
 class TriagePolicy(_Model):
-    """How the posterior turns into a triage level (red flags are separate and only raise it)."""
+    """How the posterior turns into a triage level (red flags are separate and only raise it),
+    and the two numbers that shape the posterior itself: how much the priors weigh and how an
+    unlinked finding counts."""
 
     base_mass: Prior
     must_not_miss_thresholds: list[LevelThreshold] = Field(min_length=1)
     other_cause: OtherCause
     unlinked_findings: UnlinkedFindings | None = None
+    prior_weight: PriorWeight | None = None
 
 
 class PolicyNumber(Provenance):

@@ -165,6 +165,10 @@ def _provenances(kb: KnowledgeBase) -> Iterator[tuple[str, Provenance | NumberSo
             yield f"{where}.must_not_miss_thresholds[{threshold.level.value}]", threshold
         for setting, prior in kb.triage.other_cause.priors.items():
             yield f"{where}.other_cause.priors.{setting.value}", prior
+        for name in ("unlinked_findings", "prior_weight"):
+            policy = getattr(kb.triage, name)
+            if policy is not None:
+                yield f"{where}.{name}", policy
     if kb.interview is not None:
         where = f"{kb.where('interview', 'interview')}: interview"
         for name in type(kb.interview).model_fields:

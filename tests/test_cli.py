@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 import hipdx
 from hipdx.cli import app
+from hipdx.kb.compiled import CompiledKB
 
 ROOT = Path(__file__).parent.parent
 SEED = str(ROOT / "examples" / "seed_case.json")
@@ -176,6 +177,16 @@ def test_the_committed_knowledge_document_is_current(tmp_path: Path) -> None:
     out = tmp_path / "kb.md"
     assert runner.invoke(app, ["kb", "doc", "--out", str(out)]).exit_code == 0
     assert out.read_text() == (ROOT / "docs" / "knowledge-base.md").read_text()
+
+
+def test_the_knowledge_document_says_how_the_listed_priors_are_weighed(tiny_kb: CompiledKB) -> None:
+    """The priors are listed as written; the document says the engine weighs them, and a
+    knowledge base without a prior weight (the tiny one) takes them as written and says nothing."""
+    from hipdx.engine import packaged_knowledge
+    from hipdx.report.knowledge_markdown import knowledge_markdown
+
+    assert "prior weight 0.5" in knowledge_markdown(packaged_knowledge())
+    assert "prior weight" not in knowledge_markdown(tiny_kb)
 
 
 def test_kb_check_names_the_bracketed_id_path_of_an_error(tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ the lexicon and ``knowledge/language/``.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from hipdx.inference.answers import SEX_FINDINGS
@@ -19,8 +18,6 @@ from hipdx.kb.compiled import CompiledKB
 from hipdx.kb.language import ContextWords, LexiconRules
 from hipdx.kb.schema import Finding, FindingKind
 
-#: A word, hyphenated words whole ("x-ray", which the tokenizer splits).
-_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 #: Kinds of finding that have a side (a pain region, a test, a scan finding).
 _SIDED = {FindingKind.REGION, FindingKind.SYMPTOM, FindingKind.EXAM, FindingKind.IMAGING}
 #: Kinds of finding whose denied past says nothing about now (`status_of`).
@@ -69,7 +66,6 @@ class MentionReader:
         if status is Status.HISTORICAL and (
             finding.clinician.lower().startswith(self._words.history_findings)
             or self._ongoing(finding, trigger)
-            or (finding.kind is FindingKind.IMAGING and self._reports_a_study(span))
         ):
             status, trigger = Status.PRESENT, None
         family = self._words.family_findings
@@ -159,16 +155,6 @@ class MentionReader:
             finding.id in words.current_only_findings
             and trigger is not None
             and bool(words.ongoing_triggers & set(trigger.text.lower().split()))
-        )
-
-    def _reports_a_study(self, span: Any) -> bool:
-        """Whether the sentence of a past imaging finding reports a study (an imaging word in
-        it: "a previous MRI showed a labral tear", still what the imaging shows now), not an
-        event of the history ("he fractured his hip ten years ago", "a history of hip
-        fracture"), which is no imaging result of this presentation."""
-        imaging = self._words.imaging_words
-        return any(t.lower_ in imaging for t in span.sent) or bool(
-            set(_WORD.findall(span.sent.text.lower())) & imaging
         )
 
     def _is_result_finding(self, finding: Finding) -> bool:

@@ -31,10 +31,8 @@ from hipdx.issues import errors_in
 from hipdx.kb.compiled import CompiledKB
 from hipdx.kb.schema import FindingKind
 
-#: Kinds of finding for which a historical mention still describes the patient now (an imaging
-#: finding in a sentence that reports a study is read as present: `MentionReader`; one in the
-#: history, "he fractured his hip ten years ago", is past).
-_HISTORY_COUNTS = {FindingKind.RISK_FACTOR, FindingKind.LAB}
+#: Kinds of finding for which a historical mention still describes the patient now.
+_HISTORY_COUNTS = {FindingKind.RISK_FACTOR, FindingKind.IMAGING, FindingKind.LAB}
 
 
 def counts(mention: Mention, current_only: frozenset[str] = frozenset()) -> bool:

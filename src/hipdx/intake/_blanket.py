@@ -37,6 +37,9 @@ _FOR_REACH = 40
 _JOINED = re.compile(
     r"\b(?:and|or|with|but)\s+(?:the|a|an|her|his|their|she|he|they)\b", re.IGNORECASE
 )
+#: Between a normal word and a subject after it, the start of another item of a list: "renal
+#: function normal, Hb=12.8 g/dL" (the normal word is the renal function's).
+_NEW_ITEM = re.compile(_JOINED.pattern + r"|[,;]", re.IGNORECASE)
 #: After a normal word that follows its subject, a word that is none of these is a noun it
 #: describes, not the subject's result: "the radiograph shows loss of the normal spherical
 #: shape", "radiography showed vertebrae with normal anatomic alignment", "MRI of the hip showed a
@@ -192,8 +195,9 @@ class BlanketReader:
             words = len(_WORD.findall(text, low, high))
             if words > self._max_between or not self._same_clause(text, low, high, named):
                 continue
-            if match.end() <= subject.start() and _JOINED.search(text, low, high):
-                continue  # "the skin was normal and the urine dipstick ...": another clause's
+            if match.end() <= subject.start() and _NEW_ITEM.search(text, low, high):
+                continue  # "the skin was normal and the urine dipstick ...", "renal function
+                # normal, Hb=12.8 g/dL": the normal word is the item's before it
             if best is None or words < best[0]:
                 best = (words, (match.start(), match.end()))
         return None if best is None else best[1]

@@ -15,7 +15,8 @@ and ``published_fresh_5.jsonl`` (a fifth set, presentation and workup passages i
 22 other reports published in years ending in 1, 5 or 9, annotated blind) and
 ``published_fresh_6.jsonl`` (a sixth set from 28 other reports published in years ending in 3 or
 7, annotated blind and kept from whoever fixed the reader: the honest test of the fifth set's
-fixes).
+fixes) and ``published_fresh_7.jsonl`` (a seventh set from 34 other reports published in odd
+years, annotated blind in session 11 after that session's work-up fixes and measured once).
 Quality: precision and recall per finding kind and overall, per passage style, for present and
 absent answers apart, negation accuracy, and how often historical / hypothetical / family
 mentions were (rightly) left unset, for hipdx intake and for the baseline.
@@ -59,6 +60,7 @@ GOLD_SETS = {
     "fourth fresh set: workup passages": GOLD / "published_fresh_4.jsonl",
     "fifth fresh set": GOLD / "published_fresh_5.jsonl",
     "sixth fresh set (unseen by this session's fixes)": GOLD / "published_fresh_6.jsonl",
+    "seventh fresh set (unseen by session 11's fixes)": GOLD / "published_fresh_7.jsonl",
 }
 
 

@@ -36,7 +36,12 @@ and negation (targets from issue 4), the same targets on each set.
   published in years ending in 3 or 7, annotated blind by a collector while the fifth set's fixes
   were being made, and kept from whoever fixed the reader: the honest test of those fixes
   (precision / recall 0.822 / 0.689 at the session's start, 0.827 / 0.695 after them). Nobody
-  has fixed the reader on it; its floors are a regression guard below that figure.
+  has fixed the reader on it; its floors are a regression guard below that figure. (In
+  session 11 one reading change was reverted after its totals fell.)
+* ``published_fresh_7.jsonl``: a seventh such set (``p7p``, ``p7w``) from 34 other reports
+  published in odd years, annotated blind in session 11 after that session's work-up fixes and
+  measured once (precision 0.851, recall 0.691, negation 0.556; work-up passages 0.742 /
+  0.500). Nobody has fixed the reader on it; its floors are a regression guard below that figure.
 """
 
 from __future__ import annotations
@@ -60,7 +65,8 @@ FRESH_3 = GOLD_DIR / "published_fresh_3.jsonl"
 FRESH_4 = GOLD_DIR / "published_fresh_4.jsonl"
 FRESH_5 = GOLD_DIR / "published_fresh_5.jsonl"
 FRESH_6 = GOLD_DIR / "published_fresh_6.jsonl"
-FRESH_SETS = [FRESH, FRESH_2, FRESH_3, FRESH_4, FRESH_5, FRESH_6]
+FRESH_7 = GOLD_DIR / "published_fresh_7.jsonl"
+FRESH_SETS = [FRESH, FRESH_2, FRESH_3, FRESH_4, FRESH_5, FRESH_6, FRESH_7]
 GOLD_SETS = [NOTES, CASE_REPORTS, PUBLISHED, *FRESH_SETS]
 #: The least precision, recall and negation accuracy asked of each set.
 PRECISION_TARGET = {
@@ -73,6 +79,7 @@ PRECISION_TARGET = {
     FRESH_4: 0.80,
     FRESH_5: 0.90,
     FRESH_6: 0.78,
+    FRESH_7: 0.80,
 }
 RECALL_TARGET = {
     NOTES: 0.85,
@@ -84,6 +91,7 @@ RECALL_TARGET = {
     FRESH_4: 0.70,
     FRESH_5: 0.78,
     FRESH_6: 0.64,
+    FRESH_7: 0.64,
 }
 NEGATION_TARGET = {
     NOTES: 0.95,
@@ -95,6 +103,7 @@ NEGATION_TARGET = {
     FRESH_4: 0.5,
     FRESH_5: 0.70,
     FRESH_6: 0.65,
+    FRESH_7: 0.50,
 }
 NOT_CURRENT_TARGET = {
     NOTES: 0.75,
@@ -106,6 +115,7 @@ NOT_CURRENT_TARGET = {
     FRESH_4: 0.0,
     FRESH_5: 0.0,
     FRESH_6: 0.0,
+    FRESH_7: 0.0,
 }
 
 
@@ -209,19 +219,24 @@ def test_the_fifth_fresh_set_is_large_and_varied_enough() -> None:
         assert ids == [f"{prefix}{i:02d}" for i in range(1, len(ids) + 1)]
 
 
-def test_the_sixth_fresh_set_is_large_and_varied_enough() -> None:
+@pytest.mark.parametrize(
+    ("path", "prefix", "absences"), [(FRESH_6, "p6", 50), (FRESH_7, "p7", 30)], ids=["6", "7"]
+)
+def test_the_sixth_and_seventh_fresh_sets_are_large_and_varied_enough(
+    path: Path, prefix: str, absences: int
+) -> None:
     """Presentation and workup passages from at least 25 reports, at most four a report, with
     addresses, absences and numbers among their annotations, each style numbered in order."""
-    gold = load_gold(FRESH_6)
+    gold = load_gold(path)
     mentions, negated, _ = _annotations(gold)
-    assert len(gold) >= 60 and mentions >= 250 and negated >= 50 and _numbers(gold) >= 30
+    assert len(gold) >= 60 and mentions >= 250 and negated >= absences and _numbers(gold) >= 30
     assert {p.style for p in gold} == {"case_report", "workup"}
-    assert all("http" in p.source for p in gold)
+    assert all(source_addresses(p.source) for p in gold)  # an address, a DOI or a PMID
     reports = [p.source for p in gold]
     assert len(set(reports)) >= 25 and max(reports.count(r) for r in reports) <= 4
-    for style, prefix in (("case_report", "p6p"), ("workup", "p6w")):
+    for style, kind in (("case_report", "p"), ("workup", "w")):
         ids = [p.id for p in gold if p.style == style]
-        assert ids == [f"{prefix}{i:02d}" for i in range(1, len(ids) + 1)]
+        assert ids == [f"{prefix}{kind}{i:02d}" for i in range(1, len(ids) + 1)]
 
 
 def _addresses(path: Path) -> set[str]:

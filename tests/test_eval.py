@@ -186,10 +186,10 @@ def test_flat_priors_start_every_condition_equal_and_keep_the_other_cause_share(
 
     from hipdx._types import Setting
     from hipdx.engine import packaged_knowledge
-    from hipdx.kb.compiled import with_flat_priors
+    from hipdx.kb.compiled import with_prior_weight
 
     kb = packaged_knowledge()
-    flat = with_flat_priors(kb)
+    flat = with_prior_weight(kb, 0.0)
     for setting in Setting:
         priors = np.exp(flat.log_prior[setting])
         assert np.allclose(priors[:-1], priors[0])

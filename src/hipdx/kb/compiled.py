@@ -282,13 +282,6 @@ def with_prior_weight(kb: CompiledKB, weight: float) -> CompiledKB:
     return replace(kb, log_prior=log_prior)
 
 
-def with_flat_priors(kb: CompiledKB) -> CompiledKB:
-    """Every condition equally likely beforehand (`with_prior_weight` 0). On case reports,
-    which are published because they are unusual, it shows how much of the ranking comes from
-    the setting priors."""
-    return with_prior_weight(kb, 0.0)
-
-
 def prior_weight(kb: KnowledgeBase) -> float:
     """The policy's prior weight; 1 (priors as written) when it names none."""
     policy = kb.triage.prior_weight if kb.triage is not None else None
